@@ -1,0 +1,105 @@
+"""Dialect hooks: the small pieces of SQL text that differ between databases.
+
+The neutral compiler (``activerecord.sql.compiler``) asks its dialect for quoting,
+placeholders, LIMIT/OFFSET, RETURNING, savepoints, case-insensitive LIKE and NULLS
+ordering. The defaults here are standard SQL; each backend subclasses :class:`Dialect`
+and overrides only what its database spells differently.
+"""
+
+from __future__ import annotations
+
+from .features import Features
+
+__all__ = ["Dialect"]
+
+
+class Dialect:
+    """Standard-SQL spelling; backends override what differs.
+
+    Attributes:
+        name: the backend name (``"sqlite"``, ``"postgresql"``, ``"mysql"``).
+        paramstyle: the driver's PEP 249 paramstyle, ``"qmark"`` (``?``) or
+            ``"format"`` (``%s``; literal ``%`` must then be written ``%%``).
+        quote_char: the identifier quote character.
+        features: the connected server's :class:`Features` (defaults until connect).
+    """
+
+    name = "generic"
+    paramstyle = "qmark"
+    quote_char = '"'
+
+    def __init__(self, features: Features | None = None):
+        self.features = features or Features()
+        self.placeholder = "%s" if self.paramstyle == "format" else "?"
+        self.escape_percent = self.paramstyle in ("format", "pyformat")
+
+    # -- identifiers and text ------------------------------------------------------
+    def quote_identifier(self, name: str) -> str:
+        """Return ``name`` quoted as one identifier (inner quotes doubled).
+
+        Raises ValueError for an empty name or one containing a NUL character.
+        """
+        if not isinstance(name, str) or not name or "\x00" in name:
+            raise ValueError(f"invalid identifier: {name!r}")
+        q = self.quote_char
+        quoted = q + name.replace(q, q + q) + q
+        return self.escape_text(quoted)
+
+    def escape_text(self, text: str) -> str:
+        """Return SQL text safe for the driver's paramstyle (``%`` -> ``%%`` for format)."""
+        return text.replace("%", "%%") if self.escape_percent else text
+
+    # -- clauses -------------------------------------------------------------------
+    def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
+        """Return the LIMIT/OFFSET clause (leading space) and its bound parameters."""
+        sql, params = "", []
+        if limit is not None:
+            sql += f" LIMIT {self.placeholder}"
+            params.append(limit)
+        if offset:
+            sql += f" OFFSET {self.placeholder}"
+            params.append(offset)
+        return sql, params
+
+    def returning(self, columns_sql: list[str]) -> str:
+        """Return a RETURNING clause (leading space) for already quoted columns."""
+        return " RETURNING " + ", ".join(columns_sql)
+
+    def insert_default_values(self, table_sql: str) -> str:
+        """Return an INSERT of one row of all defaults into the quoted table."""
+        return f"INSERT INTO {table_sql} DEFAULT VALUES"
+
+    def ilike(self, left: str, right: str, negate: bool = False) -> str:
+        """Return a case-insensitive LIKE of two compiled operands."""
+        op = "NOT LIKE" if negate else "LIKE"
+        return f"LOWER({left}) {op} LOWER({right})"
+
+    def order_nulls(self, expr: str, direction: str, nulls: str | None) -> str:
+        """Return one ORDER BY item; ``nulls`` is ``"first"``, ``"last"`` or ``None``.
+
+        Emulated portably as ``(expr IS NULL) DESC|ASC, expr dir`` unless the server
+        supports ``NULLS FIRST/LAST`` natively (``features.supports_nulls_ordering``).
+        """
+        if nulls is None:
+            return f"{expr} {direction}"
+        if self.features.supports_nulls_ordering:
+            return f"{expr} {direction} NULLS {nulls.upper()}"
+        flag = "DESC" if nulls == "first" else "ASC"
+        return f"CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END {flag}, {expr} {direction}"
+
+    # -- transactions --------------------------------------------------------------
+    begin_sql = "BEGIN"
+    commit_sql = "COMMIT"
+    rollback_sql = "ROLLBACK"
+
+    def savepoint(self, name: str) -> str:
+        """Return the statement that sets savepoint ``name``."""
+        return f"SAVEPOINT {self.quote_identifier(name)}"
+
+    def release_savepoint(self, name: str) -> str:
+        """Return the statement that releases savepoint ``name``."""
+        return f"RELEASE SAVEPOINT {self.quote_identifier(name)}"
+
+    def rollback_to_savepoint(self, name: str) -> str:
+        """Return the statement that rolls back to savepoint ``name``."""
+        return f"ROLLBACK TO SAVEPOINT {self.quote_identifier(name)}"

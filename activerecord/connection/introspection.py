@@ -1,0 +1,143 @@
+"""Neutral records describing a table, filled by each backend's introspector.
+
+A backend reads its catalog (``PRAGMA``, ``information_schema``, ``pg_catalog``) and
+returns these plain, frozen records; nothing above the adapter sees a catalog row.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "TableInfo", "Introspector",
+           "NEUTRAL_TYPES"]
+
+#: The neutral type names a backend maps its SQL types to.
+NEUTRAL_TYPES = frozenset({
+    "integer", "float", "decimal", "string", "boolean", "date", "datetime", "time",
+    "binary", "json", "uuid",
+})
+
+
+@dataclass(frozen=True)
+class ColumnInfo:
+    """One column as the database declares it.
+
+    Attributes:
+        name: the column name, in the case the database stores it.
+        sql_type: the declared type, lower case, with length/precision, e.g.
+            ``"varchar(120)"``, ``"numeric(10,2)"``, ``"timestamp with time zone"``.
+        type: the neutral type name, one of :data:`NEUTRAL_TYPES`.
+        nullable: whether NULL is allowed.
+        default: the default as a Python value when it is a literal (``0``, ``'x'``),
+            else ``None``.
+        default_sql: the default expression as the database reports it, or ``None``.
+        primary_key: whether the column is part of the primary key.
+        auto_increment: whether the database generates its value (serial, identity,
+            AUTO_INCREMENT, SQLite rowid alias).
+        length: the declared character/byte length, or ``None``.
+        precision: numeric precision (total digits), or ``None``.
+        scale: numeric scale (digits after the point), or ``None``.
+        timezone: for datetime/time columns, whether values carry a time zone.
+        enum_values: allowed values of an ENUM/SET column, else ``None``.
+    """
+
+    name: str
+    sql_type: str
+    type: str
+    nullable: bool = True
+    default: Any = None
+    default_sql: str | None = None
+    primary_key: bool = False
+    auto_increment: bool = False
+    length: int | None = None
+    precision: int | None = None
+    scale: int | None = None
+    timezone: bool = False
+    enum_values: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class ForeignKeyInfo:
+    """A foreign key: ``columns`` of this table refer to ``referred_columns`` of
+    ``referred_table``. ``on_delete``/``on_update`` are the upper-case actions
+    (``"CASCADE"``, ``"NO ACTION"`` ...) or ``None`` when unknown."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred_table: str
+    referred_columns: tuple[str, ...]
+    on_delete: str | None = None
+    on_update: str | None = None
+
+
+@dataclass(frozen=True)
+class IndexInfo:
+    """An index (or unique constraint) over ``columns`` in order."""
+
+    name: str
+    columns: tuple[str, ...]
+    unique: bool = False
+    primary: bool = False
+
+
+@dataclass(frozen=True)
+class TableInfo:
+    """Everything the model layer needs to know about one table."""
+
+    name: str
+    columns: tuple[ColumnInfo, ...]
+    primary_key: tuple[str, ...]
+    foreign_keys: tuple[ForeignKeyInfo, ...] = field(default=())
+    indexes: tuple[IndexInfo, ...] = field(default=())
+
+    def column(self, name: str) -> ColumnInfo | None:
+        """Return the column called ``name`` or ``None``."""
+        for col in self.columns:
+            if col.name == name:
+                return col
+        return None
+
+
+class Introspector(ABC):
+    """Reads one backend's catalog. Every method takes an open DB-API connection.
+
+    Backends implement the abstract methods; :meth:`table_info` assembles them.
+    """
+
+    @abstractmethod
+    def table_names(self, conn) -> list[str]:
+        """Return the names of the user tables of the connected database, sorted."""
+
+    @abstractmethod
+    def table_exists(self, conn, table: str) -> bool:
+        """Return whether ``table`` exists (exact name, as the database compares them)."""
+
+    @abstractmethod
+    def columns(self, conn, table: str) -> list[ColumnInfo]:
+        """Return the columns of ``table`` in declaration order."""
+
+    @abstractmethod
+    def primary_key(self, conn, table: str) -> tuple[str, ...]:
+        """Return the primary key columns of ``table`` in key order; ``()`` if none."""
+
+    @abstractmethod
+    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
+        """Return the foreign keys declared on ``table``."""
+
+    @abstractmethod
+    def indexes(self, conn, table: str) -> list[IndexInfo]:
+        """Return the indexes and unique constraints of ``table`` (not the primary key)."""
+
+    def table_info(self, conn, table: str) -> TableInfo | None:
+        """Return a :class:`TableInfo` for ``table``, or ``None`` when it does not exist."""
+        if not self.table_exists(conn, table):
+            return None
+        return TableInfo(
+            name=table,
+            columns=tuple(self.columns(conn, table)),
+            primary_key=tuple(self.primary_key(conn, table)),
+            foreign_keys=tuple(self.foreign_keys(conn, table)),
+            indexes=tuple(self.indexes(conn, table)),
+        )

@@ -1,0 +1,196 @@
+"""Thread-safe connection pools.
+
+:class:`Pool` is the interface the :class:`~activerecord.connection.database.Database`
+uses; :class:`ConnectionPool` is the generic implementation over any DB-API ``connect``
+function (SQLite and MySQL use it; PostgreSQL may wrap ``psycopg_pool``).
+
+Lessons from other ORMs' trackers (DESIGN.md): connections are checked out for one
+statement or one transaction and returned at once; a connection idle for longer than
+``ping_interval`` seconds is pinged before reuse and replaced when dead; a connection
+older than ``recycle`` seconds is replaced (keep it below MySQL's ``wait_timeout``); a
+checkout that times out says how many connections are in use and where the longest
+holder checked out.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import traceback
+from abc import ABC, abstractmethod
+from collections import deque
+from typing import Any, Callable
+
+from ..errors import ConnectionTimeoutError
+
+__all__ = ["Pool", "ConnectionPool"]
+
+
+class Pool(ABC):
+    """What the Database needs from a pool. All methods are thread-safe."""
+
+    size: int
+    timeout: float
+
+    @abstractmethod
+    def checkout(self) -> Any:
+        """Return an open DB-API connection; raise ConnectionTimeoutError after
+        ``timeout`` seconds when all ``size`` connections are in use."""
+
+    @abstractmethod
+    def checkin(self, conn: Any, broken: bool = False) -> None:
+        """Give ``conn`` back; ``broken=True`` closes and forgets it instead."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Close idle connections now and in-use ones when they come back."""
+
+    @abstractmethod
+    def stats(self) -> dict:
+        """Return ``{"size", "in_use", "idle", "open"}`` counts."""
+
+
+class ConnectionPool(Pool):
+    """A bounded LIFO pool over a ``connect()`` callable.
+
+    Args:
+        connect: opens a new DB-API connection (called outside the pool's lock).
+        size: most connections open at once (>= 1).
+        timeout: seconds a checkout waits for a free connection.
+        close: closes a connection (default ``conn.close()``, errors ignored).
+        ping: returns whether a connection is alive (default: assume alive).
+        ping_interval: seconds of idleness after which a connection is pinged on
+            checkout (``0`` pings every time, ``None`` never).
+        recycle: seconds after which a connection is replaced on checkout, or ``None``.
+        describe: text naming the database, for error messages (no password).
+    """
+
+    def __init__(self, connect: Callable[[], Any], *, size: int = 5, timeout: float = 5.0,
+                 close: Callable[[Any], None] | None = None,
+                 ping: Callable[[Any], bool] | None = None,
+                 ping_interval: float | None = 2.0, recycle: float | None = None,
+                 describe: str = ""):
+        if size < 1:
+            raise ValueError("pool size must be at least 1")
+        self.size = size
+        self.timeout = timeout
+        self._connect = connect
+        self._close_fn = close or _close_quietly
+        self._ping = ping
+        self._ping_interval = ping_interval
+        self._recycle = recycle
+        self._describe = describe
+        self._cond = threading.Condition(threading.Lock())
+        self._idle: deque = deque()          # (conn, created_at, returned_at)
+        self._in_use: dict[int, tuple] = {}  # id(conn) -> (conn, created_at, since, thread, frame)
+        self._open = 0
+        self._closed = False
+
+    def checkout(self):
+        deadline = time.monotonic() + self.timeout
+        with self._cond:
+            while True:
+                if self._closed:
+                    raise ConnectionTimeoutError(f"the pool for {self._describe} is closed")
+                if self._idle:
+                    conn, created, returned = self._idle.pop()
+                    break
+                if self._open < self.size:
+                    self._open += 1
+                    conn = None
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0 or not self._cond.wait(remaining):
+                    if not self._idle and self._open >= self.size:
+                        raise ConnectionTimeoutError(self._timeout_message())
+        if conn is None:
+            conn, created = self._open_new()
+        else:
+            conn, created = self._verify(conn, created, returned)
+        with self._cond:
+            self._in_use[id(conn)] = (conn, created, time.monotonic(),
+                                      threading.current_thread().name, _caller_frame())
+        return conn
+
+    def _open_new(self):
+        try:
+            conn = self._connect()
+        except BaseException:
+            with self._cond:
+                self._open -= 1
+                self._cond.notify()
+            raise
+        return conn, time.monotonic()
+
+    def _verify(self, conn, created: float, returned: float):
+        now = time.monotonic()
+        stale = self._recycle is not None and now - created >= self._recycle
+        if not stale and self._ping is not None and self._ping_interval is not None \
+                and now - returned >= self._ping_interval:
+            stale = not self._ping(conn)
+        if not stale:
+            return conn, created
+        self._close_fn(conn)
+        return self._open_new()
+
+    def checkin(self, conn, broken: bool = False) -> None:
+        with self._cond:
+            entry = self._in_use.pop(id(conn), None)
+            if entry is None:
+                return
+            if broken or self._closed:
+                self._open -= 1
+                discard = True
+            else:
+                self._idle.append((conn, entry[1], time.monotonic()))
+                discard = False
+            self._cond.notify()
+        if discard:
+            self._close_fn(conn)
+
+    def close(self) -> None:
+        with self._cond:
+            self._closed = True
+            idle, self._idle = list(self._idle), deque()
+            self._open -= len(idle)
+            self._cond.notify_all()
+        for conn, _, _ in idle:
+            self._close_fn(conn)
+
+    def reopen(self) -> None:
+        """Allow checkouts again after :meth:`close` (new connections are opened lazily)."""
+        with self._cond:
+            self._closed = False
+
+    def stats(self) -> dict:
+        with self._cond:
+            return {"size": self.size, "in_use": len(self._in_use),
+                    "idle": len(self._idle), "open": self._open}
+
+    def _timeout_message(self) -> str:
+        msg = (f"could not get a connection to {self._describe} within {self.timeout:g}s: "
+               f"all {self.size} of {self.size} connections are in use")
+        if self._in_use:
+            _, _, since, thread, frame = min(self._in_use.values(), key=lambda e: e[2])
+            msg += (f"; the longest holder (thread {thread!r}, for "
+                    f"{time.monotonic() - since:.1f}s) checked out at:\n")
+            if frame is not None:
+                msg += "".join(traceback.format_stack(frame, limit=8))
+        return msg
+
+
+def _caller_frame():
+    # The frame outside activerecord that asked for the connection, kept (not
+    # formatted) so a checkout costs nothing until a timeout needs the stack.
+    import sys
+    frame = sys._getframe(2)
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("activerecord"):
+        frame = frame.f_back
+    return frame
+
+
+def _close_quietly(conn) -> None:
+    try:
+        conn.close()
+    except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is gone anyway
+        pass

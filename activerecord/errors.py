@@ -1,0 +1,164 @@
+"""The exception hierarchy of activerecord.
+
+The shape follows PEP 249 (``Error`` > ``DatabaseError`` > ``IntegrityError`` ...) so
+that code written against a DB-API driver keeps working, plus the record-level errors
+of Rails' ActiveRecord (``RecordNotFound``, ``RecordInvalid``, ``RecordNotUnique``,
+``InvalidForeignKey``, ``StaleObjectError``).
+
+Driver exceptions never escape raw: each adapter translates them into one of these
+classes and chains the original as ``__cause__`` (``raise ... from exc``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ActiveRecordError", "ConfigurationError", "ConnectionError",
+    "ConnectionNotEstablished", "ConnectionTimeoutError", "DatabaseError",
+    "InterfaceError", "OperationalError", "IntegrityError", "RecordNotUnique",
+    "InvalidForeignKey", "NotNullViolation", "ProgrammingError", "StatementInvalid",
+    "TableNotFound", "ColumnNotFound", "DataError", "DeadlockError",
+    "SerializationFailure", "RecordNotFound", "RecordInvalid", "RecordNotSaved",
+    "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
+    "TransactionError", "NotSupportedError",
+]
+
+
+class ActiveRecordError(Exception):
+    """Base class of every error raised by activerecord."""
+
+
+class ConfigurationError(ActiveRecordError):
+    """A database URL or option is malformed or names something unknown."""
+
+
+class DatabaseError(ActiveRecordError):
+    """An error reported by the database or its driver (PEP 249 ``DatabaseError``).
+
+    ``sql`` and ``params`` hold the statement that failed, when there was one.
+    """
+
+    def __init__(self, message: str = "", *, sql: str | None = None,
+                 params: tuple | list | None = None):
+        super().__init__(message)
+        self.sql = sql
+        self.params = params
+
+
+class InterfaceError(DatabaseError):
+    """The driver or the connection object was misused (PEP 249 ``InterfaceError``)."""
+
+
+class OperationalError(DatabaseError):
+    """The database could not carry out an operation (PEP 249 ``OperationalError``)."""
+
+
+class ConnectionError(OperationalError):  # noqa: A001 - PEP 249 family name, on purpose
+    """A connection could not be made, or was lost (server gone away, terminated).
+
+    The message names host, port and database, never the password.
+    """
+
+
+class ConnectionNotEstablished(ConnectionError):
+    """No database is connected (``activerecord.connect`` was never called) or it is closed."""
+
+
+class ConnectionTimeoutError(ConnectionError):
+    """No pooled connection became free within ``pool_timeout`` seconds."""
+
+
+class DeadlockError(OperationalError):
+    """The database chose this transaction as a deadlock victim; retrying may succeed."""
+
+
+class SerializationFailure(OperationalError):
+    """A serializable/repeatable-read transaction could not be serialized; retry it."""
+
+
+class IntegrityError(DatabaseError):
+    """A constraint was violated (PEP 249 ``IntegrityError``)."""
+
+
+class RecordNotUnique(IntegrityError):
+    """A UNIQUE or PRIMARY KEY constraint was violated (Rails' ``RecordNotUnique``)."""
+
+
+class InvalidForeignKey(IntegrityError):
+    """A FOREIGN KEY constraint was violated (Rails' ``InvalidForeignKey``)."""
+
+
+class NotNullViolation(IntegrityError):
+    """NULL was written to a NOT NULL column (Rails' ``NotNullViolation``)."""
+
+
+class ProgrammingError(DatabaseError):
+    """The SQL was invalid or named something missing (PEP 249 ``ProgrammingError``)."""
+
+
+StatementInvalid = ProgrammingError
+
+
+class TableNotFound(ProgrammingError):
+    """The table does not exist in the database; the message names both."""
+
+
+class ColumnNotFound(ProgrammingError):
+    """The database says a column named in the statement does not exist."""
+
+
+class DataError(DatabaseError):
+    """A value was out of range or of the wrong kind for its column (PEP 249 ``DataError``)."""
+
+
+class NotSupportedError(DatabaseError):
+    """The database does not support what was asked (PEP 249 ``NotSupportedError``)."""
+
+
+class TransactionError(ActiveRecordError):
+    """A transaction was used wrongly (e.g. committed twice, or on a closed database)."""
+
+
+class RecordNotFound(ActiveRecordError):
+    """``find`` found no row; ``model``, ``table`` and ``key`` say what was looked for."""
+
+    def __init__(self, message: str, *, model: type | None = None,
+                 table: str | None = None, key: object = None):
+        super().__init__(message)
+        self.model = model
+        self.table = table
+        self.key = key
+
+
+class RecordInvalid(ActiveRecordError):
+    """A record failed validation; ``record.errors`` says why."""
+
+    def __init__(self, record: object, message: str | None = None):
+        super().__init__(message or f"Validation failed for {record!r}")
+        self.record = record
+
+
+class RecordNotSaved(ActiveRecordError):
+    """A record could not be saved (for example, a callback halted the save)."""
+
+
+class StaleObjectError(ActiveRecordError):
+    """Optimistic locking found the row changed (or gone) since it was loaded."""
+
+
+class UnknownAttributeError(ActiveRecordError, AttributeError):
+    """An attribute or column name is not one of the model's columns.
+
+    ``name`` is the unknown name, ``known`` the sorted list of the known columns.
+    Subclasses ``AttributeError`` so ``getattr(record, name, default)`` still works.
+    """
+
+    def __init__(self, model_name: str, name: str, known: list[str]):
+        known = sorted(known)
+        super().__init__(
+            f"unknown attribute {name!r} for {model_name}; known columns: {', '.join(known)}")
+        self.name = name
+        self.known = known
+
+
+class AttributeCastError(ActiveRecordError, ValueError):
+    """A value could not be cast to its column's type; names column, type and value."""

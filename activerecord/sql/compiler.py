@@ -1,0 +1,225 @@
+"""The one neutral SQL compiler: node tree -> ``(sql, params)`` for a dialect.
+
+Every SQL string the ORM sends is assembled here; the dialect supplies quoting,
+placeholders, LIMIT/OFFSET, RETURNING, case-insensitive LIKE and NULLS ordering.
+A backend that needs more may subclass :class:`Compiler` (DESIGN.md, rule 1), but the
+visitors below are standard SQL that SQLite, PostgreSQL and MariaDB all accept.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..connection.dialect import Dialect
+from . import nodes as n
+
+__all__ = ["Compiler", "FUNCTIONS", "split_placeholders"]
+
+#: Functions a Func node may name (anything else is refused, so a user string can
+#: never become a function call).
+FUNCTIONS = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER", "UPPER",
+                       "COALESCE", "LENGTH", "ABS"})
+_OPERATORS = frozenset({"=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/"})
+
+# A '?' placeholder outside single-quoted strings, double-quoted or backquoted names.
+_TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\?")
+
+
+def split_placeholders(sql: str) -> list[str]:
+    """Split a fragment at its ``?`` placeholders (quoted text is left alone).
+
+    Returns the text pieces: ``len(pieces) - 1`` is the number of placeholders.
+    """
+    pieces, last = [], 0
+    for m in _TOKEN.finditer(sql):
+        if m.group() == "?":
+            pieces.append(sql[last:m.start()])
+            last = m.end()
+    pieces.append(sql[last:])
+    return pieces
+
+
+class Compiler:
+    """Compiles nodes for one :class:`Dialect`. Stateless apart from the dialect;
+    safe to share between threads."""
+
+    def __init__(self, dialect: Dialect):
+        self.dialect = dialect
+        self.q = dialect.quote_identifier
+        self.ph = dialect.placeholder
+        self._dispatch = {}
+
+    def compile(self, node: n.Node) -> tuple[str, list]:
+        """Return ``(sql, params)`` for ``node``.
+
+        Raises:
+            ValueError: a fragment's ``?`` count differs from its parameters, an
+                unknown function or operator, or a SELECT without columns.
+        """
+        params: list = []
+        return self.visit(node, params), params
+
+    def visit(self, node, params: list) -> str:
+        method = self._dispatch.get(type(node))
+        if method is None:
+            method = getattr(self, "visit_" + type(node).__name__, None)
+            if method is None:
+                raise TypeError(f"cannot compile {type(node).__name__}")
+            self._dispatch[type(node)] = method
+        return method(node, params)
+
+    # -- expressions ---------------------------------------------------------------
+    def visit_Column(self, node: n.Column, params: list) -> str:
+        if node.table:
+            return f"{self.q(node.table)}.{self.q(node.name)}"
+        return self.q(node.name)
+
+    def visit_Param(self, node: n.Param, params: list) -> str:
+        params.append(node.value)
+        return self.ph
+
+    def visit_Raw(self, node: n.Raw, params: list) -> str:
+        pieces = split_placeholders(node.sql)
+        if len(pieces) - 1 != len(node.params):
+            raise ValueError(
+                f"SQL fragment {node.sql!r} has {len(pieces) - 1} '?' placeholder(s) "
+                f"but {len(node.params)} parameter(s) were given")
+        esc = self.dialect.escape_text
+        out = [esc(pieces[0])]
+        for value, piece in zip(node.params, pieces[1:]):
+            out.append(self.visit(n.wrap(value), params))
+            out.append(esc(piece))
+        return "".join(out)
+
+    def visit_Star(self, node, params: list) -> str:
+        return "*"
+
+    def visit_Func(self, node: n.Func, params: list) -> str:
+        name = node.name.upper()
+        if name not in FUNCTIONS:
+            raise ValueError(f"unknown SQL function {node.name!r}; known: {sorted(FUNCTIONS)}")
+        args = ", ".join(self.visit(a, params) for a in node.args)
+        return f"{name}({'DISTINCT ' if node.distinct else ''}{args})"
+
+    def visit_Alias(self, node: n.Alias, params: list) -> str:
+        return f"{self.visit(node.expr, params)} AS {self.q(node.name)}"
+
+    def visit_Binary(self, node: n.Binary, params: list) -> str:
+        if node.op not in _OPERATORS:
+            raise ValueError(f"unknown operator {node.op!r}")
+        return f"{self._operand(node.left, params)} {node.op} {self._operand(node.right, params)}"
+
+    def _operand(self, node, params):
+        sql = self.visit(node, params)
+        if isinstance(node, (n.Binary, n.And, n.Or, n.Select)):
+            return f"({sql})"
+        return sql
+
+    def visit_And(self, node: n.And, params: list) -> str:
+        if not node.items:
+            return "1=1"
+        return " AND ".join(self._group(i, params, n.Or) for i in node.items)
+
+    def visit_Or(self, node: n.Or, params: list) -> str:
+        if not node.items:
+            return "1=0"
+        return " OR ".join(self._group(i, params, n.And) for i in node.items)
+
+    def _group(self, item, params, parenthesize):
+        sql = self.visit(item, params)
+        return f"({sql})" if isinstance(item, (parenthesize, n.Raw)) else sql
+
+    def visit_Not(self, node: n.Not, params: list) -> str:
+        return f"NOT ({self.visit(node.item, params)})"
+
+    def visit_In(self, node: n.In, params: list) -> str:
+        left = self.visit(node.expr, params)
+        if isinstance(node.values, n.Select):
+            inner = self.visit(node.values, params)
+        elif not node.values:
+            # IN () is invalid SQL; an empty list matches nothing (NOT IN: everything).
+            return "1=1" if node.negate else "1=0"
+        else:
+            inner = ", ".join(self.visit(v, params) for v in node.values)
+        return f"{left} {'NOT IN' if node.negate else 'IN'} ({inner})"
+
+    def visit_Between(self, node: n.Between, params: list) -> str:
+        op = "NOT BETWEEN" if node.negate else "BETWEEN"
+        return (f"{self.visit(node.expr, params)} {op} {self.visit(node.low, params)} "
+                f"AND {self.visit(node.high, params)}")
+
+    def visit_IsNull(self, node: n.IsNull, params: list) -> str:
+        return f"{self.visit(node.expr, params)} IS {'NOT NULL' if node.negate else 'NULL'}"
+
+    def visit_Like(self, node: n.Like, params: list) -> str:
+        left, right = self.visit(node.expr, params), self.visit(node.pattern, params)
+        if node.case_insensitive:
+            return self.dialect.ilike(left, right, node.negate)
+        return f"{left} {'NOT LIKE' if node.negate else 'LIKE'} {right}"
+
+    def visit_Ordering(self, node: n.Ordering, params: list) -> str:
+        direction = "DESC" if node.direction.upper() == "DESC" else "ASC"
+        nulls = node.nulls.lower() if node.nulls else None
+        if nulls not in (None, "first", "last"):
+            raise ValueError(f"nulls must be 'first' or 'last', not {node.nulls!r}")
+        return self.dialect.order_nulls(self.visit(node.expr, params), direction, nulls)
+
+    def visit_Table(self, node: n.Table, params: list) -> str:
+        sql = self.q(node.name)
+        return f"{sql} {self.q(node.alias)}" if node.alias else sql
+
+    def visit_Join(self, node: n.Join, params: list) -> str:
+        kind = "LEFT OUTER" if node.kind.upper() == "LEFT" else "INNER"
+        return f" {kind} JOIN {self.visit(node.table, params)} ON {self.visit(node.on, params)}"
+
+    # -- statements ----------------------------------------------------------------
+    def visit_Select(self, node: n.Select, params: list) -> str:
+        if not node.columns:
+            raise ValueError("a SELECT must list its columns")
+        cols = ", ".join(self.visit(c, params) for c in node.columns)
+        sql = f"SELECT {'DISTINCT ' if node.distinct else ''}{cols} FROM {self.visit(node.table, params)}"
+        for join in node.joins:
+            sql += self.visit(join, params)
+        if node.where is not None:
+            sql += " WHERE " + self.visit(node.where, params)
+        if node.group:
+            sql += " GROUP BY " + ", ".join(self.visit(g, params) for g in node.group)
+        if node.having is not None:
+            sql += " HAVING " + self.visit(node.having, params)
+        if node.order:
+            sql += " ORDER BY " + ", ".join(self.visit(o, params) for o in node.order)
+        if node.limit is not None or node.offset:
+            clause, extra = self.dialect.limit_offset(node.limit, node.offset)
+            sql += clause
+            params.extend(extra)
+        if node.lock:
+            sql += " " + node.lock
+        return sql
+
+    def visit_Insert(self, node: n.Insert, params: list) -> str:
+        table = self.visit(node.table, params)
+        if not node.columns:
+            sql = self.dialect.insert_default_values(table)
+        else:
+            cols = ", ".join(self.q(c) for c in node.columns)
+            rows = []
+            for row in node.rows:
+                rows.append("(" + ", ".join(self.visit(n.wrap(v), params) for v in row) + ")")
+            sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join(rows)}"
+        if node.returning and self.dialect.features.supports_returning:
+            sql += self.dialect.returning([self.q(c) for c in node.returning])
+        return sql
+
+    def visit_Update(self, node: n.Update, params: list) -> str:
+        sets = ", ".join(f"{self.q(col)} = {self.visit(n.wrap(val), params)}"
+                         for col, val in node.values)
+        sql = f"UPDATE {self.visit(node.table, params)} SET {sets}"
+        if node.where is not None:
+            sql += " WHERE " + self.visit(node.where, params)
+        return sql
+
+    def visit_Delete(self, node: n.Delete, params: list) -> str:
+        sql = f"DELETE FROM {self.visit(node.table, params)}"
+        if node.where is not None:
+            sql += " WHERE " + self.visit(node.where, params)
+        return sql

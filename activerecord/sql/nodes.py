@@ -1,0 +1,346 @@
+"""An immutable tree of SQL nodes: statements, expressions and conditions.
+
+Nodes hold names and values, never SQL text (except :class:`Raw`, a user fragment whose
+values are still bound parameters). ``activerecord.sql.compiler.Compiler`` turns a tree
+into ``(sql, params)`` for one dialect. Expressions overload Python operators so that
+``Artist.c.ArtistId > 10`` builds a node instead of comparing (as SQLAlchemy's column
+expressions do): ``== != < <= > >=``, ``&`` (AND), ``|`` (OR), ``~`` (NOT).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "Node", "Expression", "Column", "Param", "Raw", "Func", "Star", "Binary", "And", "Or",
+    "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
+    "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_", "SubqueryMarker",
+]
+
+
+class Node:
+    """Base of every node."""
+
+    __slots__ = ()
+
+
+class Expression(Node):
+    """A value-producing node; Python operators build condition nodes from it."""
+
+    __slots__ = ()
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):  # type: ignore[override]
+        return IsNull(self) if other is None else Binary("=", self, wrap(other))
+
+    def __ne__(self, other):  # type: ignore[override]
+        return IsNull(self, negate=True) if other is None else Binary("<>", self, wrap(other))
+
+    def __lt__(self, other):
+        return Binary("<", self, wrap(other))
+
+    def __le__(self, other):
+        return Binary("<=", self, wrap(other))
+
+    def __gt__(self, other):
+        return Binary(">", self, wrap(other))
+
+    def __ge__(self, other):
+        return Binary(">=", self, wrap(other))
+
+    def __and__(self, other):
+        return and_(self, other)
+
+    def __or__(self, other):
+        return or_(self, other)
+
+    def __invert__(self):
+        return not_(self)
+
+    def __bool__(self):
+        raise TypeError("SQL expressions have no truth value; combine them with & | ~ "
+                        "rather than and/or/not")
+
+    def in_(self, values) -> "In":
+        """``self IN (values)``; ``values`` is an iterable or a subquery (Select)."""
+        return In(self, _in_values(values))
+
+    def not_in(self, values) -> "In":
+        """``self NOT IN (values)``."""
+        return In(self, _in_values(values), negate=True)
+
+    def like(self, pattern) -> "Like":
+        """``self LIKE pattern`` (case sensitivity follows the database's collation)."""
+        return Like(self, wrap(pattern))
+
+    def not_like(self, pattern) -> "Like":
+        """``self NOT LIKE pattern``."""
+        return Like(self, wrap(pattern), negate=True)
+
+    def ilike(self, pattern) -> "Like":
+        """Case-insensitive LIKE on every database (ILIKE or LOWER() LIKE LOWER())."""
+        return Like(self, wrap(pattern), case_insensitive=True)
+
+    def is_null(self) -> "IsNull":
+        """``self IS NULL``."""
+        return IsNull(self)
+
+    def is_not_null(self) -> "IsNull":
+        """``self IS NOT NULL``."""
+        return IsNull(self, negate=True)
+
+    def between(self, low, high) -> "Between":
+        """``self BETWEEN low AND high`` (inclusive)."""
+        return Between(self, wrap(low), wrap(high))
+
+    def asc(self, nulls: str | None = None) -> "Ordering":
+        """Ascending order; ``nulls`` is ``"first"``, ``"last"`` or ``None``."""
+        return Ordering(self, "ASC", nulls)
+
+    def desc(self, nulls: str | None = None) -> "Ordering":
+        """Descending order; ``nulls`` is ``"first"``, ``"last"`` or ``None``."""
+        return Ordering(self, "DESC", nulls)
+
+    def label(self, name: str) -> "Alias":
+        """``self AS name`` in a select list."""
+        return Alias(self, name)
+
+
+def _in_values(values):
+    if isinstance(values, Select):
+        return values
+    if hasattr(values, "to_select_node"):
+        return values.to_select_node()
+    return tuple(wrap(v) for v in values)
+
+
+def wrap(value: Any) -> Node:
+    """Return ``value`` as a node: nodes pass through, anything else becomes a Param."""
+    if isinstance(value, Node):
+        return value
+    if hasattr(value, "to_select_node"):  # a Relation used as a subquery
+        return value.to_select_node()
+    return Param(value)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Column(Expression):
+    """A column reference; ``table`` qualifies it (``"Album"."Title"``) when set."""
+
+    name: str
+    table: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Param(Expression):
+    """A bound parameter value."""
+
+    value: Any
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Raw(Expression):
+    """A user SQL fragment with ``?`` placeholders and their values, e.g.
+    ``Raw("Name LIKE ?", ("A%",))``. The only place SQL text enters the tree."""
+
+    sql: str
+    params: tuple = ()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Star(Node):
+    """``*``, only inside ``COUNT(*)``."""
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Func(Expression):
+    """A SQL function call, ``name(args)``; ``distinct`` adds ``DISTINCT``.
+
+    ``name`` is one of a known set (COUNT, SUM, AVG, MIN, MAX, LOWER, UPPER, COALESCE,
+    LENGTH, ABS), checked by the compiler."""
+
+    name: str
+    args: tuple = ()
+    distinct: bool = False
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Alias(Node):
+    """``expr AS name`` in a select list."""
+
+    expr: Node
+    name: str
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Binary(Expression):
+    """``left op right`` for a comparison or arithmetic operator."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class And(Expression):
+    """All of ``items``."""
+
+    items: tuple
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Or(Expression):
+    """Any of ``items``."""
+
+    items: tuple
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Not(Expression):
+    """The negation of ``item``."""
+
+    item: Node
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class In(Expression):
+    """``expr [NOT] IN (values)``; ``values`` is a tuple of nodes or a Select."""
+
+    expr: Node
+    values: Any
+    negate: bool = False
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Between(Expression):
+    """``expr [NOT] BETWEEN low AND high``."""
+
+    expr: Node
+    low: Node
+    high: Node
+    negate: bool = False
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class IsNull(Expression):
+    """``expr IS [NOT] NULL``."""
+
+    expr: Node
+    negate: bool = False
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Like(Expression):
+    """``expr [NOT] LIKE pattern``, case-insensitive when asked (dialect's ``ilike``)."""
+
+    expr: Node
+    pattern: Node
+    negate: bool = False
+    case_insensitive: bool = False
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Ordering(Node):
+    """One ORDER BY item: ``expr ASC|DESC`` with optional ``nulls`` first/last."""
+
+    expr: Node
+    direction: str = "ASC"
+    nulls: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Table(Node):
+    """A table reference, optionally aliased."""
+
+    name: str
+    alias: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Join(Node):
+    """``kind JOIN table ON on``; ``kind`` is ``"INNER"`` or ``"LEFT"``."""
+
+    table: Table
+    on: Node
+    kind: str = "INNER"
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Select(Node):
+    """A SELECT statement. ``columns`` must be non-empty (never ``SELECT *``)."""
+
+    table: Table
+    columns: tuple
+    where: Node | None = None
+    joins: tuple = ()
+    group: tuple = ()
+    having: Node | None = None
+    order: tuple = ()
+    limit: int | None = None
+    offset: int | None = None
+    distinct: bool = False
+    lock: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Insert(Node):
+    """An INSERT of ``rows`` (tuples of values, in ``columns`` order).
+
+    ``returning`` names columns to read back (the dialect decides if it can)."""
+
+    table: Table
+    columns: tuple
+    rows: tuple
+    returning: tuple = ()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Update(Node):
+    """An UPDATE setting ``values`` (tuple of ``(column name, node or value)``)."""
+
+    table: Table
+    values: tuple
+    where: Node | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Delete(Node):
+    """A DELETE of the rows matching ``where`` (all rows when ``None``)."""
+
+    table: Table
+    where: Node | None = None
+
+
+class SubqueryMarker:
+    """Mixin marker for objects with ``to_select_node()`` (Relations)."""
+
+
+def _flatten(cls, items):
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        item = wrap(item)
+        if isinstance(item, cls):
+            out.extend(item.items)
+        else:
+            out.append(item)
+    return tuple(out)
+
+
+def and_(*items) -> Node:
+    """Return the conjunction of ``items`` (``None`` items are skipped)."""
+    flat = _flatten(And, items)
+    return flat[0] if len(flat) == 1 else And(flat)
+
+
+def or_(*items) -> Node:
+    """Return the disjunction of ``items`` (``None`` items are skipped)."""
+    flat = _flatten(Or, items)
+    return flat[0] if len(flat) == 1 else Or(flat)
+
+
+def not_(item) -> Node:
+    """Return the negation of ``item``."""
+    return Not(wrap(item))

@@ -1,0 +1,126 @@
+"""The SQLite adapter, on the standard library's ``sqlite3``.
+
+Connections are opened with ``isolation_level=None`` (autocommit: the Database sends
+BEGIN/COMMIT itself), ``check_same_thread=False`` (the pool hands a connection to one
+thread at a time), foreign keys enforced (``PRAGMA foreign_keys = ON``, off by default
+in SQLite) and a busy timeout so concurrent writers wait instead of failing at once.
+
+``sqlite:///:memory:`` is one database per connection in SQLite, so its pool holds
+exactly one shared connection: every caller sees the same database, one at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+
+from activerecord import errors
+from activerecord.connection.adapter import Adapter
+from activerecord.connection.features import Features
+from activerecord.connection.pool import ConnectionPool
+
+from .dialect import SQLiteDialect
+from .introspection import SQLiteIntrospector
+from .types import type_for
+
+__all__ = ["SQLiteAdapter"]
+
+
+class SQLiteAdapter(Adapter):
+    """Adapter for SQLite files and in-memory databases.
+
+    Options: ``busy_timeout`` (seconds a statement waits for a lock, default 5.0),
+    plus the pool options of :class:`~activerecord.connection.adapter.Adapter`.
+    """
+
+    name = "sqlite"
+    dialect_class = SQLiteDialect
+    introspector_class = SQLiteIntrospector
+    driver_errors = (sqlite3.Error,)
+
+    @property
+    def memory(self) -> bool:
+        """Whether this is an in-memory database."""
+        return self.config.database == ":memory:" or self.config.query.get("mode") == "memory"
+
+    def connect(self):
+        path = self.config.database
+        if not self.memory:
+            folder = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(folder):
+                raise errors.ConnectionError(
+                    f"cannot open SQLite database {path!r}: folder {folder!r} does not exist")
+        try:
+            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False,
+                                   timeout=float(self.options.get("busy_timeout", 5.0)))
+            conn.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise errors.ConnectionError(
+                f"cannot open SQLite database {path!r}: {exc}") from exc
+        return conn
+
+    def create_pool(self):
+        if self.memory:
+            # One connection for everyone; never recycled (that would drop the data).
+            return ConnectionPool(self.connect, size=1,
+                                  timeout=float(self.options.get("pool_timeout", 5.0)),
+                                  ping=None, ping_interval=None, describe=self.describe())
+        return ConnectionPool(self.connect, size=int(self.options.get("pool_size", 5)),
+                              timeout=float(self.options.get("pool_timeout", 5.0)),
+                              ping=None, ping_interval=None, describe=self.describe())
+
+    def detect_features(self, conn) -> Features:
+        version = sqlite3.sqlite_version_info
+        return Features(
+            server_version=version,
+            supports_returning=version >= (3, 35, 0),
+            supports_update_returning=version >= (3, 35, 0),
+            supports_savepoints=True,
+            supports_transactional_ddl=True,
+            supports_upsert=version >= (3, 24, 0),
+            supports_nulls_ordering=version >= (3, 30, 0),
+            supports_native_uuid=False,
+            supports_native_boolean=False,
+            # SQLITE_MAX_VARIABLE_NUMBER: 999 before 3.32.0, 32766 since.
+            max_parameters=32766 if version >= (3, 32, 0) else 999,
+        )
+
+    def execute(self, conn, sql, params):
+        return conn.execute(sql, params)
+
+    def type_for(self, column):
+        return type_for(column)
+
+    def translate_error(self, exc, sql=None, params=None):
+        msg = str(exc)
+        low = msg.lower()
+        kw = {"sql": sql, "params": params}
+        if isinstance(exc, sqlite3.IntegrityError):
+            if "unique constraint" in low or "primary key" in low:
+                return errors.RecordNotUnique(msg, **kw)
+            if "foreign key" in low:
+                return errors.InvalidForeignKey(msg, **kw)
+            if "not null" in low:
+                return errors.NotNullViolation(msg, **kw)
+            return errors.IntegrityError(msg, **kw)
+        if "no such table" in low:
+            table = msg.split(":", 1)[-1].strip()
+            return errors.TableNotFound(
+                f"table {table!r} does not exist in {self.describe()}", **kw)
+        if "no such column" in low or "has no column named" in low:
+            return errors.ColumnNotFound(msg, **kw)
+        if isinstance(exc, sqlite3.ProgrammingError) and "closed" in low:
+            return errors.ConnectionNotEstablished(f"{msg} ({self.describe()})", **kw)
+        if isinstance(exc, sqlite3.DataError):
+            return errors.DataError(msg, **kw)
+        if isinstance(exc, sqlite3.OperationalError):
+            if "syntax error" in low or "no such function" in low:
+                return errors.ProgrammingError(msg, **kw)
+            return errors.OperationalError(msg, **kw)
+        if isinstance(exc, sqlite3.InterfaceError):
+            return errors.InterfaceError(msg, **kw)
+        if isinstance(exc, sqlite3.NotSupportedError):
+            return errors.NotSupportedError(msg, **kw)
+        if isinstance(exc, sqlite3.ProgrammingError):
+            return errors.ProgrammingError(msg, **kw)
+        return errors.DatabaseError(msg, **kw)

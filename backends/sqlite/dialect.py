@@ -1,0 +1,27 @@
+"""SQLite's spelling of the dialect hooks.
+
+SQLite quotes identifiers with double quotes and takes ``?`` placeholders (sqlite3's
+paramstyle is ``qmark``). ``OFFSET`` needs a ``LIMIT``; ``LIMIT -1`` means no limit
+(https://www.sqlite.org/lang_select.html#limitoffset). NULLS FIRST/LAST exist since
+3.30.0, RETURNING since 3.35.0 (flags in ``Features``).
+"""
+
+from __future__ import annotations
+
+from activerecord.connection.dialect import Dialect
+
+__all__ = ["SQLiteDialect"]
+
+
+class SQLiteDialect(Dialect):
+    """Dialect hooks for SQLite 3."""
+
+    name = "sqlite"
+    paramstyle = "qmark"
+    quote_char = '"'
+    begin_sql = "BEGIN IMMEDIATE"  # take the write lock at BEGIN: no upgrade deadlocks
+
+    def limit_offset(self, limit, offset):
+        if limit is None and offset:
+            return " LIMIT -1 OFFSET ?", [offset]
+        return super().limit_offset(limit, offset)
