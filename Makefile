@@ -1,0 +1,43 @@
+# Developer entry points. `make test` is what CI runs (through .ci/run).
+#   make test                      all three databases (starts/stops PostgreSQL and MariaDB)
+#   make test DB=sqlite            only SQLite; DB is a space-separated list
+#   make test PYTEST_ARGS='-x -k "find and not slow"'
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+DB ?= sqlite postgresql mysql
+PYTEST_ARGS ?=
+DEMO_DB := /tmp/activerecord-demo.db
+
+.PHONY: venv test demo clean servers-up servers-down
+
+venv: $(VENV)/.installed
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall when the project metadata changes; the stamp records the last install.
+$(VENV)/.installed: pyproject.toml $(wildcard setup.cfg) | $(VENV)/bin/python
+	$(VENV)/bin/python -m pip install -q -e '.[postgresql,mysql,dev]'
+	touch $@
+
+test: venv
+	DB='$(DB)' PYTHON=$(VENV)/bin/python scripts/run-tests.sh $(PYTEST_ARGS)
+
+demo: venv
+	rm -f $(DEMO_DB)
+	DATABASE_URL=sqlite:///$(DEMO_DB) $(VENV)/bin/python examples/quickstart.py
+
+# Servers for working by hand; servers-down stops only what the up scripts started.
+servers-up:
+	scripts/pg-up.sh
+	scripts/mariadb-up.sh
+
+servers-down:
+	scripts/mariadb-down.sh
+	scripts/pg-down.sh
+
+clean:
+	rm -rf $(VENV) build dist .eggs *.egg-info .pytest_cache .mypy_cache .ruff_cache \
+	       .coverage .coverage.* htmlcov $(DEMO_DB)
+	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
