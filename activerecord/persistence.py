@@ -1,0 +1,243 @@
+"""Writing records: ``save``, ``create``, ``update``, ``destroy``, ``delete``, ``reload``.
+
+* INSERT sends the columns the user assigned (so database defaults apply to the rest)
+  and reads the row back with RETURNING where the database has it
+  (``features.supports_returning``); otherwise it takes the key from ``lastrowid`` and
+  re-reads only when a column has a database-computed default.
+* UPDATE sends only the columns whose value changed (DESIGN.md: peewee #643/#469 lost
+  updates) and nothing at all when nothing changed.
+* ``created_at``/``updated_at`` are set when those columns exist, as Rails does.
+* ``save()`` runs in a transaction that joins the caller's open one (it never commits a
+  transaction it did not open: sqlalchemy-mixins #109) or opens and commits its own.
+
+The order when saving is: transaction, then validations, then callbacks, then the
+write; the later mixins (callbacks, validations) wrap ``_save`` cooperatively.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from .errors import RecordNotFound, RecordNotSaved
+from .sql import nodes as n
+
+__all__ = ["PersistenceMixin", "dualmethod", "pk_condition"]
+
+
+class dualmethod:
+    """A method that is a classmethod when called on the class and an instance method
+    on an instance (``Artist.delete(5)`` and ``artist.delete()``)."""
+
+    def __init__(self, class_func, instance_func):
+        self.class_func = class_func
+        self.instance_func = instance_func
+        self.__doc__ = instance_func.__doc__
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return self.class_func.__get__(objtype, type(objtype))
+        return self.instance_func.__get__(obj, objtype)
+
+
+def pk_condition(schema, key) -> n.Node:
+    """Return ``pk = key`` for a single or composite key (``key`` a tuple then)."""
+    pk = schema.pk
+    if len(pk) == 1:
+        return n.Column(pk[0]) == key
+    if not isinstance(key, (tuple, list)) or len(key) != len(pk):
+        raise ValueError(f"{schema.table} has the composite primary key {pk}: "
+                         f"give a tuple of {len(pk)} values, not {key!r}")
+    return n.and_(*(n.Column(c) == v for c, v in zip(pk, key)))
+
+
+def _now(schema, column: str) -> _dt.datetime:
+    now = _dt.datetime.now(_dt.timezone.utc)
+    if not schema.columns[column].info.timezone:
+        now = now.replace(tzinfo=None)  # naive columns hold UTC wall time (Rails' default)
+    return now
+
+
+class PersistenceMixin:
+    """Instance and class methods that write records."""
+
+    # -- class level ---------------------------------------------------------------
+    @classmethod
+    def create(cls, **attrs: Any):
+        """Build a record from ``attrs``, save it and return it (persisted, with the
+        database's defaults and the new key). Raises what ``save()`` raises."""
+        record = cls(**attrs)
+        record.save()
+        return record
+
+    @classmethod
+    def _instantiate(cls, row, schema):
+        # The row-loading hot path: no __init__, one dict, casts only where needed.
+        record = cls.__new__(cls)
+        attrs = dict(zip(schema.names, row))
+        for i, name, load in schema.loaders:
+            value = row[i]
+            if value is not None:
+                attrs[name] = load(value)
+        d = record.__dict__
+        d["_attrs"] = attrs
+        d["_new_record"] = False
+        return record
+
+    # -- save ----------------------------------------------------------------------
+    def save(self) -> bool:
+        """INSERT a new record or UPDATE the changed columns of a persisted one.
+
+        Returns True. Raises RecordNotSaved for a destroyed record, and the translated
+        database error (RecordNotUnique, NotNullViolation, ...) when the write fails;
+        the record's own transaction is then rolled back whole.
+        """
+        if self._destroyed:
+            raise RecordNotSaved(f"cannot save a destroyed {type(self).__name__}")
+        db = type(self)._load_schema().db
+        with db.transaction(requires_new=False):
+            self._save()
+        return True
+
+    def _save(self) -> None:
+        if self._new_record:
+            self._insert_record()
+        else:
+            self._update_record()
+
+    def update(self, **attrs: Any) -> bool:
+        """Assign ``attrs`` and save (Rails' ``update``). Returns True."""
+        self.assign_attributes(**attrs)
+        return self.save()
+
+    def _insert_record(self) -> None:
+        cls = type(self)
+        schema = cls._load_schema()
+        db = schema.db
+        attrs = self._attrs
+        for col in schema.timestamps:
+            if attrs.get(col) is None:
+                self.write_attribute(col, _now(schema, col))
+        assigned = self.__dict__.get("_assigned") or set()
+        cols = tuple(c for c in schema.names if c in assigned)
+        types = schema.types
+        values = [types[c].serialize(attrs[c]) for c in cols]
+        returning = db.features.supports_returning
+        key = ("insert", cols)
+        sql = schema.sql_cache.get(key)
+        if sql is None:
+            node = n.Insert(schema.table_node, cols, (tuple(n.Param(None) for _ in cols),),
+                            returning=schema.names)
+            sql = schema.sql_cache[key] = db.compile(node)[0]
+        result = db.run(sql, values)
+        if returning and result.rows:
+            row = result.rows[0]
+            for i, name, load in schema.loaders:
+                if row[i] is not None:
+                    row = row[:i] + (load(row[i]),) + row[i + 1:]
+            attrs.update(zip(schema.names, row))
+        else:
+            self._read_back_key(schema, result)
+        self.__dict__["_new_record"] = False
+        self.__dict__.pop("_assigned", None)
+        self._changes_applied()
+
+    def _read_back_key(self, schema, result) -> None:
+        attrs = self._attrs
+        pk = schema.pk
+        if len(pk) == 1 and attrs.get(pk[0]) is None and result.lastrowid:
+            attrs[pk[0]] = result.lastrowid
+        assigned = self.__dict__.get("_assigned") or set()
+        if any(c not in assigned for c in schema.db_computed if c not in pk):
+            self._reload_attrs(schema)
+
+    def _update_record(self) -> None:
+        schema = type(self)._load_schema()
+        changes = self.changed_attributes
+        if not changes:
+            return
+        if "updated_at" in schema.timestamps and "updated_at" not in changes:
+            self.write_attribute("updated_at", _now(schema, "updated_at"))
+            changes = self.changed_attributes
+        attrs = self._attrs
+        cols = tuple(c for c in schema.names if c in changes)
+        types = schema.types
+        key_before = tuple(changes.get(c, attrs[c]) for c in schema.pk)
+        key = ("update", cols)
+        sql = schema.sql_cache.get(key)
+        if sql is None:
+            where = n.and_(*(n.Column(c) == n.Param(None) for c in schema.pk))
+            node = n.Update(schema.table_node, tuple((c, n.Param(None)) for c in cols), where)
+            sql = schema.sql_cache[key] = schema.db.compile(node)[0]
+        schema.db.run(sql, [types[c].serialize(attrs[c]) for c in cols]
+                      + [types[c].serialize(v) for c, v in zip(schema.pk, key_before)])
+        self._changes_applied()
+
+    # -- destroy / delete ----------------------------------------------------------
+    def destroy(self):
+        """Delete the record's row, running callbacks and dependent rules; mark the
+        record destroyed and return it. Inside a transaction (its own or the caller's)."""
+        db = type(self)._load_schema().db
+        with db.transaction(requires_new=False):
+            self._destroy()
+        return self
+
+    def _destroy(self) -> None:
+        self._delete_row()
+
+    def _delete_row(self) -> int:
+        schema = type(self)._load_schema()
+        count = 0
+        if not self._new_record:
+            where = pk_condition(schema, self._key_before_changes(schema))
+            sql, params = schema.db.compile(n.Delete(schema.table_node, where))
+            count = schema.db.run(sql, params).rowcount
+        self.__dict__["_destroyed"] = True
+        return count
+
+    def _key_before_changes(self, schema):
+        changed = self.__dict__.get("_changed_from") or {}
+        values = tuple(changed.get(c, self._attrs[c]) for c in schema.pk)
+        return values[0] if len(values) == 1 else values
+
+    def _delete_instance(self):
+        """Delete the record's row at once: no callbacks, no dependents (Rails'
+        ``delete``). Marks the record destroyed and returns it."""
+        self._delete_row()
+        return self
+
+    @classmethod
+    def _delete_by_key(cls, *keys) -> int:
+        """Delete rows by primary key without loading them (no callbacks); return the
+        number of rows deleted. ``Artist.delete(5)``, ``Artist.delete(5, 6)``,
+        ``PlaylistTrack.delete((1, 3402))`` for a composite key."""
+        schema = cls._load_schema()
+        if len(keys) == 1 and isinstance(keys[0], list):
+            keys = tuple(keys[0])
+        if not keys:
+            return 0
+        where = n.or_(*(pk_condition(schema, k) for k in keys))
+        sql, params = schema.db.compile(n.Delete(schema.table_node, where))
+        return schema.db.run(sql, params).rowcount
+
+    delete = dualmethod(_delete_by_key, _delete_instance)
+
+    # -- reload --------------------------------------------------------------------
+    def reload(self):
+        """Read the record's row again, discarding unsaved changes; return self.
+        Raises RecordNotFound when the row is gone."""
+        self._reload_attrs(type(self)._load_schema())
+        self._changes_applied()
+        return self
+
+    def _reload_attrs(self, schema) -> None:
+        key = self._key_before_changes(schema)
+        node = n.Select(schema.table_node, schema.select_columns,
+                        where=pk_condition(schema, key), limit=2)
+        rows = schema.db.select_rows(node)
+        if not rows:
+            raise RecordNotFound(
+                f"{type(self).__name__} with {schema.pk} = {key!r} no longer exists in "
+                f"table {schema.table!r}", model=type(self), table=schema.table, key=key)
+        fresh = type(self)._instantiate(rows[0], schema)
+        self._attrs.update(fresh._attrs)
