@@ -55,7 +55,7 @@ if ! db_ping; then
   for _ in $(seq 1 240); do
     db_ping && break
     # It died (it stays our zombie until this script exits): no point waiting.
-    grep -qs '^State:[[:space:]]*[^Z]' "/proc/$spid/status" || break
+    grep -qs '^State:[[:space:]]*[^Z[:space:]]' "/proc/$spid/status" || break
     sleep 0.25
   done
   if ! db_ping; then

@@ -38,10 +38,12 @@ if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" status > /dev/null 2>&1; then
   if ss -Hltn "sport = :$PORT" | grep -q .; then
     echo "pg-up: port $PORT is used by another server; set AR_PG_PORT" >&2; exit 1
   fi
-  # fsync & co. off: throwaway data, and it makes DDL-heavy tests several times faster.
+  # fsync & co. off: throwaway data need not survive a crash, and the tests write a lot.
   if ! as_pg "$PGBIN/pg_ctl" -D "$DATA" -l "$ROOT/server.log" -w -t 60 start -o \
       "-c listen_addresses=127.0.0.1 -p $PORT -k $ROOT/run -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
       > /dev/null; then
+    # pg_ctl gives up after 60 s even if a slow postmaster is still coming up: stop it.
+    as_pg "$PGBIN/pg_ctl" -D "$DATA" -m immediate stop > /dev/null 2>&1 || true
     echo "pg-up: server did not start; tail of $ROOT/server.log:" >&2; tail -n 20 "$ROOT/server.log" >&2; exit 1
   fi
   # Record the start before anything else can fail, so a cleanup can still stop it.
