@@ -295,7 +295,8 @@ def load_sakila_postgresql(conninfo_kwargs: Mapping[str, Any], dbname: str = "sa
         schema = _read(_SAKILA / "postgres" / "postgres-sakila-schema.sql")
         # Hand every object to the app role; the language stays the superuser's.
         schema, n = re.subn(
-            r"^(ALTER (?:TABLE|SEQUENCE|VIEW|TYPE|DOMAIN|FUNCTION|AGGREGATE) .* OWNER TO )postgres;$",
+            r"^(ALTER (?:TABLE|SEQUENCE|VIEW|TYPE|DOMAIN|FUNCTION|AGGREGATE) .* OWNER TO )"
+            r"postgres;$",
             lambda m: f'{m.group(1)}"{owner}";', schema, flags=re.M)
         if n < 50:
             raise DatasetError(f"{what}: only {n} OWNER TO lines found to rewrite")
@@ -453,7 +454,8 @@ def _main(argv: list[str] | None = None) -> int:
                     "variables, defaults: scripts/pg-up.sh and scripts/mariadb-up.sh) and "
                     "check the row counts.")
     parser.add_argument("--check", action="store_true", help="load (if needed) and verify all")
-    parser.add_argument("--db", default=os.environ.get("AR_TEST_DATABASES", "sqlite,postgresql,mysql"),
+    default_dbs = os.environ.get("AR_TEST_DATABASES", "sqlite,postgresql,mysql")
+    parser.add_argument("--db", default=default_dbs,
                         help="comma list of sqlite, postgresql, mysql (default: %(default)s)")
     parser.add_argument("--sqlite-dir", default="/tmp/activerecord-datasets")
     parser.add_argument("--force", action="store_true", help="rebuild even when loaded")
