@@ -36,7 +36,7 @@ class dualmethod:
 
     def __get__(self, obj, objtype=None):
         if obj is None:
-            return self.class_func.__get__(objtype, type(objtype))
+            return self.class_func.__get__(None, objtype)
         return self.instance_func.__get__(obj, objtype)
 
 
@@ -51,8 +51,8 @@ def pk_condition(schema, key) -> n.Node:
     return n.and_(*(n.Column(c) == v for c, v in zip(pk, key)))
 
 
-def _now(schema, column: str) -> _dt.datetime:
-    now = _dt.datetime.now(_dt.timezone.utc)
+def _now(schema, column: str, now: _dt.datetime | None = None) -> _dt.datetime:
+    now = now or _dt.datetime.now(_dt.timezone.utc)
     if not schema.columns[column].info.timezone:
         now = now.replace(tzinfo=None)  # naive columns hold UTC wall time (Rails' default)
     return now
@@ -94,10 +94,17 @@ class PersistenceMixin:
         """
         if self._destroyed:
             raise RecordNotSaved(f"cannot save a destroyed {type(self).__name__}")
+        if not self._new_record and not self._needs_save():
+            return True  # nothing changed: no transaction, no statement
         db = type(self)._load_schema().db
         with db.transaction(requires_new=False):
             self._save()
         return True
+
+    def _needs_save(self) -> bool:
+        """Whether saving a persisted record has anything to do (later mixins that
+        run callbacks on every save extend this)."""
+        return bool(self.changed_attributes)
 
     def _save(self) -> None:
         if self._new_record:
@@ -115,9 +122,11 @@ class PersistenceMixin:
         schema = cls._load_schema()
         db = schema.db
         attrs = self._attrs
-        for col in schema.timestamps:
-            if attrs.get(col) is None:
-                self.write_attribute(col, _now(schema, col))
+        if schema.timestamps:
+            now = _dt.datetime.now(_dt.timezone.utc)  # one instant for both (as Rails)
+            for col in schema.timestamps:
+                if attrs.get(col) is None:
+                    self.write_attribute(col, _now(schema, col, now))
         assigned = self.__dict__.get("_assigned") or set()
         cols = tuple(c for c in schema.names if c in assigned)
         types = schema.types

@@ -27,7 +27,7 @@ from .registry import adapter_class_for, known_schemes
 from .schema_cache import SchemaCache
 from .url import parse_url
 
-__all__ = ["Database", "Result", "connect", "get_database", "databases"]
+__all__ = ["Database", "Result", "connect", "get_database", "databases", "set_default_database"]
 
 log = logging.getLogger("activerecord.sql")
 
@@ -370,6 +370,13 @@ def get_database(name: str | None = None) -> Database:
         raise ConnectionNotEstablished(
             f"no database named {name!r}; connected: {', '.join(sorted(_databases)) or 'none'}"
         ) from None
+
+
+def set_default_database(db: Database) -> None:
+    """Make ``db`` the database that models without a ``database`` attribute use."""
+    with _registry_lock:
+        _databases[db.name] = db
+        _default[0] = db
 
 
 def databases() -> dict[str, Database]:
