@@ -1,0 +1,97 @@
+"""Quickstart: define models, then create, query, update and delete records.
+
+Run it with ``make demo`` (a fresh SQLite file), or against any database:
+``DATABASE_URL=postgresql://user:pass@host/db python examples/quickstart.py``.
+"""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+import activerecord
+from activerecord import Model, RecordNotFound, transaction
+
+db = activerecord.connect(os.environ.get("DATABASE_URL", "sqlite:///quickstart.db"))
+print(f"Connected to {db.name}")
+
+# Plain DDL until migrations exist. The models below declare no columns: they read
+# them from these tables at first use.
+for statement in (
+    "DROP TABLE IF EXISTS albums",
+    "DROP TABLE IF EXISTS artists",
+    """CREATE TABLE artists (
+           id INTEGER PRIMARY KEY, name VARCHAR(120) NOT NULL UNIQUE,
+           country VARCHAR(40), created_at DATETIME, updated_at DATETIME)""",
+    """CREATE TABLE albums (
+           id INTEGER PRIMARY KEY, title VARCHAR(160) NOT NULL,
+           artist_id INTEGER NOT NULL REFERENCES artists(id),
+           year INTEGER, price NUMERIC(6,2) DEFAULT 9.99)""",
+):
+    db.execute(statement)
+
+
+class Artist(Model):
+    """Table ``artists`` (the default name for class Artist)."""
+
+
+class Album(Model):
+    """Table ``albums``."""
+
+
+def show(title, records):
+    print(f"\n{title}")
+    for record in records:
+        print(f"  {record!r}")
+
+
+print("\nColumns of Album, introspected:")
+for column in Album.columns.values():
+    print(f"  {column}")
+
+# Create
+acdc = Artist.create(name="AC/DC", country="Australia")
+queen = Artist.create(name="Queen", country="UK")
+print(f"\nCreated {acdc!r}")
+with transaction():  # several writes, one commit
+    for title, year in [("Highway to Hell", 1979), ("Back in Black", 1980)]:
+        Album.create(title=title, artist_id=acdc.id, year=year)
+    Album.create(title="A Night at the Opera", artist_id=queen.id, year=1975,
+                 price=Decimal("12.50"))
+print(f"Created {Album.count()} albums in one transaction")
+
+# Query
+show("Albums after 1976, newest first:", Album.where("year > ?", 1976).order("-year"))
+print(f"\nFirst album by id: {Album.first().title}")
+print(f"Titles by AC/DC: {Album.where(artist_id=acdc.id).order('year').pluck('title')}")
+print(f"Cheapest price: {min(Album.pluck('price'))} (a {type(Album.first().price).__name__})")
+print(f"Artist from the UK: {Artist.find_by(country='UK').name}")
+
+# Update: only the changed column is written
+album = Album.find_by(title="Back in Black")
+album.price = Decimal("14.99")
+print(f"\nChanges before save: {album.changes}")
+album.save()
+queen.update(country="United Kingdom")
+print(f"Saved: {Album.find(album.id)!r}")
+print(f"Queen's updated_at was set: {Artist.find(queen.id).updated_at is not None}")
+
+# Errors are clear and lose nothing
+try:
+    Artist.create(name="AC/DC")
+except activerecord.RecordNotUnique as exc:
+    print(f"\nDuplicate refused: {type(exc).__name__}; still {Artist.count()} artists")
+try:
+    Artist.create(nmae="typo")
+except activerecord.UnknownAttributeError as exc:
+    print(f"Unknown column refused: {exc}")
+
+# Delete
+Album.find_by(title="Highway to Hell").destroy()
+deleted = Album.where(artist_id=queen.id).delete_all()
+print(f"\nDestroyed 1 album, deleted {deleted} more; {Album.count()} left")
+try:
+    Album.find(1)
+except RecordNotFound as exc:
+    print(f"Looking up a deleted album: {exc}")
+show("What is left:", Album.all())
