@@ -31,8 +31,22 @@ class AttributesMixin:
         d["_attrs"] = dict(schema.defaults)
         d["_changed_from"] = {}
         d["_assigned"] = set()
+        if attrs:
+            self._assign_new(schema, attrs)
+
+    def _assign_new(self, schema, attrs: dict) -> None:
+        # A new record: cast and assign without per-column dirty bookkeeping beyond
+        # what INSERT needs (which columns were given).
+        types = schema.types
+        values = self.__dict__["_attrs"]
+        changed = self.__dict__["_changed_from"]
         for name, value in attrs.items():
-            self.write_attribute(name, value)
+            typ = types.get(name)
+            if typ is None:
+                raise schema.unknown(type(self), name)
+            changed.setdefault(name, values[name])
+            values[name] = _cast(self, schema, typ, name, value)
+        self.__dict__["_assigned"].update(attrs)
 
     # -- reading and writing -------------------------------------------------------
     def read_attribute(self, name: str) -> Any:
@@ -53,12 +67,7 @@ class AttributesMixin:
         typ = schema.types.get(name)
         if typ is None:
             raise schema.unknown(type(self), name)
-        try:
-            value = typ.cast(value)
-        except (TypeError, ValueError, ArithmeticError, InvalidOperation) as exc:
-            raise AttributeCastError(
-                f"cannot assign {value!r} to {type(self).__name__}.{name} "
-                f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
+        value = _cast(self, schema, typ, name, value)
         d = self.__dict__
         attrs = d["_attrs"]
         changed = d.get("_changed_from")
@@ -138,6 +147,15 @@ class AttributesMixin:
         for name, old in self.changed_attributes.items():
             self._attrs[name] = old
         self._changes_applied()
+
+
+def _cast(record, schema, typ, name: str, value):
+    try:
+        return typ.cast(value)
+    except (TypeError, ValueError, ArithmeticError, InvalidOperation) as exc:
+        raise AttributeCastError(
+            f"cannot assign {value!r} to {type(record).__name__}.{name} "
+            f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
 
 
 def _same(a, b) -> bool:

@@ -141,10 +141,10 @@ class PersistenceMixin:
         result = db.run(sql, values)
         if returning and result.rows:
             row = result.rows[0]
+            attrs.update(zip(schema.names, row))
             for i, name, load in schema.loaders:
                 if row[i] is not None:
-                    row = row[:i] + (load(row[i]),) + row[i + 1:]
-            attrs.update(zip(schema.names, row))
+                    attrs[name] = load(row[i])
         else:
             self._read_back_key(schema, result)
         self.__dict__["_new_record"] = False

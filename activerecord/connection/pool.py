@@ -14,6 +14,7 @@ holder checked out.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 import traceback
@@ -87,18 +88,26 @@ class ConnectionPool(Pool):
         self._closed = False
 
     def checkout(self):
-        deadline = time.monotonic() + self.timeout
+        deadline = None
         with self._cond:
             while True:
                 if self._closed:
                     raise ConnectionTimeoutError(f"the pool for {self._describe} is closed")
                 if self._idle:
                     conn, created, returned = self._idle.pop()
+                    if not self._due_for_check(created, returned):
+                        # Fast path: a recently used connection, one lock round trip.
+                        self._in_use[id(conn)] = (conn, created, time.monotonic(),
+                                                  threading.current_thread().name,
+                                                  sys._getframe(1))
+                        return conn
                     break
                 if self._open < self.size:
                     self._open += 1
                     conn = None
                     break
+                if deadline is None:
+                    deadline = time.monotonic() + self.timeout
                 remaining = deadline - time.monotonic()
                 if remaining <= 0 or not self._cond.wait(remaining):
                     if not self._idle and self._open >= self.size:
@@ -109,8 +118,17 @@ class ConnectionPool(Pool):
             conn, created = self._verify(conn, created, returned)
         with self._cond:
             self._in_use[id(conn)] = (conn, created, time.monotonic(),
-                                      threading.current_thread().name, _caller_frame())
+                                      threading.current_thread().name, sys._getframe(1))
         return conn
+
+    def _due_for_check(self, created: float, returned: float) -> bool:
+        if self._recycle is None and (self._ping is None or self._ping_interval is None):
+            return False
+        now = time.monotonic()
+        if self._recycle is not None and now - created >= self._recycle:
+            return True
+        return (self._ping is not None and self._ping_interval is not None
+                and now - returned >= self._ping_interval)
 
     def _open_new(self):
         try:
@@ -174,16 +192,15 @@ class ConnectionPool(Pool):
             _, _, since, thread, frame = min(self._in_use.values(), key=lambda e: e[2])
             msg += (f"; the longest holder (thread {thread!r}, for "
                     f"{time.monotonic() - since:.1f}s) checked out at:\n")
+            frame = _outside_frame(frame)
             if frame is not None:
                 msg += "".join(traceback.format_stack(frame, limit=8))
         return msg
 
 
-def _caller_frame():
-    # The frame outside activerecord that asked for the connection, kept (not
-    # formatted) so a checkout costs nothing until a timeout needs the stack.
-    import sys
-    frame = sys._getframe(2)
+def _outside_frame(frame):
+    # The holder's frame outside activerecord: found only when a timeout needs it, so
+    # a checkout costs a frame reference, not a stack walk.
     while frame is not None and frame.f_globals.get("__name__", "").startswith("activerecord"):
         frame = frame.f_back
     return frame
