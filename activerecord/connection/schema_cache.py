@@ -8,6 +8,7 @@ version, so an app can boot without introspecting (``dump``/``load``).
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import json
 import threading
 from typing import Callable
@@ -64,7 +65,7 @@ class SchemaCache:
             data = {"version": version, "tables": {
                 name: dataclasses.asdict(info) for name, info in self._tables.items()}}
         with open(path, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, default=str, indent=1)
+            json.dump(data, fh, default=_encode, indent=1)
 
     def load(self, path: str, version: str | None = None) -> bool:
         """Fill the cache from a file written by :meth:`dump`.
@@ -83,11 +84,19 @@ class SchemaCache:
         return True
 
 
+def _encode(value):
+    if isinstance(value, decimal.Decimal):
+        return {"__decimal__": str(value)}
+    return str(value)
+
+
 def _table_from_dict(raw: dict) -> TableInfo:
     cols = []
     for c in raw["columns"]:
         if c.get("enum_values") is not None:
             c = {**c, "enum_values": tuple(c["enum_values"])}
+        if isinstance(c.get("default"), dict) and "__decimal__" in c["default"]:
+            c = {**c, "default": decimal.Decimal(c["default"]["__decimal__"])}
         cols.append(ColumnInfo(**c))
     return TableInfo(
         name=raw["name"], columns=tuple(cols), primary_key=tuple(raw["primary_key"]),
