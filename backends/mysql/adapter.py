@@ -1,0 +1,298 @@
+"""The MySQL/MariaDB adapter, on PyMySQL (pure Python, ``paramstyle = "format"``).
+
+Connections: opened in autocommit mode (the Database sends BEGIN/COMMIT itself) with
+``charset=utf8mb4`` unless the URL says otherwise, ``connect_timeout`` 5 s (option or
+URL query ``connect_timeout``), and the ``FOUND_ROWS`` client flag so that an UPDATE
+reports the rows it matched, not only those it changed, as SQLite and PostgreSQL do
+(Django and Rails set it too; without it an UPDATE that writes the same value counts
+0 rows). One session statement at connect (PyMySQL's ``init_command``):
+
+* ``time_zone = '+00:00'``: TIMESTAMP values are converted from and to the session
+  time zone (manual 13.2.2), so UTC here lets ``types.py`` store aware values as UTC
+  and attach UTC on read, whatever the server's ``time_zone``;
+* ``sql_mode``: the server's, plus ``STRICT_TRANS_TABLES`` when no strict mode is on,
+  so bad values fail (``DataError``) instead of being truncated with a warning. The
+  ``sql_mode`` option replaces it entirely.
+
+Pooling: the core :class:`ConnectionPool`, pinging an idle connection with
+``COM_PING`` (``conn.ping(reconnect=False)``: one packet, no statement) and recycling
+connections after ``pool_recycle`` seconds (default 3600, below the server's default
+``wait_timeout`` of 28800), so a connection the server closed (idle timeout, ``KILL``,
+restart) is replaced rather than handed out.
+
+Errors: translated by the server's error code (``exc.args[0]``), then by SQLSTATE
+class, then by PyMySQL's exception class. "Server has gone away" (2006), "lost
+connection" (2013, 2055), MySQL 8.0.24+'s idle disconnect notice (4031), MariaDB's
+"connection was killed" (1927), server shutdown (1053) and PyMySQL's errors on a
+closed connection become :class:`activerecord.errors.ConnectionError` and
+:meth:`MySQLAdapter.is_disconnect` is true for them.
+
+New keys: ``INSERT ... RETURNING`` on MariaDB >= 10.5, else ``cursor.lastrowid``
+(``LAST_INSERT_ID()``: for a multi-row INSERT it is the *first* generated key).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pymysql
+from pymysql.constants import CLIENT
+
+from activerecord import errors
+from activerecord.connection.adapter import Adapter
+from activerecord.connection.features import Features
+from activerecord.connection.pool import ConnectionPool
+
+from .dialect import MySQLDialect
+from .introspection import MySQLIntrospector, parse_server_version
+from .types import type_for
+
+__all__ = ["MySQLAdapter"]
+
+
+def _flag(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+#: URL query keys (and options) passed to ``pymysql.connect``, with their converters.
+DRIVER_OPTIONS = {
+    "charset": str, "collation": str, "unix_socket": str, "connect_timeout": float,
+    "read_timeout": float, "write_timeout": float, "init_command": str, "sql_mode": str,
+    "ssl_ca": str, "ssl_cert": str, "ssl_key": str, "ssl_disabled": _flag,
+    "ssl_verify_cert": _flag, "ssl_verify_identity": _flag, "program_name": str,
+}
+_URL_ONLY = frozenset({"host"})  # the core's url.py reads ?host= itself
+
+# Session setup: UTC session time zone; keep the server's sql_mode but make it strict.
+_SESSION_SQL = (
+    "SET SESSION time_zone = '+00:00', SESSION sql_mode = "
+    "IF(FIND_IN_SET('STRICT_TRANS_TABLES', @@SESSION.sql_mode) "
+    "OR FIND_IN_SET('STRICT_ALL_TABLES', @@SESSION.sql_mode), @@SESSION.sql_mode, "
+    "CONCAT_WS(',', NULLIF(@@SESSION.sql_mode, ''), 'STRICT_TRANS_TABLES'))")
+
+# -- error codes (MySQL 8.0 / MariaDB 10.11 error message references) -----------------
+_DISCONNECT = frozenset({
+    2006,  # CR_SERVER_GONE_ERROR: MySQL server has gone away
+    2013,  # CR_SERVER_LOST: Lost connection to MySQL server during query
+    2055,  # CR_SERVER_LOST_EXTENDED: Lost connection ... at '%s', system error
+    4031,  # ER_CLIENT_INTERACTION_TIMEOUT (MySQL 8.0.24+): disconnected for inactivity
+    1927,  # ER_CONNECTION_KILLED (MariaDB): Connection was killed
+    3169,  # ER_SESSION_WAS_KILLED (MySQL)
+    1053,  # ER_SERVER_SHUTDOWN: Server shutdown in progress
+    2002, 2003,  # CR_CONNECTION_ERROR, CR_CONN_HOST_ERROR: cannot connect
+})
+_NOT_UNIQUE = frozenset({1062, 1022, 1169, 1586})
+_FOREIGN_KEY = frozenset({1451, 1452, 1216, 1217})
+_NOT_NULL = frozenset({1048, 1364, 1263})
+_CHECK = frozenset({3819, 4025})  # MySQL / MariaDB CHECK constraint failed
+_DATA = frozenset({1264, 1366, 1406, 1292, 1265, 1365, 1367, 1411, 1441, 1690, 3140,
+                   4038})
+_PROGRAMMING = frozenset({1064, 1149, 1050, 1051, 1052, 1060, 1061, 1091, 1109, 1110,
+                          1054, 1146, 1305, 1318, 1630, 1142, 1143, 1044, 1049})
+_TABLE_MSG = re.compile(r"Table '(.+)' doesn't exist")
+
+
+def _code(exc) -> int | None:
+    args = getattr(exc, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def _text(exc) -> str:
+    args = getattr(exc, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        return f"({args[0]}) {args[1]}" if args[1] else f"({args[0]})"
+    return str(exc) or type(exc).__name__
+
+
+class MySQLAdapter(Adapter):
+    """Adapter for MySQL (>= 5.7) and MariaDB (>= 10.3) through PyMySQL.
+
+    Options (keyword arguments of ``Database``/``connect`` or URL query keys):
+    ``charset`` (default ``utf8mb4``), ``collation``, ``unix_socket``,
+    ``connect_timeout`` (seconds, default 5), ``read_timeout``, ``write_timeout``,
+    ``init_command``, ``sql_mode``, ``ssl_ca``/``ssl_cert``/``ssl_key``/``ssl_disabled``/
+    ``ssl_verify_cert``/``ssl_verify_identity``, ``program_name``; pool options
+    ``pool_size``, ``pool_timeout``, ``ping_interval`` (default 2 s), ``pool_recycle``
+    (default 3600 s; ``None`` never recycles). An unknown URL query key is a
+    ConfigurationError (a misspelled ``unix_socket`` must not silently mean TCP).
+    """
+
+    name = "mysql"
+    dialect_class = MySQLDialect
+    introspector_class = MySQLIntrospector
+    driver_errors = (pymysql.err.MySQLError, OSError)
+
+    def __init__(self, config, options=None):
+        super().__init__(config, options)
+        unknown = sorted(set(config.query) - set(DRIVER_OPTIONS) - _URL_ONLY)
+        if unknown:
+            raise errors.ConfigurationError(
+                f"unknown MySQL URL option(s) {', '.join(unknown)} in {config.safe_url()}; "
+                f"known: {', '.join(sorted(DRIVER_OPTIONS))}")
+        self.mariadb: bool | None = None
+        self.server_version_text: str | None = None
+        self._connect_args = self._driver_args()
+
+    def _driver_args(self) -> dict:
+        opts = {k: v for k, v in self.config.query.items() if k in DRIVER_OPTIONS}
+        opts.update({k: v for k, v in self.options.items() if k in DRIVER_OPTIONS})
+        try:
+            opts = {k: DRIVER_OPTIONS[k](v) for k, v in opts.items() if v is not None}
+        except (TypeError, ValueError) as exc:
+            raise errors.ConfigurationError(
+                f"bad MySQL option for {self.config.safe_url()}: {exc}") from None
+        self._user_init = opts.pop("init_command", None)
+        self._sql_mode = opts.pop("sql_mode", None)
+        args = dict(host=self.config.host or "localhost", port=self.config.port or 3306,
+                    user=self.config.user, password=self.config.password or "",
+                    database=self.config.database, charset="utf8mb4",
+                    connect_timeout=5.0, autocommit=True, client_flag=CLIENT.FOUND_ROWS,
+                    init_command=_SESSION_SQL)
+        args.update(opts)
+        if self._sql_mode is not None:
+            args["init_command"] = "SET SESSION time_zone = '+00:00'"
+            args["sql_mode"] = self._sql_mode
+        return args
+
+    # -- connections ---------------------------------------------------------------
+    def where(self) -> str:
+        """Return where the server is, for messages: ``host:port`` or the socket."""
+        args = self._connect_args
+        if args.get("unix_socket"):
+            return f"unix socket {args['unix_socket']}"
+        return f"{args['host']}:{args['port']}"
+
+    def connect(self):
+        try:
+            conn = pymysql.connect(**self._connect_args)
+        except pymysql.err.MySQLError as exc:
+            # PyMySQL's messages never contain the password ("using password: YES").
+            raise errors.ConnectionError(
+                f"cannot connect to MySQL/MariaDB at {self.where()}, database "
+                f"{self.config.database!r}, user {self.config.user!r}: {_text(exc)}"
+            ) from exc
+        if self._user_init:
+            try:
+                cur = conn.cursor()
+                cur.execute(self._user_init)  # no params: the user's text is sent as is
+                cur.close()
+            except pymysql.err.MySQLError as exc:
+                self.close(conn)
+                raise self.translate_error(exc, self._user_init) from exc
+        return conn
+
+    def create_pool(self):
+        return ConnectionPool(
+            self.connect, size=int(self.options.get("pool_size", 5)),
+            timeout=float(self.options.get("pool_timeout", 5.0)),
+            close=self.close, ping=self.ping,
+            ping_interval=self.options.get("ping_interval", 2.0),
+            recycle=self.options.get("pool_recycle", 3600), describe=self.describe())
+
+    def ping(self, conn) -> bool:
+        """Return whether ``conn`` answers a ``COM_PING`` (never reconnects)."""
+        try:
+            conn.ping(reconnect=False)
+            return True
+        except Exception:  # noqa: BLE001 - any failure means "not usable"
+            return False
+
+    def detect_features(self, conn) -> Features:
+        cur = conn.cursor()
+        cur.execute("SELECT VERSION()", ())
+        text = cur.fetchone()[0]
+        cur.close()
+        mariadb, version = parse_server_version(text)
+        self.mariadb, self.server_version_text = mariadb, text
+        self.introspector.server = (mariadb, version)
+        return Features(
+            server_version=version,
+            # MariaDB 10.5.0: INSERT ... RETURNING (MDEV-10014); MySQL has none.
+            supports_returning=mariadb and version >= (10, 5),
+            supports_update_returning=False,
+            supports_savepoints=True,
+            supports_transactional_ddl=False,  # DDL commits implicitly (manual 15.3.3)
+            supports_upsert=True,              # INSERT ... ON DUPLICATE KEY UPDATE
+            supports_nulls_ordering=False,
+            supports_native_uuid=mariadb and version >= (10, 7),  # MDEV-4958
+            supports_native_boolean=False,     # BOOLEAN is TINYINT(1)
+            max_parameters=65535,              # the protocol's prepared-statement limit
+        )
+
+    # -- statements ----------------------------------------------------------------
+    def execute(self, conn, sql, params):
+        cur = conn.cursor()
+        # Always a sequence: PyMySQL applies `%` (and so unescapes `%%`) only then.
+        cur.execute(sql, params if params is not None else ())
+        return cur
+
+    def type_for(self, column):
+        return type_for(column)
+
+    # -- errors --------------------------------------------------------------------
+    def is_disconnect(self, exc) -> bool:
+        if isinstance(exc, (pymysql.err.InterfaceError, OSError, errors.ConnectionError)):
+            return True  # PyMySQL: InterfaceError(0, '') on a closed connection
+        if _code(exc) in _DISCONNECT:
+            return True
+        return isinstance(exc, pymysql.err.Error) and str(exc) in (
+            "Already closed", "('Already closed',)")
+
+    def translate_error(self, exc, sql=None, params=None):
+        kw = {"sql": sql, "params": params}
+        code, msg = _code(exc), _text(exc)
+        if self.is_disconnect(exc):
+            return errors.ConnectionError(
+                f"lost the connection to {self.describe()}: {msg}", **kw)
+        if code in _NOT_UNIQUE:
+            return errors.RecordNotUnique(msg, **kw)
+        if code in _FOREIGN_KEY:
+            return errors.InvalidForeignKey(msg, **kw)
+        if code in _NOT_NULL:
+            return errors.NotNullViolation(msg, **kw)
+        if code == 1146:
+            return errors.TableNotFound(self._table_message(exc, msg), **kw)
+        if code == 1054:
+            return errors.ColumnNotFound(msg, **kw)
+        if code == 1213:
+            return errors.DeadlockError(msg, **kw)
+        if code == 1205:  # lock wait timeout: the statement, not the transaction, failed
+            return errors.OperationalError(msg, **kw)
+        if code in _CHECK:
+            return errors.IntegrityError(msg, **kw)
+        if code in _DATA:
+            return errors.DataError(msg, **kw)
+        if code in _PROGRAMMING:
+            return errors.ProgrammingError(msg, **kw)
+        return self._by_class(exc, msg, kw)
+
+    def _by_class(self, exc, msg, kw):
+        state = getattr(exc, "sqlstate", None) or ""
+        if state.startswith("42"):
+            return errors.ProgrammingError(msg, **kw)
+        if state.startswith("22"):
+            return errors.DataError(msg, **kw)
+        if state.startswith("23"):
+            return errors.IntegrityError(msg, **kw)
+        if state == "40001":
+            return errors.SerializationFailure(msg, **kw)
+        for driver_cls, ours in ((pymysql.err.IntegrityError, errors.IntegrityError),
+                                 (pymysql.err.DataError, errors.DataError),
+                                 (pymysql.err.ProgrammingError, errors.ProgrammingError),
+                                 (pymysql.err.NotSupportedError, errors.NotSupportedError),
+                                 (pymysql.err.OperationalError, errors.OperationalError)):
+            if isinstance(exc, driver_cls):
+                return ours(msg, **kw)
+        return errors.DatabaseError(msg, **kw)
+
+    def _table_message(self, exc, msg) -> str:
+        m = _TABLE_MSG.search(str(exc.args[1]) if len(exc.args) > 1 else "")
+        name, database = (m.group(1) if m else "?"), self.config.database
+        if database and name.startswith(database + "."):
+            name = name[len(database) + 1:]
+        elif "." in name:
+            database, name = name.split(".", 1)
+        return (f"table {name!r} does not exist in database {database!r} "
+                f"({self.describe()}): {msg}")

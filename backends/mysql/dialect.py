@@ -1,0 +1,43 @@
+"""MySQL's and MariaDB's spelling of the dialect hooks.
+
+* Identifiers are quoted with backquotes (manual 11.2 "Schema Object Names"; the
+  ``ANSI_QUOTES`` sql_mode is not assumed).
+* PyMySQL's paramstyle is ``format`` (``%s``): it interpolates the escaped values into
+  the statement with Python's ``%`` operator whenever it is given parameters, so a
+  literal ``%`` in SQL text is written ``%%`` (the base Dialect's ``escape_text``) and
+  the adapter always passes a parameter sequence, even an empty one.
+* There is no ``OFFSET`` without ``LIMIT``: the manual (13.2.13 "SELECT Statement")
+  says to use the largest BIGINT UNSIGNED, ``LIMIT 18446744073709551615 OFFSET n``.
+* An INSERT of all defaults is ``INSERT INTO t () VALUES ()`` (no ``DEFAULT VALUES``).
+* ``LIKE`` follows the column collation (case-insensitive for ``*_ci``, sensitive for
+  ``*_bin`` and binary strings), so ``ilike`` keeps the base ``LOWER() LIKE LOWER()``.
+* No ``NULLS FIRST/LAST``: the base emulation with ``CASE`` is used.
+* ``INSERT ... RETURNING`` exists on MariaDB >= 10.5 only (``features``); savepoints
+  are standard SQL (``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``ROLLBACK TO SAVEPOINT``).
+"""
+
+from __future__ import annotations
+
+from activerecord.connection.dialect import Dialect
+
+__all__ = ["MySQLDialect", "MAX_LIMIT"]
+
+#: The largest row count (2**64 - 1): "LIMIT with no limit" in MySQL.
+MAX_LIMIT = 18446744073709551615
+
+
+class MySQLDialect(Dialect):
+    """Dialect hooks for MySQL >= 5.7 and MariaDB >= 10.3."""
+
+    name = "mysql"
+    paramstyle = "format"
+    quote_char = "`"
+    begin_sql = "BEGIN"
+
+    def limit_offset(self, limit, offset):
+        if limit is None and offset:
+            return f" LIMIT {MAX_LIMIT} OFFSET %s", [offset]
+        return super().limit_offset(limit, offset)
+
+    def insert_default_values(self, table_sql: str) -> str:
+        return f"INSERT INTO {table_sql} () VALUES ()"

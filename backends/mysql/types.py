@@ -1,0 +1,260 @@
+"""Type mapping for MySQL and MariaDB, both ways.
+
+Declared type (``information_schema.COLUMNS.COLUMN_TYPE``, lower case) -> neutral type:
+
+* ``tinyint(1)``, ``bool``/``boolean`` (which MySQL stores and reports as
+  ``tinyint(1)``) and ``bit(1)`` -> boolean; every other integer type (signed or
+  unsigned, ``year``, ``bit(n)``) -> integer.
+* ``float``/``double``/``real`` -> float; ``decimal``/``numeric``/``fixed`` -> decimal.
+* ``char``/``varchar``/``*text``, ``enum``/``set`` (allowed values in
+  ``ColumnInfo.enum_values``) and MariaDB's ``inet4``/``inet6`` -> string.
+* ``binary``/``varbinary``/``*blob`` -> binary.
+* ``date``, ``time``, ``datetime`` (naive) and ``timestamp`` (time zone: stored in UTC).
+* ``json`` -> json. MariaDB reports a JSON column as ``longtext`` with a
+  ``CHECK (json_valid(col))`` constraint; the introspector sees the check and sets the
+  neutral type to json (MariaDB KB "JSON Data Type").
+* ``uuid`` (MariaDB >= 10.7) -> uuid. A ``char(36)`` holding UUIDs stays a string.
+
+Reading (PyMySQL's ``converters.decoders``): the driver already returns ``int``,
+``float``, ``Decimal`` (with the column's scale), ``str``, ``bytes``, ``date`` and naive
+``datetime``, so those types set ``needs_deserialize = False`` and the row loader skips
+them. What needs work: booleans (``tinyint`` comes back as ``int``, ``bit`` as
+``bytes``), ``time`` (``timedelta``: MySQL's TIME is an interval), ``timestamp``
+(naive, in the session time zone, which the adapter pins to UTC: UTC is attached),
+JSON (text) and native UUIDs (text).
+
+Writing (PyMySQL's ``converters.encoders`` interpolate values client side): its
+datetime encoder drops ``tzinfo``, so aware values are converted to UTC and made naive
+first; fractional seconds beyond the column's precision (``datetime(3)``) are
+truncated here, because MySQL rounds them (and may roll over into the next second or
+day) while MariaDB truncates (MySQL manual 13.2.6 "Fractional Seconds in Time Values").
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from activerecord import types as t
+from activerecord.connection.introspection import ColumnInfo
+
+__all__ = ["neutral_type", "type_for", "parse_type_args", "parse_enum_values"]
+
+_ARGS = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
+_ENUM_ITEM = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
+_INTEGERS = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint",
+                       "year", "int1", "int2", "int3", "int4", "int8", "middleint"})
+_FLOATS = frozenset({"float", "double", "real", "double precision", "float4", "float8"})
+_DECIMALS = frozenset({"decimal", "numeric", "dec", "fixed"})
+_STRINGS = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "longtext",
+                      "enum", "set", "inet4", "inet6", "nchar", "nvarchar",
+                      "national char", "national varchar", "long", "long varchar"})
+_BINARIES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob",
+                       "longblob", "long varbinary"})
+_SIMPLE = {"date": "date", "time": "time", "datetime": "datetime",
+           "timestamp": "datetime", "json": "json", "uuid": "uuid",
+           "bool": "boolean", "boolean": "boolean"}
+
+
+def parse_type_args(sql_type: str) -> tuple[int | None, int | None]:
+    """Return the numbers in ``name(a[, b])``, e.g. ``(10, 2)`` for ``decimal(10,2)``."""
+    m = _ARGS.search(sql_type)
+    if not m:
+        return None, None
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+
+
+def parse_enum_values(sql_type: str) -> tuple[str, ...] | None:
+    """Return the members of ``enum('a','b')`` / ``set(...)``, else ``None``.
+
+    Quotes inside members are doubled (``'it''s'``) in ``COLUMN_TYPE``.
+    """
+    s = sql_type.strip()
+    if not s.lower().startswith(("enum(", "set(")):
+        return None
+    inner = s[s.index("(") + 1:s.rindex(")")]
+    return tuple(_unquote(m.group(1)) for m in _ENUM_ITEM.finditer(inner))
+
+
+_ESCAPES = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
+
+
+def _unquote(body: str) -> str:
+    # MySQL string-literal escapes (manual 11.1.1 "String Literals"): '' and \x.
+    out, i = [], 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\" and i + 1 < len(body):
+            nxt = body[i + 1]
+            out.append(_ESCAPES.get(nxt, nxt))
+            i += 2
+        elif ch == "'" and body[i + 1:i + 2] == "'":
+            out.append("'")
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def base_type(sql_type: str) -> str:
+    """Return the type name without arguments and modifiers (``"bigint"`` for
+    ``"bigint(20) unsigned zerofill"``)."""
+    s = sql_type.lower().strip()
+    name = s.split("(", 1)[0].strip()
+    for suffix in (" unsigned", " signed", " zerofill"):
+        while name.endswith(suffix):
+            name = name[: -len(suffix)].strip()
+    return name
+
+
+def neutral_type(sql_type: str) -> str | None:
+    """Return the neutral type name for a MySQL/MariaDB column type, or ``None``."""
+    s = sql_type.lower().strip()
+    base = base_type(s)
+    if base == "tinyint" and s.startswith("tinyint(1)"):
+        return "boolean"  # MySQL's BOOLEAN is TINYINT(1) (manual 13.1.1)
+    if base == "bit":
+        length, _ = parse_type_args(s)
+        return "boolean" if length in (None, 1) else "integer"
+    if base in _SIMPLE:
+        return _SIMPLE[base]
+    if base in _INTEGERS:
+        return "integer"
+    if base in _FLOATS:
+        return "float"
+    if base in _DECIMALS:
+        return "decimal"
+    if base in _STRINGS:
+        return "string"
+    if base in _BINARIES:
+        return "binary"
+    return None
+
+
+def _fsp(sql_type: str) -> int:
+    # Fractional seconds precision: datetime(3) -> 3; datetime -> 0.
+    digits, _ = parse_type_args(sql_type)
+    return digits or 0
+
+
+def _truncate(value, fsp: int):
+    if fsp >= 6 or not value.microsecond:
+        return value
+    step = 10 ** (6 - fsp)
+    return value.replace(microsecond=value.microsecond // step * step)
+
+
+class _Boolean(t.BooleanType):
+    """``tinyint(1)``: PyMySQL returns ``int``; ``True``/``False`` bind as 1/0."""
+
+    needs_deserialize = True
+
+
+class _BitBoolean(t.BooleanType):
+    """``bit(1)``: PyMySQL returns ``bytes`` (``b'\\x01'``)."""
+
+    needs_deserialize = True
+
+    def deserialize(self, value):
+        if value is None:
+            return None
+        if isinstance(value, (bytes, bytearray)):
+            return int.from_bytes(value, "big") != 0
+        return bool(value)
+
+    def serialize(self, value):
+        return None if value is None else int(value)
+
+
+class _BitInteger(t.IntegerType):
+    """``bit(n)``, n > 1, as an unsigned integer."""
+
+    needs_deserialize = True
+
+    def deserialize(self, value):
+        if isinstance(value, (bytes, bytearray)):
+            return int.from_bytes(value, "big")
+        return value
+
+
+class _DateTime(t.DateTimeType):
+    """``datetime``: naive on both sides; an aware value is stored as UTC wall time
+    (the session time zone)."""
+
+    needs_deserialize = False
+
+    def __init__(self, timezone: bool = False, fsp: int = 0):
+        super().__init__(timezone)
+        self.fsp = fsp
+
+    def serialize(self, value):
+        if value is None:
+            return None
+        if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        if isinstance(value, _dt.datetime):
+            value = _truncate(value, self.fsp)
+        return value
+
+
+class _Timestamp(_DateTime):
+    """``timestamp``: stored in UTC by MySQL, shown in the session time zone, which the
+    adapter sets to ``+00:00``; loaded values get ``tzinfo=UTC``, naive ones are UTC."""
+
+    needs_deserialize = True
+
+    def __init__(self, fsp: int = 0):
+        super().__init__(True, fsp)
+
+    def deserialize(self, value):
+        if isinstance(value, _dt.datetime):
+            return value.replace(tzinfo=_dt.timezone.utc)
+        return value  # None, or the zero date PyMySQL returns as text
+
+
+class _Time(t.TimeType):
+    """``time``: PyMySQL returns ``timedelta`` (TIME is an interval in MySQL)."""
+
+    needs_deserialize = True
+
+    def __init__(self, fsp: int = 0):
+        self.fsp = fsp
+
+    def serialize(self, value):
+        if isinstance(value, _dt.time):
+            value = _truncate(value, self.fsp)
+            if value.tzinfo is not None:
+                value = value.replace(tzinfo=None)
+        return value
+
+
+class _UUID(t.UUIDType):
+    """MariaDB's native ``uuid``: text both ways."""
+
+    needs_deserialize = True
+
+    def serialize(self, value):
+        return None if value is None else str(value)
+
+
+def type_for(column: ColumnInfo) -> t.Type:
+    """Return the attribute type for an introspected MySQL/MariaDB column."""
+    kind = column.type
+    base = base_type(column.sql_type)
+    if kind == "boolean":
+        return _BitBoolean() if base == "bit" else _Boolean()
+    if kind == "integer":
+        return _BitInteger() if base == "bit" else t.IntegerType()
+    if kind == "decimal":
+        return t.DecimalType(column.precision, column.scale)
+    if kind == "datetime":
+        if base == "timestamp" or column.timezone:
+            return _Timestamp(_fsp(column.sql_type))
+        return _DateTime(False, _fsp(column.sql_type))
+    if kind == "time":
+        return _Time(_fsp(column.sql_type))
+    if kind == "uuid":
+        return _UUID()
+    cls = t.NEUTRAL_TYPE_CLASSES.get(kind)
+    return cls() if cls is not None else t.ValueType()
