@@ -165,8 +165,17 @@ class MySQLAdapter(Adapter):
         return f"{args['host']}:{args['port']}"
 
     def connect(self):
+        args = self._connect_args
+        # PyMySQL's connect_timeout bounds only the TCP connect; the handshake and the
+        # session setup then read with read_timeout (default: forever), so a server
+        # that accepts but never answers would hang the checkout. Read with the
+        # connect timeout until connected, then restore the configured read timeout
+        # (PyMySQL re-applies `_read_timeout` before its next read: _read_bytes).
+        read_timeout = args.get("read_timeout")
+        limit = args["connect_timeout"]
         try:
-            conn = pymysql.connect(**self._connect_args)
+            conn = pymysql.connect(**dict(args, read_timeout=min(read_timeout or limit, limit)))
+            conn._read_timeout = read_timeout
         except pymysql.err.MySQLError as exc:
             # PyMySQL's messages never contain the password ("using password: YES").
             raise errors.ConnectionError(
