@@ -36,6 +36,7 @@ from __future__ import annotations
 import re
 
 import pymysql
+import pymysql.cursors
 from pymysql.constants import CLIENT
 
 from activerecord import errors
@@ -94,6 +95,14 @@ _PROGRAMMING = frozenset({1064, 1149, 1050, 1051, 1052, 1060, 1061, 1091, 1109, 
 _TABLE_MSG = re.compile(r"Table '(.+)' doesn't exist")
 
 
+class _Cursor(pymysql.cursors.Cursor):
+    """PyMySQL's buffered cursor, returning rows as a list (``Result.rows`` is a list
+    of tuples on every backend; PyMySQL's own ``fetchall`` gives a tuple)."""
+
+    def fetchall(self):
+        return list(super().fetchall())
+
+
 def _code(exc) -> int | None:
     args = getattr(exc, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
@@ -149,6 +158,7 @@ class MySQLAdapter(Adapter):
                     user=self.config.user, password=self.config.password or "",
                     database=self.config.database, charset="utf8mb4",
                     connect_timeout=5.0, autocommit=True, client_flag=CLIENT.FOUND_ROWS,
+                    cursorclass=_Cursor,
                     init_command=_SESSION_SQL)
         args.update(opts)
         if self._sql_mode is not None:
