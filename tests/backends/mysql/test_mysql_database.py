@@ -37,7 +37,7 @@ def test_session_is_utc_strict_utf8mb4(mdb):
 
 @pytest.mark.parametrize("server_mode, expected", [
     ("", "STRICT_TRANS_TABLES"),
-    ("NO_ENGINE_SUBSTITUTION", "NO_ENGINE_SUBSTITUTION,STRICT_TRANS_TABLES"),
+    ("NO_ENGINE_SUBSTITUTION", "STRICT_TRANS_TABLES,NO_ENGINE_SUBSTITUTION"),
     ("STRICT_ALL_TABLES", "STRICT_ALL_TABLES"),
     ("STRICT_TRANS_TABLES,ANSI_QUOTES", "ANSI_QUOTES,STRICT_TRANS_TABLES"),
 ])
@@ -49,7 +49,8 @@ def test_strict_mode_is_added_to_a_lax_server_mode(mdb, server_mode, expected):
         cur.execute("SET SESSION sql_mode = %s", (server_mode,))
         cur.execute(_SESSION_SQL, ())  # what every new connection runs first
         cur.execute("SELECT @@session.sql_mode", ())
-        assert cur.fetchone()[0] == expected
+        # The server lists a SET's members in its own order: compare as sets.
+        assert set(cur.fetchone()[0].split(",")) == set(expected.split(","))
     finally:
         mdb.adapter.close(conn)
 
