@@ -1,0 +1,264 @@
+"""PostgreSQL catalog reading from ``pg_catalog`` (chapter 53 of the manual).
+
+A table is named exactly as stored (case-sensitive) and found along the session's
+``search_path``, as an unqualified name in a query would be: every query resolves it with
+``to_regclass(quote_ident(%s))`` (PostgreSQL >= 9.6), so the name is a bound parameter and
+a missing table gives ``NULL`` rather than an error. :meth:`table_names` lists the tables
+of ``current_schema()`` (the first existing schema of the search path).
+
+Types are printed by ``format_type`` (``character varying(120)``, ``numeric(10,2)``,
+``timestamp with time zone``); lengths, precision and scale are decoded from the type
+modifier (``atttypmod``) the same way ``information_schema.columns`` does. Column defaults
+come from ``pg_get_expr``; literal ones (``'abc'::character varying``, ``0``,
+``'-1'::integer``, ``true``, ``'{1,2}'::integer[]``) are turned into Python values.
+``nextval(...)`` defaults (serial) and identity columns (PostgreSQL >= 10) are reported
+as ``auto_increment`` with no default. Needs PostgreSQL >= 12 (``attgenerated``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import json
+import re
+import uuid
+
+from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
+                                                   Introspector)
+
+from .types import neutral_type, parse_array
+
+__all__ = ["PostgreSQLIntrospector", "parse_default"]
+
+_REL = "to_regclass(quote_ident(%s))"
+
+_COLUMNS_SQL = f"""
+SELECT a.attname::text,
+       format_type(a.atttypid, a.atttypmod),
+       a.attnotnull,
+       pg_get_expr(d.adbin, d.adrelid),
+       a.attidentity::text,
+       a.attgenerated::text,
+       EXISTS (SELECT 1 FROM pg_index i
+               WHERE i.indrelid = a.attrelid AND i.indisprimary AND a.attnum = ANY (i.indkey)),
+       bt.typname::text,
+       bt.typtype::text,
+       CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
+       et.typname::text,
+       CASE WHEN bt.typtype = 'e' THEN ARRAY(
+           SELECT e.enumlabel::text FROM pg_enum e
+           WHERE e.enumtypid = bt.oid ORDER BY e.enumsortorder) END
+FROM pg_attribute a
+JOIN pg_type t ON t.oid = a.atttypid
+JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
+LEFT JOIN pg_type et ON et.oid = bt.typelem AND bt.typcategory = 'A'
+LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+WHERE a.attrelid = {_REL} AND a.attnum > 0 AND NOT a.attisdropped
+ORDER BY a.attnum
+"""
+
+_PK_SQL = f"""
+SELECT a.attname::text
+FROM pg_index i
+CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord)
+JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum
+WHERE i.indrelid = {_REL} AND i.indisprimary
+ORDER BY k.ord
+"""
+
+_FK_SQL = f"""
+SELECT con.conname::text,
+       CASE WHEN pg_table_is_visible(cl.oid) THEN cl.relname::text
+            ELSE ns.nspname::text || '.' || cl.relname::text END,
+       ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n
+             ORDER BY k.o),
+       ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS k(n, o)
+             JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n
+             ORDER BY k.o),
+       con.confdeltype::text, con.confupdtype::text
+FROM pg_constraint con
+JOIN pg_class cl ON cl.oid = con.confrelid
+JOIN pg_namespace ns ON ns.oid = cl.relnamespace
+WHERE con.conrelid = {_REL} AND con.contype = 'f'
+ORDER BY con.conname
+"""
+
+# Key columns only (not INCLUDE ones); an expression key is given as its SQL text.
+_INDEX_SQL = f"""
+SELECT ic.relname::text, i.indisunique,
+       ARRAY(SELECT CASE WHEN k.n = 0 THEN pg_get_indexdef(i.indexrelid, k.o::int, true)
+                         ELSE a.attname::text END
+             FROM unnest(i.indkey) WITH ORDINALITY AS k(n, o)
+             LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
+             WHERE k.o <= i.indnkeyatts
+             ORDER BY k.o)
+FROM pg_index i
+JOIN pg_class ic ON ic.oid = i.indexrelid
+WHERE i.indrelid = {_REL} AND NOT i.indisprimary
+ORDER BY ic.relname
+"""
+
+# pg_constraint.confdeltype/confupdtype codes (catalog pg_constraint, section 53.13).
+_ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
+            "d": "SET DEFAULT"}
+
+_QUOTED = re.compile(r"^(E?)'((?:[^']|'')*)'(?:::[\w\s\".,\[\]()]+)*$", re.S)
+_NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\)?(?:::[\w\s]+)?$")
+
+
+def _convert(text: str, kind: str | None, sql_type: str):
+    # One literal's text -> the column's Python value (ValueError when it cannot be).
+    if sql_type.endswith("]"):
+        elem = neutral_type(sql_type.split("[", 1)[0])
+        return _convert_items(parse_array(text), elem)
+    if kind == "integer":
+        return int(text)
+    if kind == "float":
+        return float(text)
+    if kind == "decimal":
+        return decimal.Decimal(text)
+    if kind == "boolean":
+        low = text.strip().lower()
+        if low in ("t", "true", "y", "yes", "on", "1"):
+            return True
+        if low in ("f", "false", "n", "no", "off", "0"):
+            return False
+        raise ValueError(text)
+    if kind == "date":
+        return _dt.date.fromisoformat(text)
+    if kind == "datetime":
+        return _dt.datetime.fromisoformat(text)
+    if kind == "time":
+        return _dt.time.fromisoformat(text)
+    if kind == "uuid":
+        return uuid.UUID(text)
+    if kind == "json":
+        return json.loads(text)
+    if kind == "binary":
+        if text.startswith("\\x"):
+            return bytes.fromhex(text[2:])
+        raise ValueError(text)
+    if kind == "string":
+        return text
+    raise ValueError(text)  # interval, inet, ...: keep only the expression
+
+
+def _convert_items(items: list, kind: str | None) -> list:
+    return [_convert_items(i, kind) if isinstance(i, list) else
+            None if i is None else _convert(i, kind, "") for i in items]
+
+
+def parse_default(expr: str | None, kind: str | None, sql_type: str = ""):
+    """Return the Python value of a literal column default, else ``None``.
+
+    ``expr`` is ``pg_get_expr`` output, ``kind`` the column's neutral type, ``sql_type``
+    its ``format_type`` (to recognise arrays).
+    """
+    if expr is None:
+        return None
+    raw = expr.strip()
+    if raw.upper().startswith("NULL"):
+        return None
+    try:
+        m = _QUOTED.match(raw)
+        if m:
+            text = m.group(2).replace("''", "'")
+            if m.group(1):  # E'...' (only with standard_conforming_strings off)
+                text = re.sub(r"\\(.)", r"\1", text)
+            return _convert(text, kind, sql_type)
+        m = _NUMBER.match(raw)
+        if m and kind in ("integer", "float", "decimal"):
+            return _convert(m.group(1), kind, sql_type)
+        if raw in ("true", "false") and kind == "boolean":
+            return raw == "true"
+    except (ValueError, TypeError, decimal.InvalidOperation):
+        return None
+    return None
+
+
+def _sizes(kind: str | None, base: str, typmod: int):
+    # Decode atttypmod as information_schema._pg_char_max_length / _pg_numeric_precision do.
+    length = precision = scale = None
+    if typmod is None or typmod < 0:
+        return length, precision, scale
+    if base in ("varchar", "bpchar"):
+        length = typmod - 4
+    elif base in ("bit", "varbit"):
+        length = typmod
+    elif base == "numeric" and typmod >= 4:
+        precision = ((typmod - 4) >> 16) & 0xFFFF
+        scale = (typmod - 4) & 0xFFFF
+    elif kind in ("datetime", "time"):
+        precision = typmod  # fractional-second digits: timestamp(3)
+    return length, precision, scale
+
+
+class PostgreSQLIntrospector(Introspector):
+    """Reads tables, columns, keys and indexes of one PostgreSQL database."""
+
+    @staticmethod
+    def _rows(conn, sql: str, params=()) -> list:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, params)
+            return cur.fetchall()
+        finally:
+            cur.close()
+
+    def table_names(self, conn) -> list[str]:
+        rows = self._rows(
+            conn, "SELECT c.relname::text FROM pg_class c "
+                  "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                  "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')")
+        return sorted(r[0] for r in rows)
+
+    def table_exists(self, conn, table: str) -> bool:
+        rows = self._rows(
+            conn, f"SELECT 1 FROM pg_class WHERE oid = {_REL} "
+                  "AND relkind IN ('r', 'p', 'v', 'm', 'f')", (table,))
+        return bool(rows)
+
+    def columns(self, conn, table: str) -> list[ColumnInfo]:
+        out = []
+        for (name, sql_type, notnull, default_sql, identity, generated, pk, base, typtype,
+             typmod, elem, labels) in self._rows(conn, _COLUMNS_SQL, (table,)):
+            sql_type = sql_type.lower()
+            kind = neutral_type(base) if elem is None else None
+            if typtype == "e":
+                kind = "string"
+            scalar = elem or base
+            auto = identity in ("a", "d") or bool(
+                default_sql and default_sql.startswith("nextval("))
+            if auto:
+                default = None
+            elif generated:
+                default = None  # GENERATED ALWAYS AS (expr) STORED: computed on write
+            else:
+                elem_kind = neutral_type(scalar)
+                default = parse_default(default_sql, kind or elem_kind, sql_type)
+            length, precision, scale = _sizes(neutral_type(scalar), scalar, typmod)
+            out.append(ColumnInfo(
+                name=name, sql_type=sql_type, type=kind or "value",
+                nullable=not notnull, default=default,
+                default_sql=default_sql,
+                primary_key=pk, auto_increment=auto, length=length,
+                precision=precision, scale=scale,
+                timezone=scalar in ("timestamptz", "timetz"),
+                enum_values=tuple(labels) if labels is not None else None))
+        return out
+
+    def primary_key(self, conn, table: str) -> tuple[str, ...]:
+        return tuple(r[0] for r in self._rows(conn, _PK_SQL, (table,)))
+
+    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
+        return [ForeignKeyInfo(name=name, columns=tuple(cols), referred_table=referred,
+                               referred_columns=tuple(ref_cols),
+                               on_delete=_ACTIONS.get(on_delete),
+                               on_update=_ACTIONS.get(on_update))
+                for name, referred, cols, ref_cols, on_delete, on_update
+                in self._rows(conn, _FK_SQL, (table,))]
+
+    def indexes(self, conn, table: str) -> list[IndexInfo]:
+        return [IndexInfo(name=name, columns=tuple(cols), unique=unique)
+                for name, unique, cols in self._rows(conn, _INDEX_SQL, (table,))]

@@ -1,0 +1,182 @@
+"""Type mapping for PostgreSQL, both ways.
+
+psycopg 3 already converts most built-in types to and from the standard library's
+(https://www.psycopg.org/psycopg3/docs/basic/adapt.html): integers, ``float``,
+``Decimal`` (with the column's scale), ``str``, ``bool``, ``date``/``time``/``datetime``
+(aware for ``timestamptz``/``timetz``), ``bytes`` for ``bytea``, ``uuid.UUID``,
+``timedelta`` for ``interval``, parsed JSON for ``json``/``jsonb`` and ``list`` for arrays of
+built-in types. So almost every type here sets ``needs_deserialize = False`` and the row
+loader leaves the driver's value alone (the hot path).
+
+What is left to do:
+
+* JSON is bound through ``psycopg.types.json.Jsonb``/``Json`` so a ``dict``, a ``list``
+  (psycopg would send a list as an ARRAY) or a bare ``str`` (it would be sent as text, not
+  as a JSON string) all become JSON documents.
+* ``timestamptz``: a naive value is taken as UTC (``DateTimeType``), so it is made aware
+  before binding; PostgreSQL would otherwise read it in the session ``TimeZone``.
+* Arrays of types psycopg does not know by OID (enums, ``citext``: their OIDs differ per
+  database) come back as the array's text form ``{a,b}``; :class:`ArrayType` parses it.
+* Enums are strings (``ColumnInfo.enum_values`` lists the labels); ``interval`` and the
+  types without a neutral equivalent (``inet``, ``money``, geometric...) pass through.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+
+from psycopg.types.json import Json, Jsonb
+
+from activerecord import types as t
+from activerecord.connection.introspection import ColumnInfo
+
+__all__ = ["neutral_type", "type_for", "ArrayType", "parse_array"]
+
+#: ``format_type`` names and ``pg_type.typname`` names -> neutral type.
+_NEUTRAL = {
+    "smallint": "integer", "integer": "integer", "bigint": "integer", "int2": "integer",
+    "int4": "integer", "int8": "integer", "smallserial": "integer", "serial": "integer",
+    "bigserial": "integer", "oid": "integer",
+    "real": "float", "double precision": "float", "float4": "float", "float8": "float",
+    "numeric": "decimal", "decimal": "decimal",
+    "character varying": "string", "varchar": "string", "character": "string",
+    "char": "string", "bpchar": "string", "text": "string", "citext": "string",
+    "name": "string",
+    "boolean": "boolean", "bool": "boolean",
+    "date": "date",
+    "time without time zone": "time", "time with time zone": "time", "time": "time",
+    "timetz": "time",
+    "timestamp without time zone": "datetime", "timestamp with time zone": "datetime",
+    "timestamp": "datetime", "timestamptz": "datetime",
+    "bytea": "binary",
+    "json": "json", "jsonb": "json",
+    "uuid": "uuid",
+}
+
+#: Element types whose arrays psycopg loads into lists by itself (built-in OIDs).
+_BUILTIN_ELEMENTS = frozenset(k for k in _NEUTRAL if k not in ("citext",)) | {"interval"}
+
+_TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
+
+
+def _base_name(sql_type: str) -> str:
+    # "timestamp(3) with time zone" -> "timestamp with time zone"; drop a schema/quotes.
+    name = _TYPMOD.sub("", sql_type.strip().lower())
+    return " ".join(name.replace('"', "").split())
+
+
+def neutral_type(sql_type: str) -> str | None:
+    """Return the neutral type for a PostgreSQL type name (``format_type`` output or
+    ``typname``), or ``None`` when it has none (arrays, ``interval``, enums, ...)."""
+    name = _base_name(sql_type)
+    if name.endswith("]"):
+        return None
+    return _NEUTRAL.get(name)
+
+
+class _DateTime(t.DateTimeType):
+    def serialize(self, value):
+        if self.timezone and isinstance(value, _dt.datetime) and value.tzinfo is None:
+            return value.replace(tzinfo=_dt.timezone.utc)
+        return value
+
+
+class _JSON(t.JSONType):
+    needs_deserialize = False  # psycopg parses json/jsonb on load
+
+    def __init__(self, binary: bool = True):
+        self._wrap = Jsonb if binary else Json
+
+    def serialize(self, value):
+        return None if value is None else self._wrap(value)
+
+
+class ArrayType(t.ValueType):
+    """A PostgreSQL array column: Python lists (nested for several dimensions).
+
+    ``element`` is the :class:`Type` of the items; it casts and serializes each item.
+    ``needs_deserialize`` is true only for element types psycopg returns as text.
+    """
+
+    name = "array"
+    python_type = list
+
+    def __init__(self, element: t.Type, parse_text: bool = False):
+        self.element = element
+        self.needs_deserialize = parse_text
+
+    def cast(self, value):
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = parse_array(value)
+        if not isinstance(value, (list, tuple)):
+            raise TypeError(f"cannot cast {type(value).__name__} to an array (list)")
+        return [self.cast(v) if isinstance(v, (list, tuple)) else
+                None if v is None else self.element.cast(v) for v in value]
+
+    def deserialize(self, value):
+        if isinstance(value, str):
+            return self.cast(value)
+        return value
+
+    def serialize(self, value):
+        if value is None:
+            return None
+        ser = self.element.serialize
+        return [self.serialize(v) if isinstance(v, list) else ser(v) for v in value]
+
+
+_ARRAY_TOKEN = re.compile(r'\{|\}|,|"((?:[^"\\]|\\.)*)"|([^{},"]+)', re.S)
+
+
+def parse_array(text: str) -> list:
+    """Parse PostgreSQL's array text form (``{a,"b c",NULL,{1,2}}``) into nested lists of
+    ``str``/``None`` (section 8.15.6 of the manual, "Array Input and Output Syntax")."""
+    text = text.strip()
+    if text.startswith("[") and "=" in text:  # "[0:1]={...}": explicit bounds
+        text = text.split("=", 1)[1]
+    stack: list[list] = []
+    result = None
+    for m in _ARRAY_TOKEN.finditer(text):
+        tok = m.group()
+        if tok == "{":
+            new: list = []
+            if stack:
+                stack[-1].append(new)
+            stack.append(new)
+        elif tok == "}":
+            result = stack.pop()
+        elif tok == ",":
+            continue
+        elif m.group(1) is not None:
+            stack[-1].append(re.sub(r"\\(.)", r"\1", m.group(1)))
+        else:
+            item = m.group(2).strip()
+            stack[-1].append(None if item.upper() == "NULL" else item)
+    if result is None or stack:
+        raise ValueError(f"malformed array literal {text!r}")
+    return result
+
+
+def _scalar_type(kind: str | None, column: ColumnInfo, base: str) -> t.Type:
+    if kind == "decimal":
+        return t.DecimalType(column.precision, column.scale)
+    if kind == "datetime":
+        return _DateTime(column.timezone)
+    if kind == "json":
+        return _JSON(binary=base != "json")
+    cls = t.NEUTRAL_TYPE_CLASSES.get(kind or "")
+    return cls() if cls is not None else t.ValueType()
+
+
+def type_for(column: ColumnInfo) -> t.Type:
+    """Return the attribute type for an introspected PostgreSQL column."""
+    sql = column.sql_type
+    if sql.endswith("]"):
+        elem = _base_name(sql.split("[", 1)[0])
+        elem_kind = _NEUTRAL.get(elem)
+        return ArrayType(_scalar_type(elem_kind, column, elem),
+                         parse_text=elem not in _BUILTIN_ELEMENTS)
+    return _scalar_type(column.type, column, _base_name(sql))
