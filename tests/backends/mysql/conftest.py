@@ -18,8 +18,7 @@ from activerecord.connection import Database
 DEFAULT_URL = "mysql://orm:orm@127.0.0.1:33706/orm_test?charset=utf8mb4"
 
 
-def mysql_url() -> str:
-    """The test server's URL."""
+def _mysql_url() -> str:
     return os.environ.get("AR_TEST_MYSQL_URL") or DEFAULT_URL
 
 
@@ -28,25 +27,42 @@ def _requested() -> bool:
     return "mysql" in names or bool(os.environ.get("AR_TEST_MYSQL_URL"))
 
 
-def open_database(**options) -> Database:
-    """A new Database on the test server (the caller closes it)."""
-    return Database(mysql_url(), **options)
-
-
 @pytest.fixture(scope="module")
 def mdb():
     """One Database for the module, checked reachable."""
     if not _requested():
         pytest.skip("MySQL/MariaDB not requested (AR_TEST_DATABASES lacks mysql and "
                     "AR_TEST_MYSQL_URL is unset)")
-    database = open_database(pool_size=5, pool_timeout=10)
+    database = Database(_mysql_url(), pool_size=5, pool_timeout=10)
     try:
         database.execute("SELECT 1")
     except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"mysql was asked for but cannot be used ({mysql_url()}): {exc}",
+        pytest.fail(f"mysql was asked for but cannot be used ({_mysql_url()}): {exc}",
                     pytrace=False)
     yield database
     database.close()
+
+
+@pytest.fixture
+def mysql_url(mdb) -> str:
+    """The test server's URL (with its password)."""
+    return _mysql_url()
+
+
+@pytest.fixture
+def open_db(mdb):
+    """``open_db(**options)``: a new Database on the test server with its own pool,
+    closed after the test."""
+    opened: list[Database] = []
+
+    def make(**options) -> Database:
+        database = Database(_mysql_url(), **options)
+        opened.append(database)
+        return database
+
+    yield make
+    for database in opened:
+        database.close()
 
 
 @pytest.fixture

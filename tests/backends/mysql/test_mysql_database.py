@@ -17,7 +17,6 @@ from activerecord import Model, errors
 from activerecord.connection import Database
 from activerecord.sql import nodes as n
 
-from conftest import mysql_url, open_database
 
 
 def q(db, name):
@@ -55,8 +54,8 @@ def test_strict_mode_is_added_to_a_lax_server_mode(mdb, server_mode, expected):
         mdb.adapter.close(conn)
 
 
-def test_init_command_and_sql_mode_options():
-    db = open_database(init_command="SET SESSION sql_mode = 'ANSI_QUOTES'")
+def test_init_command_and_sql_mode_options(open_db):
+    db = open_db(init_command="SET SESSION sql_mode = 'ANSI_QUOTES'")
     try:
         # The user's init_command runs after ours: it wins, as asked.
         (mode,), = db.execute("SELECT @@session.sql_mode").rows
@@ -65,7 +64,7 @@ def test_init_command_and_sql_mode_options():
         assert db.execute("SELECT 1 AS `x`").rows == [(1,)]
     finally:
         db.close()
-    db = open_database(sql_mode="NO_ENGINE_SUBSTITUTION")
+    db = open_db(sql_mode="NO_ENGINE_SUBSTITUTION")
     try:
         (mode, tz), = db.execute("SELECT @@session.sql_mode, @@session.time_zone").rows
         assert (mode, tz) == ("NO_ENGINE_SUBSTITUTION", "+00:00")
@@ -250,9 +249,9 @@ def test_insert_key_with_returning_on_mariadb(mdb, tables):
     assert Widget.create(label="b").id == 2
 
 
-def test_insert_key_from_lastrowid(tables):
+def test_insert_key_from_lastrowid(tables, open_db):
     # The MySQL path (no RETURNING), run here on any server by turning the flag off.
-    db = open_database()
+    db = open_db()
     try:
         f = db.features
         db.adapter.features = db.dialect.features = dataclasses.replace(
@@ -285,11 +284,11 @@ def _connection_id(db):
     return db.run("SELECT CONNECTION_ID()", [], read=True).rows[0][0]
 
 
-def test_killed_pooled_connection_is_replaced_for_the_next_read(mdb, tables):
+def test_killed_pooled_connection_is_replaced_for_the_next_read(mdb, tables, open_db):
     from tests.support.queries import capture_sql
     name = tables("kill", "CREATE TABLE {t} (id INT PRIMARY KEY)")
     mdb.run(f"INSERT INTO {q(mdb, name)} VALUES (1)", [])
-    db = open_database(pool_size=1)
+    db = open_db(pool_size=1)
     try:
         victim = _connection_id(db)
         mdb.run("KILL %s", [victim])
@@ -312,8 +311,8 @@ def test_killed_pooled_connection_is_replaced_for_the_next_read(mdb, tables):
         db.close()
 
 
-def test_killed_connection_is_not_handed_out_again(mdb):
-    db = open_database(pool_size=1)
+def test_killed_connection_is_not_handed_out_again(mdb, open_db):
+    db = open_db(pool_size=1)
     try:
         victim = db.execute("SELECT CONNECTION_ID()").rows[0][0]
         mdb.run("KILL %s", [victim])
@@ -327,8 +326,8 @@ def test_killed_connection_is_not_handed_out_again(mdb):
         db.close()
 
 
-def test_ping_replaces_a_killed_idle_connection_before_use(mdb):
-    db = open_database(pool_size=1, ping_interval=0)
+def test_ping_replaces_a_killed_idle_connection_before_use(mdb, open_db):
+    db = open_db(pool_size=1, ping_interval=0)
     try:
         victim = db.execute("SELECT CONNECTION_ID()").rows[0][0]
         mdb.run("KILL %s", [victim])
@@ -338,8 +337,8 @@ def test_ping_replaces_a_killed_idle_connection_before_use(mdb):
         db.close()
 
 
-def test_killed_connection_inside_a_transaction(mdb):
-    db = open_database(pool_size=1)
+def test_killed_connection_inside_a_transaction(mdb, open_db):
+    db = open_db(pool_size=1)
     try:
         with pytest.raises(errors.ConnectionError):
             with db.transaction():
@@ -351,14 +350,14 @@ def test_killed_connection_inside_a_transaction(mdb):
         db.close()
 
 
-def test_pool_recycle(mdb):
-    db = open_database(pool_size=1, pool_recycle=0)
+def test_pool_recycle(open_db):
+    db = open_db(pool_size=1, pool_recycle=0)
     try:
         first = db.execute("SELECT CONNECTION_ID()").rows[0][0]
         assert db.execute("SELECT CONNECTION_ID()").rows[0][0] != first
     finally:
         db.close()
-    db = open_database(pool_size=1)
+    db = open_db(pool_size=1)
     try:
         first = db.execute("SELECT CONNECTION_ID()").rows[0][0]
         assert db.execute("SELECT CONNECTION_ID()").rows[0][0] == first
@@ -366,8 +365,8 @@ def test_pool_recycle(mdb):
         db.close()
 
 
-def test_pool_timeout_message(mdb):
-    db = open_database(pool_size=1, pool_timeout=0.2)
+def test_pool_timeout_message(open_db):
+    db = open_db(pool_size=1, pool_timeout=0.2)
     try:
         holding, release, failure = threading.Event(), threading.Event(), []
 
@@ -410,13 +409,13 @@ def test_unix_socket_url(mdb):
         db.close()
 
 
-def test_percent_encoded_password(mdb):
+def test_percent_encoded_password(mdb, mysql_url):
     user = f"ar_{uuid.uuid4().hex[:8]}"
     password = "p@ss:w/rd%?#&x"
     mdb.run("CREATE USER %s@'%%' IDENTIFIED BY %s", [user, password])
     try:
         mdb.run(f"GRANT SELECT ON {q(mdb, mdb.config.database)}.* TO %s@'%%'", [user])
-        cfg = urllib.parse.urlsplit(mysql_url())
+        cfg = urllib.parse.urlsplit(mysql_url)
         url = (f"mysql://{user}:{urllib.parse.quote(password, safe='')}@{cfg.hostname}:"
                f"{cfg.port}{cfg.path}")
         db = Database(url)

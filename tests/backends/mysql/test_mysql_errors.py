@@ -13,7 +13,6 @@ import pytest
 from activerecord import errors
 from activerecord.connection import Database
 
-from conftest import mysql_url, open_database
 
 
 def q(db, name):
@@ -136,8 +135,8 @@ def test_deadlock_is_deadlock_error(mdb, tables):
     assert failures[0].__cause__.args[0] == 1213
 
 
-def test_lock_wait_timeout_is_operational_error(tables):
-    db = open_database(pool_size=2)
+def test_lock_wait_timeout_is_operational_error(tables, open_db):
+    db = open_db(pool_size=2)
     try:
         t = q(db, tables("lw"))
         db.run(f"CREATE TABLE {t} (id INT PRIMARY KEY) ENGINE=InnoDB", [])
@@ -211,8 +210,8 @@ def test_gone_away_codes_are_disconnects(mdb, code):
     assert not mdb.adapter.is_disconnect(pymysql.err.OperationalError(1205, "lock wait"))
 
 
-def _url(password=None, database=None, port=None):
-    parts = urllib.parse.urlsplit(mysql_url())
+def _url(mysql_url, password=None, database=None, port=None):
+    parts = urllib.parse.urlsplit(mysql_url)
     netloc = f"{parts.username}:{urllib.parse.quote(password or parts.password, safe='')}" \
              f"@{parts.hostname}:{port or parts.port}"
     path = "/" + (database or parts.path.lstrip("/"))
@@ -230,9 +229,9 @@ def _connect_error(url, **options):
         db.close()
 
 
-def test_wrong_password_names_server_not_password(mdb):
+def test_wrong_password_names_server_not_password(mdb, mysql_url):
     secret = "Wr0ng-s3cret%@:pw"
-    err, elapsed = _connect_error(_url(password=secret))
+    err, elapsed = _connect_error(_url(mysql_url, password=secret))
     msg = str(err)
     cfg = mdb.config
     assert f"{cfg.host}:{cfg.port}" in msg and repr(cfg.database) in msg
@@ -243,14 +242,14 @@ def test_wrong_password_names_server_not_password(mdb):
     assert elapsed < 5
 
 
-def test_unknown_database(mdb):
-    err, _ = _connect_error(_url(database="ar_no_such_database"))
+def test_unknown_database(mysql_url):
+    err, _ = _connect_error(_url(mysql_url, database="ar_no_such_database"))
     assert "1049" in str(err) and "ar_no_such_database" in str(err)
 
 
-def test_cannot_connect_is_prompt(mdb):
+def test_cannot_connect_is_prompt(mysql_url):
     # Nothing listens on port 1: refused at once.
-    err, elapsed = _connect_error(_url(port=1))
+    err, elapsed = _connect_error(_url(mysql_url, port=1))
     assert "2003" in str(err) and ":1," in str(err)
     assert elapsed < 5
 
