@@ -6,6 +6,9 @@ exactly; the catalog lookups are followed by an exact comparison in Python so th
 server comparing information_schema names case-insensitively cannot mix up ``Foo``
 and ``foo``.
 
+``sql_type`` is ``COLUMN_TYPE`` in lower case except inside quotes, so ENUM/SET
+members keep their case (``enum('G','PG')``); ``enum_values`` lists them.
+
 Defaults (``COLUMNS.COLUMN_DEFAULT``) come in two spellings, pinned by tests:
 
 * MariaDB >= 10.2.7 reports SQL: a quoted literal ``'abc'`` (escapes as in string
@@ -110,6 +113,12 @@ def parse_default(text: str | None, sql_type: str, extra: str = "",
     return text, "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+def _lower_outside_quotes(sql_type: str) -> str:
+    # "ENUM('G','PG')" -> "enum('G','PG')": type words lower case, members as declared.
+    parts = re.split(r"('(?:[^'\\]|''|\\.)*')", sql_type)
+    return "".join(p if p.startswith("'") else p.lower() for p in parts)
+
+
 def _s(value):
     # MySQL 8 returns some information_schema text columns with the binary charset.
     return value.decode() if isinstance(value, (bytes, bytearray)) else value
@@ -166,7 +175,7 @@ class MySQLIntrospector(Introspector):
 
     def _column(self, row, quoted: bool, json_cols: set) -> ColumnInfo:
         name, col_type, nullable, dflt, extra, key, length, precision, scale = row
-        sql_type = col_type.lower()
+        sql_type = _lower_outside_quotes(col_type)
         kind = "json" if name in json_cols else (neutral_type(sql_type) or "value")
         default, default_sql = parse_default(dflt, sql_type, extra or "", quoted)
         if kind == "json" and isinstance(default, str):
