@@ -111,6 +111,8 @@ def _code(exc) -> int | None:
 def _text(exc) -> str:
     args = getattr(exc, "args", ())
     if len(args) >= 2 and isinstance(args[0], int):
+        if not args[1] and isinstance(exc, pymysql.err.InterfaceError):
+            return f"({args[0]}) the connection is closed"  # PyMySQL: InterfaceError(0, "")
         return f"({args[0]}) {args[1]}" if args[1] else f"({args[0]})"
     return str(exc) or type(exc).__name__
 
