@@ -33,7 +33,7 @@ import re
 from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
                                                    Introspector)
 
-from .types import _unquote, base_type, neutral_type, parse_enum_values
+from .types import unquote_string, base_type, neutral_type, parse_enum_values
 
 __all__ = ["MySQLIntrospector", "parse_default", "parse_server_version"]
 
@@ -91,7 +91,7 @@ def parse_default(text: str | None, sql_type: str, extra: str = "",
         if raw.upper() == "NULL":
             return None, None
         if len(raw) >= 2 and raw[0] == raw[-1] == "'":
-            return _unquote(raw[1:-1]), raw
+            return unquote_string(raw[1:-1]), raw
         bit = _BIT.match(raw)
         if bit:
             return int(bit.group(1) or "0", 2), raw

@@ -38,7 +38,8 @@ import re
 from activerecord import types as t
 from activerecord.connection.introspection import ColumnInfo
 
-__all__ = ["neutral_type", "type_for", "parse_type_args", "parse_enum_values"]
+__all__ = ["neutral_type", "type_for", "parse_type_args", "parse_enum_values", "base_type",
+           "unquote_string"]
 
 _ARGS = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
 _ENUM_ITEM = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
@@ -73,14 +74,15 @@ def parse_enum_values(sql_type: str) -> tuple[str, ...] | None:
     if not s.lower().startswith(("enum(", "set(")):
         return None
     inner = s[s.index("(") + 1:s.rindex(")")]
-    return tuple(_unquote(m.group(1)) for m in _ENUM_ITEM.finditer(inner))
+    return tuple(unquote_string(m.group(1)) for m in _ENUM_ITEM.finditer(inner))
 
 
 _ESCAPES = {"0": "\x00", "b": "\b", "n": "\n", "r": "\r", "t": "\t", "Z": "\x1a"}
 
 
-def _unquote(body: str) -> str:
-    # MySQL string-literal escapes (manual 11.1.1 "String Literals"): '' and \x.
+def unquote_string(body: str) -> str:
+    """Return the value of a string literal's body (without its quotes), undoing
+    MySQL's escapes (manual 11.1.1 "String Literals"): ``''`` and ``\\x``."""
     out, i = [], 0
     while i < len(body):
         ch = body[i]

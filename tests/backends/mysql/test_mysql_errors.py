@@ -22,7 +22,8 @@ def q(db, name):
 @pytest.fixture
 def pair(mdb, tables):
     parent = tables("p", "CREATE TABLE {t} (id INT PRIMARY KEY, code VARCHAR(5) UNIQUE, "
-                         "qty TINYINT, name VARCHAR(3) NOT NULL, label VARCHAR(3), born DATE) ENGINE=InnoDB")
+                         "qty TINYINT, name VARCHAR(3) NOT NULL, label VARCHAR(3), "
+                         "born DATE) ENGINE=InnoDB")
     child = tables("c", "CREATE TABLE {t} (id INT AUTO_INCREMENT PRIMARY KEY, "
                         f"pid INT NOT NULL, FOREIGN KEY (pid) REFERENCES {q(mdb, parent)} (id)"
                         ") ENGINE=InnoDB")
