@@ -254,7 +254,7 @@ class MySQLAdapter(Adapter):
 
     # -- errors --------------------------------------------------------------------
     def is_disconnect(self, exc) -> bool:
-        if isinstance(exc, (pymysql.err.InterfaceError, OSError, errors.ConnectionError)):
+        if isinstance(exc, (pymysql.err.InterfaceError, OSError)):
             return True  # PyMySQL: InterfaceError(0, '') on a closed connection
         if _code(exc) in _DISCONNECT:
             return True
