@@ -96,6 +96,9 @@ _STATES = {
     "57P01": errors.ConnectionError,  # admin_shutdown: pg_terminate_backend
     "57P02": errors.ConnectionError,  # crash_shutdown
     "57P03": errors.ConnectionError,  # cannot_connect_now
+    "57P04": errors.ConnectionError,  # database_dropped
+    "57P05": errors.ConnectionError,  # idle_session_timeout (PostgreSQL 14)
+    "25P03": errors.ConnectionError,  # idle_in_transaction_session_timeout
     "0A000": errors.NotSupportedError,
 }
 _CLASSES = {
@@ -118,7 +121,8 @@ _BY_DRIVER_CLASS = (
     (psycopg.OperationalError, errors.OperationalError),
     (psycopg.InterfaceError, errors.InterfaceError),
 )
-_DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03"})
+#: Errors after which the server has closed the session (FATAL).
+_DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25P03"})
 _RELATION = re.compile(r'relation "(.+)" does not exist')
 _STALE_PLAN = "cached plan must not change result type"
 
