@@ -210,6 +210,16 @@ def test_terminated_inside_a_transaction(pg, open_db):
     assert db.pool.stats()["open"] == 1
 
 
+def test_idle_in_transaction_timeout_is_a_disconnect(pg, open_db):
+    db = open_db(pool_size=1)
+    with pytest.raises(errors.ConnectionError) as info, db.transaction():
+        db.execute("SET LOCAL idle_in_transaction_session_timeout = 100")
+        time.sleep(0.5)  # the server ends the session (FATAL 25P03)
+        db.execute("SELECT 1")
+    assert db.adapter.is_disconnect(info.value.__cause__)
+    assert db.execute("SELECT 1").rows == [(1,)]
+
+
 def test_closed_connection_is_a_disconnect(pg, open_db):
     db = open_db(pool_size=1, ping_interval=None)
     conn = db.pool.checkout()
