@@ -264,6 +264,8 @@ class PostgreSQLAdapter(Adapter):
 
     # -- statements ----------------------------------------------------------------
     def execute(self, conn, sql, params):
+        # Always a sequence, even empty: only then does psycopg turn %% back into %.
+        params = () if params is None else params
         cur = conn.cursor()
         try:
             cur.execute(sql, params)
