@@ -1,8 +1,8 @@
 """Dialect hooks: the small pieces of SQL text that differ between databases.
 
 The neutral compiler (``activerecord.sql.compiler``) asks its dialect for quoting,
-placeholders, LIMIT/OFFSET, RETURNING, savepoints, case-insensitive LIKE and NULLS
-ordering. The defaults here are standard SQL; each backend subclasses :class:`Dialect`
+placeholders, LIMIT/OFFSET, RETURNING, savepoints, case-insensitive LIKE, NULLS
+ordering, the upsert clause and EXPLAIN. The defaults here are standard SQL; each backend subclasses :class:`Dialect`
 and overrides only what its database spells differently.
 """
 
@@ -86,6 +86,29 @@ class Dialect:
             return f"{expr} {direction} NULLS {nulls.upper()}"
         flag = "DESC" if nulls == "first" else "ASC"
         return f"CASE WHEN {expr} IS NULL THEN 1 ELSE 0 END {flag}, {expr} {direction}"
+
+    def upsert_clause(self, target: list[str], update: list[str],
+                      noop: str | None = None) -> str:
+        """Return what follows ``INSERT ... VALUES (...)`` to resolve a unique-key
+        collision (leading space): update the ``update`` columns from the proposed row,
+        or skip the row when ``update`` is empty. Names are already quoted.
+
+        The default is the standard form SQLite (>= 3.24) and PostgreSQL (>= 9.5)
+        share: ``ON CONFLICT (target) DO UPDATE SET c = excluded.c`` or
+        ``ON CONFLICT [(target)] DO NOTHING``. ``noop`` (a key column) is for dialects
+        that have no "do nothing" (MySQL assigns it to itself).
+        """
+        conflict = f" ON CONFLICT ({', '.join(target)})" if target else " ON CONFLICT"
+        if not update:
+            return conflict + " DO NOTHING"
+        if not target:
+            raise ValueError("an upsert that updates needs the unique columns (unique_by)")
+        return conflict + " DO UPDATE SET " + ", ".join(f"{c} = excluded.{c}" for c in update)
+
+    def explain(self, sql: str) -> str:
+        """Return the statement that shows the query plan of ``sql`` (``EXPLAIN sql``;
+        SQLite overrides it with ``EXPLAIN QUERY PLAN``)."""
+        return "EXPLAIN " + sql
 
     # -- transactions --------------------------------------------------------------
     begin_sql = "BEGIN"

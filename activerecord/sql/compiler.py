@@ -1,7 +1,13 @@
 """The one neutral SQL compiler: node tree -> ``(sql, params)`` for a dialect.
 
 Every SQL string the ORM sends is assembled here; the dialect supplies quoting,
-placeholders, LIMIT/OFFSET, RETURNING, case-insensitive LIKE and NULLS ordering.
+placeholders, LIMIT/OFFSET, RETURNING, case-insensitive LIKE, NULLS ordering, the
+upsert clause and EXPLAIN.
+
+In a :class:`~activerecord.sql.nodes.Raw` fragment a list, tuple or set value fills
+its ``?`` with one placeholder per item (``"id IN (?)"`` with ``[1, 2]`` becomes
+``id IN (?, ?)``; an empty one becomes ``NULL``, which matches nothing), as Rails'
+``sanitize_sql_array`` does.
 A backend that needs more may subclass :class:`Compiler` (DESIGN.md, rule 1), but the
 visitors below are standard SQL that SQLite, PostgreSQL and MariaDB all accept.
 """
@@ -87,7 +93,13 @@ class Compiler:
         esc = self.dialect.escape_text
         out = [esc(pieces[0])]
         for value, piece in zip(node.params, pieces[1:]):
-            out.append(self.visit(n.wrap(value), params))
+            if isinstance(value, (list, tuple, set, frozenset)):
+                items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) \
+                    else value
+                out.append(", ".join(self.visit(n.wrap(v), params) for v in items)
+                           or "NULL")
+            else:
+                out.append(self.visit(n.wrap(value), params))
             out.append(esc(piece))
         return "".join(out)
 
@@ -111,9 +123,12 @@ class Compiler:
 
     def _operand(self, node, params):
         sql = self.visit(node, params)
-        if isinstance(node, (n.Binary, n.And, n.Or, n.Select)):
+        if isinstance(node, (n.Binary, n.And, n.Or, n.Select, n.Raw)):
             return f"({sql})"
         return sql
+
+    def visit_Tuple(self, node: n.Tuple, params: list) -> str:
+        return "(" + ", ".join(self.visit(i, params) for i in node.items) + ")"
 
     def visit_And(self, node: n.And, params: list) -> str:
         if not node.items:
@@ -154,8 +169,14 @@ class Compiler:
     def visit_Like(self, node: n.Like, params: list) -> str:
         left, right = self.visit(node.expr, params), self.visit(node.pattern, params)
         if node.case_insensitive:
-            return self.dialect.ilike(left, right, node.negate)
-        return f"{left} {'NOT LIKE' if node.negate else 'LIKE'} {right}"
+            sql = self.dialect.ilike(left, right, node.negate)
+        else:
+            sql = f"{left} {'NOT LIKE' if node.negate else 'LIKE'} {right}"
+        if node.escape is not None:
+            if len(node.escape) != 1 or node.escape in "'\\%_":
+                raise ValueError(f"invalid LIKE escape character {node.escape!r}")
+            sql += f" ESCAPE '{node.escape}'"
+        return sql
 
     def visit_Ordering(self, node: n.Ordering, params: list) -> str:
         direction = "DESC" if node.direction.upper() == "DESC" else "ASC"
@@ -168,6 +189,9 @@ class Compiler:
         sql = self.q(node.name)
         return f"{sql} {self.q(node.alias)}" if node.alias else sql
 
+    def visit_DerivedTable(self, node: n.DerivedTable, params: list) -> str:
+        return f"({self.visit(node.select, params)}) AS {self.q(node.alias)}"
+
     def visit_Join(self, node: n.Join, params: list) -> str:
         kind = "LEFT OUTER" if node.kind.upper() == "LEFT" else "INNER"
         return f" {kind} JOIN {self.visit(node.table, params)} ON {self.visit(node.on, params)}"
@@ -179,7 +203,8 @@ class Compiler:
         cols = ", ".join(self.visit(c, params) for c in node.columns)
         sql = f"SELECT {'DISTINCT ' if node.distinct else ''}{cols} FROM {self.visit(node.table, params)}"
         for join in node.joins:
-            sql += self.visit(join, params)
+            sql += (" " + self.visit(join, params)) if isinstance(join, n.Raw) \
+                else self.visit(join, params)
         if node.where is not None:
             sql += " WHERE " + self.visit(node.where, params)
         if node.group:
@@ -206,9 +231,17 @@ class Compiler:
             for row in node.rows:
                 rows.append("(" + ", ".join(self.visit(n.wrap(v), params) for v in row) + ")")
             sql = f"INSERT INTO {table} ({cols}) VALUES {', '.join(rows)}"
+        if node.on_conflict is not None:
+            oc = node.on_conflict
+            sql += self.dialect.upsert_clause([self.q(c) for c in oc.target],
+                                              [self.q(c) for c in oc.update],
+                                              self.q(oc.noop) if oc.noop else None)
         if node.returning and self.dialect.features.supports_returning:
             sql += self.dialect.returning([self.q(c) for c in node.returning])
         return sql
+
+    def visit_Explain(self, node: n.Explain, params: list) -> str:
+        return self.dialect.explain(self.visit(node.statement, params))
 
     def visit_Update(self, node: n.Update, params: list) -> str:
         sets = ", ".join(f"{self.q(col)} = {self.visit(n.wrap(val), params)}"

@@ -4,19 +4,41 @@ Nodes hold names and values, never SQL text (except :class:`Raw`, a user fragmen
 values are still bound parameters). ``activerecord.sql.compiler.Compiler`` turns a tree
 into ``(sql, params)`` for one dialect. Expressions overload Python operators so that
 ``Artist.c.ArtistId > 10`` builds a node instead of comparing (as SQLAlchemy's column
-expressions do): ``== != < <= > >=``, ``&`` (AND), ``|`` (OR), ``~`` (NOT).
+expressions do): ``== != < <= > >=``, ``&`` (AND), ``|`` (OR), ``~`` (NOT), and
+``+ - * /`` (arithmetic, e.g. ``update_all(Plays=Track.c.Plays + 1)``). Aggregates and a
+few scalar functions are methods: ``Track.c.Milliseconds.sum()``, ``.count()``,
+``.lower()``; ``COUNT_STAR`` is ``COUNT(*)``.
+
+A Relation given where a value is expected (``Album.c.ArtistId.in_(Artist.where(...))``)
+becomes a subquery through its ``to_subquery_node()``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "Node", "Expression", "Column", "Param", "Raw", "Func", "Star", "Binary", "And", "Or",
     "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
     "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_", "SubqueryMarker",
+    "DerivedTable", "Tuple", "OnConflict", "Explain", "COUNT_STAR", "LIKE_ESCAPE",
+    "escape_like",
 ]
+
+#: The escape character of the LIKE patterns built by ``contains``/``startswith``/
+#: ``endswith``. Not a backslash: SQLite has no default escape character and MySQL
+#: treats a backslash inside a string literal as an escape itself, so ``ESCAPE '!'``
+#: is the one spelling that means the same on the three databases.
+LIKE_ESCAPE = "!"
+
+
+def escape_like(text: str, escape: str = LIKE_ESCAPE) -> str:
+    """Return ``text`` with the LIKE wildcards ``%`` and ``_`` (and the escape character)
+    escaped by ``escape``, for use with ``Like(..., escape=escape)`` (Rails'
+    ``sanitize_sql_like``)."""
+    return (text.replace(escape, escape + escape).replace("%", escape + "%")
+            .replace("_", escape + "_"))
 
 
 class Node:
@@ -58,6 +80,30 @@ class Expression(Node):
     def __invert__(self):
         return not_(self)
 
+    def __add__(self, other):
+        return Binary("+", self, wrap(other))
+
+    def __radd__(self, other):
+        return Binary("+", wrap(other), self)
+
+    def __sub__(self, other):
+        return Binary("-", self, wrap(other))
+
+    def __rsub__(self, other):
+        return Binary("-", wrap(other), self)
+
+    def __mul__(self, other):
+        return Binary("*", self, wrap(other))
+
+    def __rmul__(self, other):
+        return Binary("*", wrap(other), self)
+
+    def __truediv__(self, other):
+        return Binary("/", self, wrap(other))
+
+    def __rtruediv__(self, other):
+        return Binary("/", wrap(other), self)
+
     def __bool__(self):
         raise TypeError("SQL expressions have no truth value; combine them with & | ~ "
                         "rather than and/or/not")
@@ -81,6 +127,25 @@ class Expression(Node):
     def ilike(self, pattern) -> "Like":
         """Case-insensitive LIKE on every database (ILIKE or LOWER() LIKE LOWER())."""
         return Like(self, wrap(pattern), case_insensitive=True)
+
+    def not_ilike(self, pattern) -> "Like":
+        """Case-insensitive ``NOT LIKE``."""
+        return Like(self, wrap(pattern), negate=True, case_insensitive=True)
+
+    def contains(self, text: str, case_insensitive: bool = False) -> "Like":
+        """``self LIKE '%text%'`` with ``%`` and ``_`` in ``text`` matched literally."""
+        return Like(self, Param("%" + escape_like(text) + "%"), False, case_insensitive,
+                    LIKE_ESCAPE)
+
+    def startswith(self, text: str, case_insensitive: bool = False) -> "Like":
+        """``self LIKE 'text%'`` with ``%`` and ``_`` in ``text`` matched literally."""
+        return Like(self, Param(escape_like(text) + "%"), False, case_insensitive,
+                    LIKE_ESCAPE)
+
+    def endswith(self, text: str, case_insensitive: bool = False) -> "Like":
+        """``self LIKE '%text'`` with ``%`` and ``_`` in ``text`` matched literally."""
+        return Like(self, Param("%" + escape_like(text)), False, case_insensitive,
+                    LIKE_ESCAPE)
 
     def is_null(self) -> "IsNull":
         """``self IS NULL``."""
@@ -106,21 +171,55 @@ class Expression(Node):
         """``self AS name`` in a select list."""
         return Alias(self, name)
 
+    # -- functions -----------------------------------------------------------------
+    def count(self, distinct: bool = False) -> "Func":
+        """``COUNT([DISTINCT] self)``."""
+        return Func("COUNT", (self,), distinct)
+
+    def sum(self, distinct: bool = False) -> "Func":
+        """``SUM([DISTINCT] self)``."""
+        return Func("SUM", (self,), distinct)
+
+    def avg(self, distinct: bool = False) -> "Func":
+        """``AVG([DISTINCT] self)`` (the database's type; ``Relation.average`` is portable)."""
+        return Func("AVG", (self,), distinct)
+
+    def min(self) -> "Func":
+        """``MIN(self)``."""
+        return Func("MIN", (self,))
+
+    def max(self) -> "Func":
+        """``MAX(self)``."""
+        return Func("MAX", (self,))
+
+    def lower(self) -> "Func":
+        """``LOWER(self)`` (ASCII only on SQLite)."""
+        return Func("LOWER", (self,))
+
+    def upper(self) -> "Func":
+        """``UPPER(self)`` (ASCII only on SQLite)."""
+        return Func("UPPER", (self,))
+
+    def coalesce(self, *others) -> "Func":
+        """``COALESCE(self, others...)``."""
+        return Func("COALESCE", (self, *(wrap(o) for o in others)))
+
 
 def _in_values(values):
     if isinstance(values, Select):
         return values
-    if hasattr(values, "to_select_node"):
-        return values.to_select_node()
+    if hasattr(values, "to_subquery_node"):  # a Relation: its key (or one selected column)
+        return values.to_subquery_node()
     return tuple(wrap(v) for v in values)
 
 
 def wrap(value: Any) -> Node:
-    """Return ``value`` as a node: nodes pass through, anything else becomes a Param."""
+    """Return ``value`` as a node: nodes pass through, a Relation becomes its subquery
+    (``to_subquery_node()``), anything else a Param."""
     if isinstance(value, Node):
         return value
-    if hasattr(value, "to_select_node"):  # a Relation used as a subquery
-        return value.to_select_node()
+    if hasattr(value, "to_subquery_node"):
+        return value.to_subquery_node()
     return Param(value)
 
 
@@ -232,12 +331,21 @@ class IsNull(Expression):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Like(Expression):
-    """``expr [NOT] LIKE pattern``, case-insensitive when asked (dialect's ``ilike``)."""
+    """``expr [NOT] LIKE pattern [ESCAPE 'c']``, case-insensitive when asked (dialect's
+    ``ilike``). ``escape`` is one character or ``None``."""
 
     expr: Node
     pattern: Node
     negate: bool = False
     case_insensitive: bool = False
+    escape: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Tuple(Expression):
+    """A row value ``(a, b)``, e.g. for a composite key ``IN (SELECT a, b ...)``."""
+
+    items: tuple
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -258,8 +366,17 @@ class Table(Node):
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class DerivedTable(Node):
+    """``(SELECT ...) AS alias`` in a FROM clause (MySQL requires the alias)."""
+
+    select: "Select"
+    alias: str
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Join(Node):
-    """``kind JOIN table ON on``; ``kind`` is ``"INNER"`` or ``"LEFT"``."""
+    """``kind JOIN table ON on``; ``kind`` is ``"INNER"`` or ``"LEFT"``. A :class:`Raw`
+    may stand in a Select's ``joins`` for a join written as a SQL template."""
 
     table: Table
     on: Node
@@ -284,15 +401,38 @@ class Select(Node):
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class OnConflict(Node):
+    """What an INSERT does with a row that collides with a unique key: update the
+    ``update`` columns from the new row, or nothing when ``update`` is empty.
+
+    ``target`` names the unique columns (``ON CONFLICT (target)``; MySQL has no target
+    and reacts to every unique key); ``noop`` is a column a dialect without ``DO
+    NOTHING`` may assign to itself (MySQL's ``ON DUPLICATE KEY UPDATE id = id``)."""
+
+    target: tuple = ()
+    update: tuple = ()
+    noop: str | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Insert(Node):
     """An INSERT of ``rows`` (tuples of values, in ``columns`` order).
 
-    ``returning`` names columns to read back (the dialect decides if it can)."""
+    ``returning`` names columns to read back (the dialect decides if it can);
+    ``on_conflict`` makes it an upsert or an insert that skips duplicates."""
 
     table: Table
     columns: tuple
     rows: tuple
     returning: tuple = ()
+    on_conflict: OnConflict | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Explain(Node):
+    """The database's query plan for ``statement`` (spelled by the dialect)."""
+
+    statement: Node
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -344,3 +484,7 @@ def or_(*items) -> Node:
 def not_(item) -> Node:
     """Return the negation of ``item``."""
     return Not(wrap(item))
+
+
+#: ``COUNT(*)``.
+COUNT_STAR = Func("COUNT", (Star(),))

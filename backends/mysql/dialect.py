@@ -14,6 +14,11 @@
 * No ``NULLS FIRST/LAST``: the base emulation with ``CASE`` is used.
 * ``INSERT ... RETURNING`` exists on MariaDB >= 10.5 only (``features``); savepoints
   are standard SQL (``SAVEPOINT``, ``RELEASE SAVEPOINT``, ``ROLLBACK TO SAVEPOINT``).
+* Upserts are ``ON DUPLICATE KEY UPDATE c = VALUES(c)`` (manual 13.2.7.2): there is no
+  conflict target (any unique key triggers it) and no ``DO NOTHING``, so skipping a
+  duplicate assigns a key column to itself, as Rails does (``INSERT IGNORE`` would also
+  turn other errors into warnings). ``VALUES()`` is what MariaDB documents; MySQL
+  8.0.20+ deprecates it in favour of a row alias but still accepts it.
 """
 
 from __future__ import annotations
@@ -41,3 +46,8 @@ class MySQLDialect(Dialect):
 
     def insert_default_values(self, table_sql: str) -> str:
         return f"INSERT INTO {table_sql} () VALUES ()"
+
+    def upsert_clause(self, target, update, noop=None):
+        if not update:
+            return f" ON DUPLICATE KEY UPDATE {noop} = {noop}"
+        return " ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in update)

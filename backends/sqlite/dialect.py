@@ -3,7 +3,8 @@
 SQLite quotes identifiers with double quotes and takes ``?`` placeholders (sqlite3's
 paramstyle is ``qmark``). ``OFFSET`` needs a ``LIMIT``; ``LIMIT -1`` means no limit
 (https://www.sqlite.org/lang_select.html#limitoffset). NULLS FIRST/LAST exist since
-3.30.0, RETURNING since 3.35.0 (flags in ``Features``).
+3.30.0, RETURNING since 3.35.0 (flags in ``Features``). A plain ``EXPLAIN`` shows the
+bytecode; the plan is ``EXPLAIN QUERY PLAN`` (https://www.sqlite.org/eqp.html).
 """
 
 from __future__ import annotations
@@ -25,3 +26,6 @@ class SQLiteDialect(Dialect):
         if limit is None and offset:
             return " LIMIT -1 OFFSET ?", [offset]
         return super().limit_offset(limit, offset)
+
+    def explain(self, sql: str) -> str:
+        return "EXPLAIN QUERY PLAN " + sql
