@@ -17,11 +17,14 @@ from . import errors
 from .base import Model
 from .connection.database import Database, connect, databases, get_database
 from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
+from .predicates import between
 from .relation import Relation
+from .scoping import default_scope, scope
 from .sql.nodes import and_, not_, or_
 from .transactions import transaction
 
 __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_database",
-           "transaction", "and_", "or_", "not_", "errors"] + list(errors.__all__)
+           "transaction", "and_", "or_", "not_", "errors", "scope", "default_scope",
+           "between"] + list(errors.__all__)
 
 __version__ = "0.1.0"

@@ -19,7 +19,7 @@ __all__ = [
     "TableNotFound", "ColumnNotFound", "DataError", "DeadlockError",
     "SerializationFailure", "RecordNotFound", "RecordInvalid", "RecordNotSaved",
     "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
-    "TransactionError", "NotSupportedError",
+    "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
 ]
 
 
@@ -129,6 +129,15 @@ class RecordNotFound(ActiveRecordError):
         self.key = key
 
 
+class SoleRecordExceeded(ActiveRecordError):
+    """``sole()``/``find_sole_by()`` found more than one row (Rails' error of the same
+    name); ``model`` is the model queried."""
+
+    def __init__(self, message: str, *, model: type | None = None):
+        super().__init__(message)
+        self.model = model
+
+
 class RecordInvalid(ActiveRecordError):
     """A record failed validation; ``record.errors`` says why."""
 
@@ -158,6 +167,12 @@ class UnknownAttributeError(ActiveRecordError, AttributeError):
             f"unknown attribute {name!r} for {model_name}; known columns: {', '.join(known)}")
         self.name = name
         self.known = known
+
+
+class MissingAttributeError(ActiveRecordError):
+    """A column of the model was read on a record loaded without it (a relation with
+    ``select(...)``), as Rails' ``ActiveModel::MissingAttributeError``. Not an
+    ``AttributeError``: Python would otherwise hide it behind ``__getattr__``."""
 
 
 class AttributeCastError(ActiveRecordError, ValueError):

@@ -21,7 +21,8 @@ from typing import Any
 import inflection
 
 from .connection.database import Database, get_database
-from .errors import ConfigurationError, TableNotFound, UnknownAttributeError
+from .errors import (ConfigurationError, MissingAttributeError, TableNotFound,
+                     UnknownAttributeError)
 from .sql import nodes as n
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
@@ -133,7 +134,12 @@ class _ColumnDescriptor:
     def __get__(self, obj, objtype=None):
         if obj is None:
             return objtype.c[self.name]
-        return obj._attrs[self.name]
+        try:
+            return obj._attrs[self.name]
+        except KeyError:  # a record loaded by a relation with select(...)
+            raise MissingAttributeError(
+                f"{objtype.__name__}.{self.name} was not loaded: the query that built "
+                f"this record selected only {', '.join(obj._attrs)}") from None
 
     def __set__(self, obj, value):
         obj.write_attribute(self.name, value)

@@ -1,56 +1,83 @@
-"""Relations: lazy, immutable, chainable queries over one model.
+"""Relations: lazy, immutable, chainable queries over one model (Rails' ``Relation``).
 
 A :class:`Relation` holds the parts of a SELECT as nodes (never SQL text). Every
 builder method returns a new Relation; the query runs when the relation is iterated,
 indexed, ``len()``-ed or turned into a list, and the loaded records are then cached on
 that relation object (as Rails' ``Relation#load``).
 
-Conditions:
-``where(Name="AC/DC")`` (equality), ``where(ArtistId=[1, 2])`` (IN), ``where(x=None)``
-(IS NULL), ``where(Milliseconds=range(1, 10))`` (BETWEEN, inclusive of ``range.stop - 1``
-as Python ranges are), ``where("Name LIKE ?", "A%")`` (a fragment with bound ``?``
-values), ``where(Artist.c.ArtistId > 10)`` (column expressions). Column names are
-checked against the model before any SQL runs.
+This module owns the state, the builders (conditions, shape, joins), SQL and loading.
+Finders and creation through a relation (``first``, ``sole``, ``find``,
+``create_or_find_by``...) live in ``relation_finders.py``, calculations (``count``,
+``sum``, ``pluck``...) in ``relation_calculations.py``, batches (``find_each``, ``in_batches``) in
+``relation_batches.py``, hash conditions and SQL templates in ``predicates.py``,
+named scopes in ``scoping.py``.
+
+Strings name columns and are checked against the model (and joined models, as
+``"Album.Title"``) before any SQL runs: ``UnknownAttributeError`` otherwise. SQL text
+enters only as templates with bound values (``where("Name LIKE ?", "A%")``); nothing
+a user passes as a value is ever formatted into SQL.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any, Iterator
 
-from .errors import RecordNotFound
+from . import predicates as p
+from .relation_batches import BatchesMixin
+from .relation_calculations import CalculationsMixin
+from .relation_finders import _NOVALUE, FinderMethods, _nonneg
 from .sql import nodes as n
 
 __all__ = ["Relation"]
 
-_ORDER_TEXT = re.compile(r"^\s*([^\s,]+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
-_UNSET = object()
+_ORDER_TEXT = re.compile(r"^\s*([^\s,]+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$",
+                         re.IGNORECASE)
+_JOIN_TEXT = re.compile(r"^\s*((natural|inner|cross|left|right|full)\s+(outer\s+)?)?join\s",
+                        re.IGNORECASE)
+_PARTS = ("where", "order", "limit", "offset", "select", "group", "having", "joins",
+          "distinct")
 
 
-class Relation:
+class _Cond:
+    """One WHERE item: its node, the model's columns it mentions (for ``rewhere`` and
+    ``unscope(where=...)``) and, for ``column=value`` equality, the value (what
+    ``new``/``create`` on the relation assign, Rails' ``scope_for_create``)."""
+
+    __slots__ = ("node", "columns", "value")
+
+    def __init__(self, node, columns=frozenset(), value=_NOVALUE):
+        self.node = node
+        self.columns = columns
+        self.value = value
+
+
+class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
     """A query over ``model``'s table. Build with the model's class methods
-    (``Artist.where(...)``, ``Artist.order(...)``, ``Artist.all()``)."""
+    (``Artist.where(...)``, ``Artist.order(...)``, ``Artist.all()``); see
+    docs/querying.md for the whole interface."""
 
-    __slots__ = ("model", "_where", "_order", "_limit", "_offset", "_distinct",
-                 "_records")
+    __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
+                 "_select", "_group", "_joins", "_records")
 
     def __init__(self, model: type):
         self.model = model
         self._where: tuple = ()
+        self._having: tuple = ()
         self._order: tuple = ()
         self._limit: int | None = None
         self._offset: int | None = None
         self._distinct = False
+        self._select: tuple = ()
+        self._group: tuple = ()
+        self._joins: tuple = ()      # (Join or Raw node, joined model or None)
         self._records: list | None = None
 
     def _clone(self, **parts) -> "Relation":
         new = Relation.__new__(Relation)
-        new.model = self.model
-        new._where = self._where
-        new._order = self._order
-        new._limit = self._limit
-        new._offset = self._offset
-        new._distinct = self._distinct
+        for slot in Relation.__slots__:
+            setattr(new, slot, getattr(self, slot))
         new._records = None
         for key, value in parts.items():
             setattr(new, key, value)
@@ -59,72 +86,194 @@ class Relation:
     def _schema(self):
         return self.model._load_schema()
 
+    # -- columns -------------------------------------------------------------------
+    def _models(self):
+        yield self.model
+        for _node, model in self._joins:
+            if model is not None:
+                yield model
+
+    def _resolve(self, name: str):
+        """Return ``(Column node, type)`` for ``"col"`` or ``"Table.col"`` (the model's
+        or a joined model's table); raise UnknownAttributeError otherwise."""
+        schema = self._schema()
+        if name in schema.name_set:
+            return n.Column(name, schema.table), schema.types[name]
+        if "." in name:
+            table, col = name.rsplit(".", 1)
+            for model in self._models():
+                s = model._load_schema()
+                if s.table == table:
+                    if col not in s.name_set:
+                        raise s.unknown(model, col)
+                    return n.Column(col, s.table), s.types[col]
+        raise schema.unknown(self.model, name)
+
+    def _type_of(self, col):
+        """The attribute type of a Column node of this or a joined model, else None."""
+        if not isinstance(col, n.Column):
+            return None
+        if col.table is None:
+            return self._schema().types.get(col.name)
+        for model in self._models():
+            s = model._load_schema()
+            if col.table == s.table:
+                return s.types.get(col.name)
+        return None
+
+    def _expr(self, arg, what: str) -> n.Node:
+        if isinstance(arg, str):
+            return self._resolve(arg.strip())[0]
+        if isinstance(arg, n.Node):
+            return arg
+        raise TypeError(f"{what}() takes column names or column expressions, not {arg!r}")
+
     # -- conditions ----------------------------------------------------------------
     def where(self, *args: Any, **conds: Any) -> "Relation":
         """Return a relation with these conditions added (AND).
 
-        ``args``: a SQL fragment string followed by its ``?`` values, or column
-        expressions / condition nodes. ``conds``: column=value pairs (see module doc).
+        ``args``: a SQL template and its values (``"Name LIKE ?", "A%"``; with
+        ``:name`` placeholders the keywords are its values), or column expressions
+        (``Track.c.Milliseconds > 300000``). ``conds``: ``column=value`` (equality,
+        ``IN`` for lists/sets/Relations, ``IS NULL`` for None, ``BETWEEN`` for a
+        ``range`` or ``between(low, high)``). Follows Rails' ``where``.
 
         Raises:
             UnknownAttributeError: a keyword is not a column of the model.
-            ValueError: the fragment's ``?`` count differs from the values given.
+            ValueError/TypeError: a template whose placeholders and values differ.
         """
-        nodes = list(self._where)
+        return self._clone(_where=self._where + tuple(self._conds(args, conds)))
+
+    def where_not(self, *args: Any, **conds: Any) -> "Relation":
+        """Return a relation excluding rows that match these conditions (as
+        :meth:`where`): Rails' ``where.not``. Several keywords are negated together
+        (``NOT (a = 1 AND b = 2)``). Rows where the column is NULL do not match a
+        negated comparison (SQL semantics, as in Rails; Django's ``exclude`` differs).
+        """
+        conds_ = self._conds(args, conds)
+        if not conds_:
+            raise ValueError("where_not() needs conditions")
+        node = p.negate(n.and_(*(c.node for c in conds_)))
+        cols = frozenset().union(*(c.columns for c in conds_))
+        return self._clone(_where=self._where + (_Cond(node, cols),))
+
+    not_ = where_not
+
+    def _conds(self, args: tuple, conds: dict) -> list:
+        schema = self._schema()
+        out = []
         if args:
             if isinstance(args[0], str):
-                raw = n.Raw(args[0], tuple(args[1:]))
-                self._check_fragment(raw)
-                nodes.append(raw)
-            else:
-                for arg in args:
-                    if not isinstance(arg, n.Node):
-                        raise TypeError(
-                            f"where() takes a SQL fragment string, column expressions or "
-                            f"keyword conditions, not {type(arg).__name__}")
-                    nodes.append(arg)
-        if conds:
-            nodes.append(self._hash_condition(conds))
-        return self._clone(_where=tuple(nodes))
-
-    @staticmethod
-    def _check_fragment(raw: n.Raw) -> None:
-        from .sql.compiler import split_placeholders
-        count = len(split_placeholders(raw.sql)) - 1
-        if count != len(raw.params):
-            raise ValueError(
-                f"SQL fragment {raw.sql!r} has {count} '?' placeholder(s) but "
-                f"{len(raw.params)} value(s) were given")
-
-    def _hash_condition(self, conds: dict) -> n.Node:
-        schema = self._schema()
-        items = []
+                raw = p.fragment(args[0], args[1:], conds)
+                return [_Cond(raw)]
+            for arg in args:
+                if isinstance(arg, Relation):
+                    raise TypeError("combine relations with or_() (where() takes "
+                                    "conditions)")
+                if not isinstance(arg, n.Node):
+                    raise TypeError(
+                        f"where() takes a SQL template string, column expressions or "
+                        f"keyword conditions, not {type(arg).__name__}")
+                node = p.bind_types(arg, self._type_of)
+                out.append(_Cond(node, p.referenced_columns(node, schema.table)))
         for name, value in conds.items():
             if name not in schema.name_set:
                 raise schema.unknown(self.model, name)
             col = n.Column(name, schema.table)
-            items.append(_condition(col, value, schema.types[name]))
-        return n.and_(*items)
+            node = p.hash_condition(col, value, schema.types[name])
+            scalar = not isinstance(value, (list, tuple, set, frozenset, range, dict,
+                                            p.Between, n.Node)) \
+                and not hasattr(value, "to_subquery_node")
+            out.append(_Cond(node, frozenset((name,)), value if scalar else _NOVALUE))
+        return out
+
+    def or_(self, other: "Relation") -> "Relation":
+        """Return a relation matching this relation's conditions OR ``other``'s
+        (Rails' ``or``). Both must be of the same model and differ only in their
+        conditions (WHERE and HAVING).
+
+        Raises:
+            TypeError: ``other`` is not a Relation of the same model.
+            ValueError: the relations differ in joins, order, limit, grouping...
+        """
+        if not isinstance(other, Relation) or other.model is not self.model:
+            raise TypeError(f"or_() takes a relation of {self.model.__name__}, not {other!r}")
+        mine, theirs = self._structure(), other._structure()
+        if mine != theirs:
+            raise ValueError(f"relations passed to or_() must differ only in their "
+                             f"conditions:\n  {mine}\n  {theirs}")
+        where = _or_items([c.node for c in self._where], [c.node for c in other._where])
+        having = _or_items(list(self._having), list(other._having))
+        return self._clone(_where=(_Cond(where),) if where is not None else (),
+                           _having=(having,) if having is not None else ())
+
+    def _structure(self) -> str:
+        bare = self._clone(_where=(), _having=())
+        return bare.to_sql()
+
+    def rewhere(self, *args: Any, **conds: Any) -> "Relation":
+        """Like :meth:`where`, first dropping the conditions on the same columns
+        (Rails' ``rewhere``), including those of a default scope."""
+        new = self._conds(args, conds)
+        names = frozenset().union(*(c.columns for c in new)) if new else frozenset()
+        kept = tuple(c for c in self._where if not (c.columns & names))
+        return self._clone(_where=kept + tuple(new))
+
+    def unscope(self, *parts: str, where: str | tuple | list | None = None) -> "Relation":
+        """Return a relation without the named parts: ``"where"``, ``"order"``,
+        ``"limit"``, ``"offset"``, ``"select"``, ``"group"``, ``"having"``, ``"joins"``,
+        ``"distinct"``; ``where="col"`` (or several) drops only the conditions on
+        those columns. Follows Rails' ``unscope``. Raises ValueError for another name.
+        """
+        changes: dict = {}
+        for part in parts:
+            if part not in _PARTS:
+                raise ValueError(f"unscope() takes {', '.join(_PARTS)}; not {part!r}")
+            changes["_" + part] = {"limit": None, "offset": None,
+                                   "distinct": False}.get(part, ())
+        if where is not None:
+            names = frozenset([where] if isinstance(where, str) else where)
+            schema = self._schema()
+            for name in names:
+                if name not in schema.name_set:
+                    raise schema.unknown(self.model, name)
+            base = changes.get("_where", self._where)
+            changes["_where"] = tuple(c for c in base if not (c.columns & names))
+        return self._clone(**changes)
+
+    def none(self) -> "Relation":
+        """Return a relation that matches no rows (``WHERE 1=0``)."""
+        return self._clone(_where=self._where + (_Cond(n.Or(())),))
 
     # -- shape ---------------------------------------------------------------------
     def order(self, *args: Any, **columns: str) -> "Relation":
         """Return a relation ordered (also) by ``args``: column names (``"Name"``,
-        ``"Name DESC"``, ``"-Name"`` for descending) or orderings
-        (``Artist.c.Name.desc()``), then ``columns`` as ``name="asc"|"desc"``.
+        ``"Name DESC"``, ``"-Name"``, ``"Name ASC NULLS LAST"``, ``"Album.Title"``) or
+        orderings (``Track.c.Name.desc(nulls="last")``), then ``columns`` as
+        ``name="asc"|"desc"|"desc nulls first"``. NULLS FIRST/LAST is native on
+        SQLite and PostgreSQL and emulated on MySQL, so it orders the same everywhere.
 
         Raises UnknownAttributeError for a name that is not a column, ValueError for a
-        direction other than asc/desc.
+        malformed direction (so a request parameter can be passed safely).
         """
         items = list(self._order)
         for arg in args:
             items.append(self._ordering(arg))
         for name, direction in columns.items():
+            if not isinstance(direction, str):
+                raise ValueError(f"order({name}=...) takes 'asc' or 'desc', not {direction!r}")
             items.append(self._ordering(f"{name} {direction}"))
         return self._clone(_order=tuple(items))
 
     def reorder(self, *args: Any, **columns: str) -> "Relation":
         """Like :meth:`order`, replacing any ordering given before."""
         return self._clone(_order=()).order(*args, **columns)
+
+    def reverse_order(self) -> "Relation":
+        """Return the relation in the opposite order (by primary key descending when it
+        has no order), as Rails' ``reverse_order``; NULLS FIRST/LAST flip too."""
+        rel = self._ordered_by_key()
+        return rel._clone(_order=tuple(_reverse(o) for o in rel._order))
 
     def _ordering(self, arg) -> n.Node:
         if isinstance(arg, n.Ordering):
@@ -137,58 +286,241 @@ class Relation:
         m = _ORDER_TEXT.match(arg[1:] if desc else arg)
         if not m:
             raise ValueError(f"cannot order by {arg!r}: give 'column', 'column asc|desc' "
-                             "or a column expression")
-        name, direction = m.group(1), (m.group(2) or ("desc" if desc else "asc"))
-        schema = self._schema()
-        if name not in schema.name_set:
-            raise schema.unknown(self.model, name)
-        return n.Ordering(n.Column(name, schema.table), direction.upper())
+                             "[nulls first|last] or a column expression")
+        if desc and m.group(2):
+            raise ValueError(f"cannot order by {arg!r}: '-' and a direction together")
+        direction = (m.group(2) or ("desc" if desc else "asc")).upper()
+        nulls = m.group(3).lower() if m.group(3) else None
+        return n.Ordering(self._resolve(m.group(1))[0], direction, nulls)
 
     def limit(self, count: int | None) -> "Relation":
-        """Return a relation of at most ``count`` rows (``None``: no limit)."""
+        """Return a relation of at most ``count`` rows (``None``: no limit).
+        Raises ValueError unless ``count`` is a non-negative int."""
         return self._clone(_limit=None if count is None else _nonneg("limit", count))
 
     def offset(self, count: int | None) -> "Relation":
-        """Return a relation that skips ``count`` rows."""
+        """Return a relation that skips ``count`` rows (ValueError if negative)."""
         return self._clone(_offset=None if count is None else _nonneg("offset", count))
+
+    def page(self, number: int, per: int = 25) -> "Relation":
+        """Return page ``number`` (from 1) of ``per`` rows: ``LIMIT per OFFSET
+        (number - 1) * per`` (kaminari's ``page(n).per(x)``). Order the relation for
+        stable pages. Raises ValueError for a page below 1 or ``per`` below 1."""
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"page numbers start at 1, not {number!r}")
+        if isinstance(per, bool) or not isinstance(per, int) or per < 1:
+            raise ValueError(f"per must be a positive int, not {per!r}")
+        return self._clone(_limit=per, _offset=(number - 1) * per or None)
 
     def distinct(self, value: bool = True) -> "Relation":
         """Return a relation with SELECT DISTINCT (or without, for ``False``)."""
-        return self._clone(_distinct=value)
+        return self._clone(_distinct=bool(value))
+
+    def select(self, *columns: Any) -> "Relation":
+        """Return a relation selecting only ``columns``: names (``"Name"``,
+        ``"Album.Title"``) or expressions (``Track.c.Milliseconds.sum().label("ms")``).
+        Records then hold only those attributes (labels included: ``record.ms``);
+        reading an unselected column raises ``MissingAttributeError``.
+
+        Raises UnknownAttributeError for a name that is not a column; ValueError when
+        called without columns.
+        """
+        if not columns:
+            raise ValueError("select() needs at least one column")
+        items = tuple(self._expr(c, "select") for c in columns)
+        return self._clone(_select=self._select + items)
+
+    def reselect(self, *columns: Any) -> "Relation":
+        """Like :meth:`select`, replacing the columns selected before (Rails)."""
+        return self._clone(_select=()).select(*columns)
+
+    def group(self, *columns: Any) -> "Relation":
+        """Return a relation with ``GROUP BY columns`` (names or expressions). With a
+        group, ``count``/``sum``/... return a dict keyed by the group's values.
+        Raises UnknownAttributeError for a name that is not a column."""
+        if not columns:
+            raise ValueError("group() needs at least one column")
+        return self._clone(_group=self._group + tuple(self._expr(c, "group")
+                                                      for c in columns))
+
+    def having(self, *args: Any) -> "Relation":
+        """Return a relation with a HAVING condition: a SQL template and its values
+        (``"COUNT(*) > ?", 10``) or an expression (``Track.c.TrackId.count() > 10``).
+        Conditions of several calls are ANDed."""
+        if not args:
+            raise ValueError("having() needs a condition")
+        if isinstance(args[0], str):
+            node = p.fragment(args[0], args[1:], {})
+        elif len(args) == 1 and isinstance(args[0], n.Node):
+            node = p.bind_types(args[0], self._type_of)
+        else:
+            raise TypeError("having() takes a SQL template and its values, or one "
+                            "expression")
+        return self._clone(_having=self._having + (node,))
+
+    def joins(self, target: Any, on: Any = None) -> "Relation":
+        """Return a relation with an INNER JOIN of ``target``: a model class, joined
+        ``on`` a condition (an expression, or a SQL template without values), or, when
+        ``on`` is omitted, on the one foreign key between the two tables. A string
+        starting with ``JOIN``/``INNER JOIN``/``LEFT JOIN`` is taken as a whole join
+        clause (a SQL template). Association names come with associations.
+
+        Raises:
+            ValueError: no ``on`` and not exactly one foreign key links the tables.
+            TypeError: a target that is neither a model nor a join clause.
+        """
+        return self._join(target, on, "INNER")
+
+    def left_joins(self, target: Any, on: Any = None) -> "Relation":
+        """Like :meth:`joins`, with a LEFT OUTER JOIN (Rails' ``left_outer_joins``)."""
+        return self._join(target, on, "LEFT")
+
+    left_outer_joins = left_joins
+
+    def _join(self, target, on, kind) -> "Relation":
+        if isinstance(target, str):
+            if on is None and _JOIN_TEXT.match(target):
+                raw = p.fragment(target, (), {})
+                return self._clone(_joins=self._joins + ((raw, None),))
+            hook = getattr(self.model, "_association_join", None)
+            if hook is not None and on is None:
+                return hook(self, target, kind)
+            raise TypeError(f"joins() takes a model class (with on=...) or a JOIN clause, "
+                            f"not {target!r}")
+        if not (isinstance(target, type) and hasattr(target, "_load_schema")):
+            raise TypeError(f"joins() takes a model class or a JOIN clause, not {target!r}")
+        other = target._load_schema()
+        if on is None:
+            cond = _foreign_key_condition(self._schema(), other)
+        elif isinstance(on, str):
+            cond = p.fragment(on, (), {})
+        elif isinstance(on, n.Node):
+            cond = on
+        else:
+            raise TypeError(f"on= takes an expression or a SQL template, not {on!r}")
+        node = n.Join(other.table_node, cond, kind)
+        return self._clone(_joins=self._joins + ((node, target),))
 
     def all(self) -> "Relation":
         """Return this relation (a fresh copy, not yet loaded)."""
         return self._clone()
 
-    def none(self) -> "Relation":
-        """Return a relation that matches no rows."""
-        return self.where(n.Or(()))
+    def unscoped(self) -> "Relation":
+        """Return a relation over the whole table, without any scope (not even the
+        default scope), as Rails' ``unscoped``."""
+        return Relation(self.model)
 
     # -- SQL -----------------------------------------------------------------------
     def _where_node(self):
-        return n.and_(*self._where) if self._where else None
+        if not self._where:
+            return None
+        return n.and_(*(c.node for c in self._where))
 
-    def to_select_node(self, columns: tuple | None = None) -> n.Select:
-        """Return this relation as a :class:`~activerecord.sql.nodes.Select` node."""
+    def _having_node(self):
+        return n.and_(*self._having) if self._having else None
+
+    def _default_columns(self) -> tuple:
+        schema = self._schema()
+        cols = schema.sql_cache.get("qualified_columns")
+        if cols is None:
+            cols = schema.sql_cache["qualified_columns"] = tuple(
+                n.Column(c, schema.table) for c in schema.names)
+        return cols
+
+    def to_select_node(self, columns: tuple | None = None, *, order: bool = True,
+                       limit: bool = True) -> n.Select:
+        """Return this relation as a :class:`~activerecord.sql.nodes.Select` node,
+        selecting ``columns`` when given (else the relation's select list, else every
+        column of the model, qualified by its table)."""
         schema = self._schema()
         return n.Select(schema.table_node,
-                        columns or tuple(n.Column(c, schema.table) for c in schema.names),
-                        where=self._where_node(), order=self._order, limit=self._limit,
-                        offset=self._offset, distinct=self._distinct)
+                        columns or self._select or self._default_columns(),
+                        where=self._where_node(),
+                        joins=tuple(j for j, _m in self._joins), group=self._group,
+                        having=self._having_node(), order=self._order if order else (),
+                        limit=self._limit if limit else None,
+                        offset=self._offset if limit else None, distinct=self._distinct)
+
+    def to_subquery_node(self) -> n.Select:
+        """Return the SELECT of this relation's key (or of its one selected column)
+        for ``col IN (subquery)``; wrapped in a derived table when it has a LIMIT,
+        which MySQL/MariaDB refuse inside IN."""
+        if self._select:
+            if len(self._select) != 1:
+                raise ValueError("a relation used as a subquery must select one column")
+            cols = self._select
+        else:
+            schema = self._schema()
+            cols = tuple(n.Column(c, schema.table) for c in schema.pk)
+        if self._limit is None and not self._offset:
+            return self.to_select_node(cols, order=False)
+        return _wrap(self.to_select_node(cols), "subquery")
+
+    def _key_condition(self):
+        """``pk IN (SELECT pk ...)`` for UPDATE/DELETE of a relation with joins,
+        order, limit or offset (through a derived table, so MySQL accepts it)."""
+        schema = self._schema()
+        pk = tuple(n.Column(c, schema.table) for c in schema.pk)
+        inner = self.to_select_node(pk)
+        wrapped = _wrap(inner, "subquery")
+        left = pk[0] if len(pk) == 1 else n.Tuple(pk)
+        return n.In(left, wrapped)
 
     def to_sql(self) -> str:
-        """Return the SELECT this relation runs, with the dialect's placeholders."""
-        return self._schema().db.compile(self.to_select_node())[0]
+        """Return the SELECT this relation runs, with the dialect's placeholders (the
+        values are bound separately: see :meth:`sql_and_params`)."""
+        return self.sql_and_params()[0]
+
+    def sql_and_params(self) -> tuple[str, list]:
+        """Return ``(sql, params)`` of the SELECT this relation runs."""
+        return self._schema().db.compile(self.to_select_node())
+
+    def explain(self) -> str:
+        """Return the database's query plan for this relation as text (``EXPLAIN
+        QUERY PLAN`` on SQLite, ``EXPLAIN`` elsewhere), one line per plan row."""
+        db = self._schema().db
+        sql, params = db.compile(n.Explain(self.to_select_node()))
+        result = db.run(sql, params, read=True)
+        lines = []
+        if result.columns and len(result.columns) > 1:
+            lines.append(" | ".join(result.columns))
+        lines.extend(" | ".join("" if v is None else str(v) for v in row)
+                     for row in result.rows)
+        return "\n".join(lines)
 
     # -- loading -------------------------------------------------------------------
     def load(self) -> "Relation":
         """Run the query now (if not yet run) and cache the records; return self."""
         if self._records is None:
             schema = self._schema()
-            rows = schema.db.select_rows(self.to_select_node())
-            make = self.model._instantiate
-            self._records = [make(row, schema) for row in rows]
+            if not self._select:
+                rows = schema.db.select_rows(self.to_select_node())
+                make = self.model._instantiate
+                self._records = [make(row, schema) for row in rows]
+            else:
+                self._records = self._load_partial(schema)
         return self
+
+    def _load_partial(self, schema) -> list:
+        sql, params = schema.db.compile(self.to_select_node())
+        result = schema.db.run(sql, params, read=True)
+        loaders = []
+        for item, name in zip(self._select, result.columns):
+            expr = item.expr if isinstance(item, n.Alias) else item
+            typ = self._type_of(expr)
+            loaders.append((name, typ.deserialize if typ is not None
+                            and typ.needs_deserialize else None))
+        cls = self.model
+        records = []
+        for row in result.rows:
+            record = cls.__new__(cls)
+            attrs = {}
+            for (name, load), value in zip(loaders, row):
+                attrs[name] = load(value) if load is not None and value is not None else value
+            record.__dict__["_attrs"] = attrs
+            record.__dict__["_new_record"] = False
+            records.append(record)
+        return records
 
     def reload(self) -> "Relation":
         """Forget the cached records and run the query again; return self."""
@@ -209,214 +541,138 @@ class Relation:
         return bool(self.load()._records)
 
     def __getitem__(self, index):
-        """``rel[i]`` and ``rel[a:b]``: compiled to LIMIT/OFFSET unless already loaded."""
+        """``rel[i]`` and ``rel[a:b]``: compiled to LIMIT/OFFSET unless already loaded
+        (a negative index reverses the order instead). Raises IndexError."""
         if self._records is not None:
             return self._records[index]
         if isinstance(index, slice):
-            if index.step not in (None, 1) or (index.start or 0) < 0 or \
-                    (index.stop is not None and index.stop < 0):
-                return self.to_list()[index]
-            start = index.start or 0
-            rel = self.offset((self._offset or 0) + start) if start else self
-            if index.stop is not None:
-                rel = rel.limit(max(0, index.stop - start))
-            return rel.to_list()
+            return self._slice(index)
+        if not isinstance(index, int):
+            raise TypeError(f"relation indices must be integers or slices, not {index!r}")
         if index < 0:
-            return self.to_list()[index]
-        rows = self.offset((self._offset or 0) + index).limit(1).to_list()
+            if self._limit is not None or self._offset:
+                return self.to_list()[index]
+            rel = self.reverse_order().offset(-index - 1 or None)
+        else:
+            rel = self.offset((self._offset or 0) + index or None)
+        if self._limit is not None and index >= self._limit:
+            raise IndexError("relation index out of range")
+        rows = rel.limit(1).to_list()
         if not rows:
             raise IndexError("relation index out of range")
         return rows[0]
+
+    def _slice(self, index: slice) -> list:
+        start, stop = index.start or 0, index.stop
+        if index.step not in (None, 1) or start < 0 or (stop is not None and stop < 0):
+            return self.to_list()[index]
+        if self._limit is not None:
+            stop = self._limit if stop is None else min(stop, self._limit)
+        rel = self.offset((self._offset or 0) + start or None)
+        if stop is not None:
+            rel = rel.limit(max(0, stop - start))
+        return rel.to_list()
 
     def __repr__(self) -> str:
         if self._records is None:
             return f"<Relation {self.model.__name__}: {self.to_sql()}>"
         return f"<Relation {self.model.__name__} {self._records!r}>"
 
-    # -- finders -------------------------------------------------------------------
-    def _ordered_by_key(self) -> "Relation":
-        if self._order:
-            return self
-        schema = self._schema()
-        return self._clone(_order=tuple(n.Ordering(n.Column(c, schema.table))
-                                        for c in schema.pk))
+    def __getattr__(self, name: str):
+        # Named scopes of the model chain on relations: Track.short().rock().
+        if not name.startswith("_"):
+            from .scoping import find_scope
+            found = find_scope(self.model, name)
+            if found is not None:
+                return functools.partial(found.apply, self)
+        raise AttributeError(f"{type(self).__name__} of {self.model.__name__} has no "
+                             f"attribute or scope {name!r}")
 
-    def first(self, count: int | None = None):
-        """Return the first record by the relation's order (by primary key when it
-        has none), or ``None``; with ``count``, a list of up to that many."""
-        rel = self._ordered_by_key()
-        if count is None:
-            found = rel.limit(1).to_list()
-            return found[0] if found else None
-        return rel.limit(count).to_list()
+    # -- bulk writes ---------------------------------------------------------------
+    def _write_where(self):
+        if self._joins or self._limit is not None or self._offset or self._group \
+                or self._having or self._distinct:
+            if self._group or self._having:
+                raise ValueError("update_all()/delete_all() cannot run on a grouped relation")
+            return self._key_condition()
+        return self._where_node()
 
-    def last(self, count: int | None = None):
-        """Return the last record (the order reversed), or ``None``; with ``count``, a
-        list of the last ``count`` records in the relation's order."""
-        rel = self._ordered_by_key()
-        rev = rel._clone(_order=tuple(_reverse(o) for o in rel._order))
-        if count is None:
-            found = rev.limit(1).to_list()
-            return found[0] if found else None
-        return list(reversed(rev.limit(count).to_list()))
-
-    def take(self, count: int | None = None):
-        """Return a record (no ordering imposed), or ``None``; with ``count``, a list."""
-        if count is None:
-            found = self.limit(1).to_list()
-            return found[0] if found else None
-        return self.limit(count).to_list()
-
-    def find_by(self, *args: Any, **conds: Any):
-        """Return the first record matching the conditions (as :meth:`where`), or None."""
-        found = self.where(*args, **conds).limit(1).to_list()
-        return found[0] if found else None
-
-    def find(self, *keys: Any):
-        """Return the record with primary key ``keys[0]``, or a list for several keys
-        (or one list); a composite key is given as a tuple.
-
-        Raises:
-            RecordNotFound: a key has no row; the message names the table and key.
-        """
-        schema = self._schema()
-        from .persistence import pk_condition
-        many = len(keys) != 1 or isinstance(keys[0], list)
-        wanted = list(keys[0]) if len(keys) == 1 and isinstance(keys[0], list) else list(keys)
-        if not wanted:
-            raise RecordNotFound(f"find() needs a key for {self.model.__name__}",
-                                 model=self.model, table=schema.table)
-        rel = self.where(n.or_(*(pk_condition(schema, k) for k in wanted)))
-        found = {r._identity(): r for r in rel.limit(None)}
-        missing = [k for k in wanted if _norm_key(schema, k) not in found]
-        if missing:
-            key = missing[0] if len(missing) == 1 else missing
-            raise RecordNotFound(
-                f"Couldn't find {self.model.__name__} with {_pk_text(schema)} = {key!r} "
-                f"in table {schema.table!r}", model=self.model, table=schema.table, key=key)
-        records = [found[_norm_key(schema, k)] for k in wanted]
-        return records if many else records[0]
-
-    # -- calculations --------------------------------------------------------------
-    def count(self) -> int:
-        """Return the number of matching rows (``SELECT COUNT(*)``)."""
-        schema = self._schema()
-        if self._limit is not None or self._offset or self._distinct:
-            return len(self.to_list())
-        node = n.Select(schema.table_node, (n.Func("COUNT", (n.Star(),)),),
-                        where=self._where_node())
-        return int(schema.db.select_rows(node)[0][0])
-
-    def exists(self, *args: Any, **conds: Any) -> bool:
-        """Return whether any row matches (the relation and these extra conditions)."""
-        rel = self.where(*args, **conds) if args or conds else self
-        schema = self._schema()
-        node = n.Select(schema.table_node, (n.Raw("1"),), where=rel._where_node(),
-                        limit=1, offset=rel._offset)
-        return bool(schema.db.select_rows(node))
-
-    def pluck(self, *names: str) -> list:
-        """Return the values of these columns without building records: a list of
-        values for one column, of tuples for several.
+    def update_all(self, **values: Any) -> int:
+        """UPDATE every matching row with ``values`` (plain values or expressions such
+        as ``Track.c.Milliseconds + 1000``); no callbacks, no timestamps unless given
+        (as Rails). Return the number of rows matched. Joins, limit and order are
+        honoured through a ``pk IN (subquery)``.
 
         Raises UnknownAttributeError for a name that is not a column.
         """
         schema = self._schema()
-        if not names:
-            raise ValueError("pluck() needs at least one column name")
-        for name in names:
-            if name not in schema.name_set:
-                raise schema.unknown(self.model, name)
-        cols = tuple(n.Column(c, schema.table) for c in names)
-        rows = schema.db.select_rows(self.to_select_node(cols))
-        types = [schema.types[c] for c in names]
-        out = []
-        for row in rows:
-            vals = tuple(t.deserialize(v) if v is not None and t.needs_deserialize else v
-                         for t, v in zip(types, row))
-            out.append(vals[0] if len(names) == 1 else vals)
-        return out
-
-    def ids(self) -> list:
-        """Return the primary key values of the matching rows."""
-        pk = self._schema().pk
-        return self.pluck(*pk)
-
-    # -- bulk ----------------------------------------------------------------------
-    def update_all(self, **values: Any) -> int:
-        """UPDATE every matching row with ``values`` (no callbacks, no timestamps
-        unless given); return the number of rows changed."""
-        schema = self._schema()
+        if not values:
+            raise ValueError("update_all() needs column=value pairs")
         sets = []
         for name, value in values.items():
             if name not in schema.name_set:
                 raise schema.unknown(self.model, name)
             typ = schema.types[name]
             sets.append((name, value if isinstance(value, n.Node)
-                         else typ.serialize(typ.cast(value))))
-        sql, params = schema.db.compile(n.Update(schema.table_node, tuple(sets),
-                                                 self._where_node()))
+                         else p._bind(typ, p._key_of(value))))
+        node = n.Update(schema.table_node, tuple(sets), self._write_where())
+        sql, params = schema.db.compile(node)
         return schema.db.run(sql, params).rowcount
 
     def delete_all(self) -> int:
-        """DELETE every matching row (no callbacks); return the number deleted."""
+        """DELETE every matching row (no callbacks); return the number deleted.
+        Joins, limit and order are honoured through a ``pk IN (subquery)``."""
         schema = self._schema()
-        sql, params = schema.db.compile(n.Delete(schema.table_node, self._where_node()))
+        sql, params = schema.db.compile(n.Delete(schema.table_node, self._write_where()))
         return schema.db.run(sql, params).rowcount
 
 
-def _condition(col: n.Column, value, typ) -> n.Node:
-    if value is None:
-        return n.IsNull(col)
-    if isinstance(value, Relation) or isinstance(value, n.Select):
-        return n.In(col, n.wrap(value))
-    if isinstance(value, (list, tuple, set, frozenset)):
-        values = list(value)
-        has_null = any(v is None for v in values)
-        items = tuple(n.Param(_bind(typ, v)) for v in values if v is not None)
-        cond = n.In(col, items)
-        return n.or_(cond, n.IsNull(col)) if has_null else cond
-    if isinstance(value, range):
-        if value.step != 1:
-            raise ValueError("only ranges with step 1 can become BETWEEN")
-        if len(value) == 0:
-            return n.In(col, ())
-        return n.Between(col, n.Param(value.start), n.Param(value.stop - 1))
-    if isinstance(value, n.Node):
-        return n.Binary("=", col, value)
-    return n.Binary("=", col, n.Param(_bind(typ, value)))
+def _or_items(left: list, right: list):
+    if not left and not right:
+        return None
+    if not left or not right:
+        return None  # one side has no condition: it matches everything
+    return n.or_(n.and_(*left), n.and_(*right))
 
 
-def _bind(typ, value):
-    try:
-        return typ.serialize(typ.cast(value))
-    except (TypeError, ValueError, ArithmeticError):
-        return value  # let the database compare it (and fail) as given
+def _wrap(select: n.Select, alias: str) -> n.Select:
+    names = []
+    for i, col in enumerate(select.columns):
+        if isinstance(col, n.Alias):
+            names.append(col.name)
+        elif isinstance(col, n.Column):
+            names.append(col.name)
+        else:
+            names.append(f"c{i}")
+    if len(set(names)) != len(names):
+        raise ValueError("columns of a subquery must have distinct names; label them")
+    cols = tuple(c if isinstance(c, (n.Alias, n.Column)) else n.Alias(c, f"c{i}")
+                 for i, c in enumerate(select.columns))
+    inner = n.Select(select.table, cols, select.where, select.joins, select.group,
+                     select.having, select.order, select.limit, select.offset,
+                     select.distinct)
+    return n.Select(n.DerivedTable(inner, alias), tuple(n.Column(nm, alias) for nm in names))
+
+
+def _foreign_key_condition(mine, other) -> n.Node:
+    links = []
+    for fk in mine.info.foreign_keys:
+        if fk.referred_table == other.table:
+            links.append((mine.table, fk.columns, other.table, fk.referred_columns))
+    for fk in other.info.foreign_keys:
+        if fk.referred_table == mine.table and mine.table != other.table:
+            links.append((other.table, fk.columns, mine.table, fk.referred_columns))
+    if len(links) != 1:
+        raise ValueError(
+            f"cannot infer how to join {other.table!r} to {mine.table!r}: "
+            f"{len(links)} foreign keys link them; pass on=...")
+    t1, c1, t2, c2 = links[0]
+    return n.and_(*(n.Column(a, t1) == n.Column(b, t2) for a, b in zip(c1, c2)))
 
 
 def _reverse(order: n.Node) -> n.Node:
     if isinstance(order, n.Ordering):
         flipped = "ASC" if order.direction.upper() == "DESC" else "DESC"
-        nulls = {"first": "last", "last": "first"}.get(order.nulls or "", None)
+        nulls = {"first": "last", "last": "first"}.get((order.nulls or "").lower())
         return n.Ordering(order.expr, flipped, nulls)
     return n.Ordering(order, "DESC")
-
-
-def _nonneg(what: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{what} must be a non-negative int, not {value!r}")
-    return value
-
-
-def _norm_key(schema, key):
-    if len(schema.pk) == 1:
-        typ = schema.types[schema.pk[0]]
-        try:
-            return typ.cast(key)
-        except (TypeError, ValueError):
-            return key
-    return tuple(schema.types[c].cast(v) for c, v in zip(schema.pk, key))
-
-
-def _pk_text(schema) -> str:
-    return schema.pk[0] if len(schema.pk) == 1 else "(" + ", ".join(schema.pk) + ")"

@@ -1,0 +1,210 @@
+"""Bulk inserts and upserts: ``Model.insert_all(rows)`` and ``Model.upsert_all(rows)``
+(Rails' ``InsertAll``; Django's ``bulk_create``).
+
+* One multi-row ``INSERT`` per chunk; a chunk holds as many rows as fit under the
+  database's bound-parameter limit (``features.max_parameters``: 999 or 32766 on
+  SQLite, 65535 on PostgreSQL and MySQL). Several chunks run in one transaction (the
+  caller's, or their own), so the insert is all-or-nothing.
+* No records are built and no callbacks or validations run. Values go through the
+  columns' types as ``save()`` sends them. ``created_at``/``updated_at`` are set where
+  those columns exist and the rows do not give them (Rails #35493), one instant for the
+  whole call; ``record_timestamps=False`` turns that off. On an upsert, a row that
+  updates keeps its ``created_at``.
+* Every row must have the same keys (as Rails requires), each a column of the model.
+* Collisions with a unique key: ``insert_all`` raises ``RecordNotUnique`` by default
+  (``on_conflict="raise"``, Django's default; Rails' ``insert_all!``) or skips the row
+  (``on_conflict="ignore"``: Rails' ``insert_all``). ``upsert_all`` updates the
+  existing row with the new values. The SQL comes from the dialect:
+  ``ON CONFLICT (unique_by) DO UPDATE SET c = excluded.c`` / ``DO NOTHING`` on SQLite
+  and PostgreSQL; ``ON DUPLICATE KEY UPDATE c = VALUES(c)`` on MySQL/MariaDB, which
+  has no conflict target and reacts to *any* unique key of the table.
+* ``unique_by`` names the unique key (columns or an index name) and must be the
+  primary key or a unique index of the table (checked before any SQL runs); the
+  default is the primary key.
+* ``returning`` (column names, or ``True`` for the primary key) reads values back
+  with ``RETURNING`` where the database has it (SQLite >= 3.35, PostgreSQL,
+  MariaDB >= 10.5) and raises ``NotSupportedError`` elsewhere (MySQL). A row skipped
+  by ``on_conflict="ignore"`` is not returned on SQLite and PostgreSQL, but is
+  returned with its stored values on MariaDB.
+
+Both return the list of returned values (one value per row for one column, tuples
+for several) when ``returning`` is given, else ``None``: the affected-row count is not
+comparable between databases (MySQL counts an updated row twice).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from decimal import InvalidOperation
+from typing import Any, Iterable
+
+from .errors import AttributeCastError, NotSupportedError
+from .sql import nodes as n
+
+__all__ = ["insert_all", "upsert_all"]
+
+
+def insert_all(model: type, rows: Iterable[dict], *, on_conflict: str = "raise",
+               unique_by: Any = None, returning: Any = None,
+               record_timestamps: bool = True):
+    """INSERT ``rows`` (dicts of column values) into ``model``'s table; see the module
+    doc. ``on_conflict``: ``"raise"`` or ``"ignore"``.
+
+    Raises:
+        UnknownAttributeError: a key is not a column.
+        ValueError: rows with different keys, a bad ``on_conflict``, or a
+            ``unique_by`` that is not a unique key.
+        AttributeCastError: a value cannot be cast to its column's type.
+        NotSupportedError: ``returning`` on a database without RETURNING.
+        RecordNotUnique: a duplicate with ``on_conflict="raise"``.
+    """
+    if on_conflict not in ("raise", "ignore"):
+        raise ValueError(f"on_conflict must be 'raise' or 'ignore', not {on_conflict!r}")
+    schema = model._load_schema()
+    conflict = None
+    if on_conflict == "ignore":
+        target = _unique_key(schema, unique_by) if unique_by is not None else ()
+        conflict = n.OnConflict(target, (), (target or schema.pk or schema.names)[0])
+    elif unique_by is not None:
+        raise ValueError("unique_by= is for on_conflict='ignore' (or upsert_all)")
+    return _run(model, schema, rows, conflict, returning, record_timestamps, None)
+
+
+def upsert_all(model: type, rows: Iterable[dict], *, unique_by: Any = None,
+               update_only: Iterable[str] | None = None, returning: Any = None,
+               record_timestamps: bool = True):
+    """INSERT ``rows``, updating the existing row where one collides on
+    ``unique_by`` (default: the primary key); see the module doc. ``update_only``
+    limits the columns an update writes (default: every given column except the
+    unique key, the primary key and ``created_at``).
+
+    Raises what :func:`insert_all` raises (never RecordNotUnique for ``unique_by``).
+    """
+    schema = model._load_schema()
+    target = _unique_key(schema, unique_by if unique_by is not None else schema.pk)
+    only = None
+    if update_only is not None:
+        only = (update_only,) if isinstance(update_only, str) else tuple(update_only)
+        for name in only:
+            if name not in schema.name_set:
+                raise schema.unknown(model, name)
+    conflict = n.OnConflict(target, (), target[0])
+    return _run(model, schema, rows, conflict, returning, record_timestamps, only,
+                upsert=True)
+
+
+def _unique_key(schema, unique_by) -> tuple:
+    cols = (unique_by,) if isinstance(unique_by, str) else tuple(unique_by or ())
+    keys = {tuple(schema.pk)} if schema.pk else set()
+    named = {}
+    for ix in schema.info.indexes:
+        if ix.unique:
+            keys.add(tuple(ix.columns))
+            named[ix.name] = tuple(ix.columns)
+    if len(cols) == 1 and cols[0] in named and cols[0] not in schema.name_set:
+        return named[cols[0]]
+    for key in keys:
+        if set(key) == set(cols) and len(key) == len(cols):
+            return cols
+    known = "; ".join(", ".join(k) for k in sorted(keys)) or "none"
+    raise ValueError(f"unique_by={unique_by!r} is not a unique key of {schema.table!r} "
+                     f"(unique keys: {known})")
+
+
+def _columns(model, schema, rows: list, record_timestamps: bool):
+    first = rows[0]
+    if not isinstance(first, dict):
+        raise TypeError(f"rows must be dicts of column values, not {type(first).__name__}")
+    cols = tuple(first)
+    for name in cols:
+        if name not in schema.name_set:
+            raise schema.unknown(model, name)
+    keys = set(cols)
+    for i, row in enumerate(rows):
+        if not isinstance(row, dict) or set(row) != keys:
+            raise ValueError(f"every row must have the same keys: row {i} has "
+                             f"{sorted(row) if isinstance(row, dict) else row!r}, "
+                             f"row 0 has {sorted(keys)}")
+    stamps = tuple(c for c in schema.timestamps if c not in keys) if record_timestamps else ()
+    return cols, stamps
+
+
+def _values(model, schema, rows, cols, stamps) -> list:
+    types = [schema.types[c] for c in cols]
+    now = _dt.datetime.now(_dt.timezone.utc)
+    from .persistence import _now  # naive columns hold UTC wall time, as save() writes
+    extra = [schema.types[c].serialize(_now(schema, c, now)) for c in stamps]
+    flat: list = []
+    for row in rows:
+        for name, typ in zip(cols, types):
+            value = row[name]
+            try:
+                flat.append(typ.serialize(typ.cast(value)))
+            except (TypeError, ValueError, ArithmeticError, InvalidOperation) as exc:
+                raise AttributeCastError(
+                    f"cannot insert {value!r} into {model.__name__}.{name} "
+                    f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
+        flat.extend(extra)
+    return flat
+
+
+def _returning(schema, model, returning) -> tuple:
+    if returning is None or returning is False:
+        return ()
+    if returning is True:
+        cols = tuple(schema.pk)
+    else:
+        cols = (returning,) if isinstance(returning, str) else tuple(returning)
+    for name in cols:
+        if name not in schema.name_set:
+            raise schema.unknown(model, name)
+    if not schema.db.features.supports_returning:
+        raise NotSupportedError(f"{schema.db.name} has no INSERT ... RETURNING; "
+                                "call insert_all/upsert_all without returning=")
+    return cols
+
+
+def _update_columns(schema, target: tuple, all_cols: tuple, update_only) -> tuple:
+    if update_only is not None:
+        return tuple(update_only)
+    skip = set(target) | set(schema.pk) | {"created_at"}
+    return tuple(c for c in all_cols if c not in skip)
+
+
+def _run(model, schema, rows, conflict, returning, record_timestamps, update_only,
+         upsert=False):
+    rows = list(rows)
+    ret = _returning(schema, model, returning)
+    if not rows:
+        return [] if ret else None
+    cols, stamps = _columns(model, schema, rows, record_timestamps)
+    all_cols = cols + stamps
+    if upsert:
+        update = _update_columns(schema, conflict.target, all_cols, update_only)
+        conflict = n.OnConflict(conflict.target, update, conflict.noop)
+    flat = _values(model, schema, rows, cols, stamps)
+    width = len(all_cols)
+    per_chunk = max(1, schema.db.features.max_parameters // width)
+    db = schema.db
+    out: list = []
+    statements: dict = {}
+    with db.transaction(requires_new=False):
+        for start in range(0, len(rows), per_chunk):
+            count = min(per_chunk, len(rows) - start)
+            sql = statements.get(count)
+            if sql is None:
+                node = n.Insert(schema.table_node, all_cols,
+                                tuple(tuple(n.Param(None) for _ in all_cols)
+                                      for _ in range(count)), ret, conflict)
+                sql = statements[count] = db.compile(node)[0]
+            result = db.run(sql, flat[start * width:(start + count) * width])
+            out.extend(result.rows)
+    return _load_returned(schema, ret, out) if ret else None
+
+
+def _load_returned(schema, cols: tuple, rows: list) -> list:
+    loaders = [schema.types[c].deserialize if schema.types[c].needs_deserialize else None
+               for c in cols]
+    loaded = [tuple(v if v is None or f is None else f(v) for f, v in zip(loaders, row))
+              for row in rows]
+    return [r[0] for r in loaded] if len(cols) == 1 else loaded

@@ -1,0 +1,236 @@
+"""Calculations on a Relation: ``count``, ``sum``, ``average``, ``minimum``,
+``maximum``, ``pluck``, ``pick``, ``ids``, ``exists`` (Rails' ``Calculations`` and
+``FinderMethods#exists?``).
+
+Results have the same Python types on every database:
+
+* ``count`` is an ``int``; ``sum`` has the column's type (``int`` for integer columns,
+  even where MySQL returns ``DECIMAL``; ``Decimal`` at the column's scale for decimal
+  columns, also on SQLite, which sums them as REAL), and 0 of that type when no row
+  matches (as Rails; Django returns None).
+* ``minimum``/``maximum`` load the value through the column's type (SQLite's ISO text
+  becomes a ``date``); ``None`` when no row matches.
+* ``average`` is computed from ``SUM`` and ``COUNT`` in Python, because ``AVG`` differs
+  by database (SQLite: float; PostgreSQL: numeric with 16-20 digits; MySQL: decimal
+  with 4 more digits than the column). For a decimal column it is the exact
+  ``Decimal(sum) / count`` (28 significant digits, Python's default context); for
+  integer and float columns a ``float``. ``None`` when no row matches.
+* Grouped (``group(...)``) calculations return a dict keyed by the group's value (a
+  tuple for several group columns), loaded through the columns' types, in the order
+  of the relation (``order(...)``), else ordered by the group columns (so the dict's
+  order is the same on every database, which Rails leaves to the database).
+* Strings are compared by the column's collation: ``count(col, distinct=True)`` and
+  ``group(col)`` on MySQL's default ``*_ci`` collations treat ``"a"`` and ``"A"`` as
+  one value, SQLite and PostgreSQL (``C``/binary) as two.
+
+A relation with ``limit``, ``offset`` or ``distinct`` is counted through a derived
+table (``SELECT COUNT(*) FROM (SELECT ... LIMIT ?) AS subquery``), as Rails does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from decimal import Decimal
+from typing import Any
+
+from . import types as t
+from .sql import nodes as n
+
+__all__ = ["CalculationsMixin"]
+
+_OPERATIONS = {"count": "COUNT", "sum": "SUM", "average": "AVG", "minimum": "MIN",
+               "maximum": "MAX"}
+
+
+class CalculationsMixin:
+    """Aggregates and column reads of a :class:`~activerecord.relation.Relation`."""
+
+    __slots__ = ()
+
+    # -- aggregates ----------------------------------------------------------------
+    def count(self, column: Any = None, *, distinct: bool = False):
+        """Return the number of matching rows (``COUNT(*)``), or of non-NULL values of
+        ``column`` (a name or expression), ``distinct=True`` counting each value once.
+        With ``group(...)``: a dict ``{group value: count}``."""
+        return self.calculate("count", column, distinct=distinct)
+
+    def sum(self, column: Any, *, distinct: bool = False):
+        """Return the sum of ``column`` (0 of the column's type when no row matches);
+        a dict with ``group(...)``."""
+        return self.calculate("sum", column, distinct=distinct)
+
+    def average(self, column: Any, *, distinct: bool = False):
+        """Return the mean of ``column``'s non-NULL values (see the module doc for its
+        type), ``None`` when there are none; a dict with ``group(...)``."""
+        return self.calculate("average", column, distinct=distinct)
+
+    def minimum(self, column: Any):
+        """Return the smallest value of ``column`` (``None`` when no row matches)."""
+        return self.calculate("minimum", column)
+
+    def maximum(self, column: Any):
+        """Return the largest value of ``column`` (``None`` when no row matches)."""
+        return self.calculate("maximum", column)
+
+    def calculate(self, operation: str, column: Any = None, *, distinct: bool = False):
+        """Run ``operation`` (``"count"``, ``"sum"``, ``"average"``, ``"minimum"``,
+        ``"maximum"``) over ``column``; Rails' ``calculate``.
+
+        Raises ValueError for an unknown operation or a missing column,
+        UnknownAttributeError for a name that is not a column.
+        """
+        if operation not in _OPERATIONS:
+            raise ValueError(f"unknown calculation {operation!r}; known: {sorted(_OPERATIONS)}")
+        if column is None and operation != "count":
+            raise ValueError(f"{operation}() needs a column")
+        expr = n.Star() if column is None else self._expr(column, operation)
+        if isinstance(expr, n.Alias):
+            expr = expr.expr
+        typ = self._type_of(expr)
+        if operation == "average":
+            aggs = (n.Func("SUM", (expr,), distinct), n.Func("COUNT", (expr,), distinct))
+        else:
+            aggs = (n.Func(_OPERATIONS[operation], (expr,), distinct),)
+        if self._group:
+            return self._grouped(operation, aggs, typ)
+        row = self._aggregate_row(aggs)
+        return _cast(operation, row, typ)
+
+    def _needs_subquery(self) -> bool:
+        return self._limit is not None or bool(self._offset) or self._distinct
+
+    def _aggregate_row(self, aggs: tuple) -> tuple:
+        schema = self._schema()
+        if not self._needs_subquery():
+            node = self.to_select_node(aggs, order=False)
+            return tuple(schema.db.select_rows(node)[0])
+        # Aggregate over the rows the relation would return: a derived table of them.
+        selected = (self._select or self._default_columns()) if self._distinct else ()
+        inner_cols, outer = _split_aggregates(aggs, selected)
+        inner = self.to_select_node(inner_cols)
+        node = n.Select(n.DerivedTable(inner, "subquery"), outer)
+        return tuple(schema.db.select_rows(node)[0])
+
+    def _grouped(self, operation: str, aggs: tuple, typ) -> dict:
+        schema = self._schema()
+        keys = self._group
+        node = self.to_select_node(keys + aggs)
+        if not node.order:  # deterministic: the group keys' order, on every database
+            node = dataclasses.replace(node, order=tuple(n.Ordering(k) for k in keys))
+        rows = schema.db.select_rows(node)
+        key_types = [self._type_of(k) for k in keys]
+        out = {}
+        for row in rows:
+            key = tuple(_load(kt, v) for kt, v in zip(key_types, row[:len(keys)]))
+            out[key[0] if len(keys) == 1 else key] = _cast(operation, row[len(keys):], typ)
+        return out
+
+    # -- columns -------------------------------------------------------------------
+    def pluck(self, *columns: Any) -> list:
+        """Return the values of ``columns`` (names or expressions) without building
+        records: a list of values for one column, of tuples for several; loaded
+        through the columns' types. Rails' ``pluck``.
+
+        Raises UnknownAttributeError for a name that is not a column, ValueError
+        without columns.
+        """
+        if not columns:
+            raise ValueError("pluck() needs at least one column")
+        exprs = tuple(self._expr(c, "pluck") for c in columns)
+        types = [self._type_of(e.expr if isinstance(e, n.Alias) else e) for e in exprs]
+        loaders = [t_.deserialize if t_ is not None and t_.needs_deserialize else None
+                   for t_ in types]
+        rows = self._schema().db.select_rows(self.to_select_node(exprs))
+        if len(exprs) == 1:
+            load = loaders[0]
+            if load is None:
+                return [row[0] for row in rows]
+            return [None if row[0] is None else load(row[0]) for row in rows]
+        return [tuple(v if v is None or f is None else f(v) for f, v in zip(loaders, row))
+                for row in rows]
+
+    def pick(self, *columns: Any):
+        """Return :meth:`pluck` of the first row only (a value, a tuple, or None)."""
+        found = self.limit(1).pluck(*columns)
+        return found[0] if found else None
+
+    def ids(self) -> list:
+        """Return the primary key values of the matching rows (tuples for a
+        composite key)."""
+        return self.pluck(*self._schema().pk)
+
+    def exists(self, *args: Any, **conds: Any) -> bool:
+        """Return whether any row matches the relation and these extra conditions
+        (as ``where``); a single non-string argument is a primary key value, and
+        ``False`` is false (as Rails' ``exists?``). Runs ``SELECT 1 ... LIMIT 1``."""
+        if len(args) == 1 and args[0] is False and not conds:
+            return False
+        if len(args) == 1 and not isinstance(args[0], (str, n.Node)) and not conds:
+            return self.where(**{self._schema().pk[0]: args[0]}).exists()
+        rel = self.where(*args, **conds) if args or conds else self
+        if rel._limit == 0:
+            return False
+        node = dataclasses.replace(
+            rel.to_select_node((n.Alias(n.Raw("1"), "one"),), order=False), limit=1)
+        return bool(self._schema().db.select_rows(node))
+
+
+def _split_aggregates(aggs: tuple, selected: tuple):
+    """Inner columns and outer aggregates for aggregating over a derived table."""
+    if selected:
+        inner = tuple(c if isinstance(c, (n.Alias, n.Column)) else n.Alias(c, f"c{i}")
+                      for i, c in enumerate(selected))
+    else:
+        inner = ()
+    outer, extra = [], []
+    for agg in aggs:
+        arg = agg.args[0]
+        if isinstance(arg, n.Star):
+            outer.append(agg)
+            continue
+        label = f"a{len(extra)}"
+        extra.append(n.Alias(arg, label))
+        outer.append(n.Func(agg.name, (n.Column(label, "subquery"),), agg.distinct))
+    cols = inner + tuple(extra)
+    return cols or (n.Alias(n.Raw("1"), "one"),), tuple(outer)
+
+
+def _load(typ, value):
+    if value is None or typ is None:
+        return value
+    return typ.deserialize(value)
+
+
+def _zero(typ):
+    if isinstance(typ, t.DecimalType):
+        return typ.deserialize(Decimal(0))
+    if isinstance(typ, t.FloatType):
+        return 0.0
+    return 0
+
+
+def _sum(typ, value):
+    if value is None:
+        return _zero(typ)
+    if isinstance(typ, t.IntegerType):
+        return int(value)
+    if isinstance(typ, t.DecimalType):
+        return typ.deserialize(value)
+    if isinstance(typ, t.FloatType):
+        return float(value)
+    return value
+
+
+def _cast(operation: str, row: tuple, typ):
+    if operation == "count":
+        return int(row[0])
+    if operation == "sum":
+        return _sum(typ, row[0])
+    if operation == "average":
+        total, count = row[0], int(row[1] or 0)
+        if not count:
+            return None
+        if isinstance(typ, t.DecimalType):
+            return Decimal(str(_sum(typ, total))) / count
+        return float(total) / count
+    return _load(typ, row[0])
