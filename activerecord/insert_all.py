@@ -35,6 +35,7 @@ comparable between databases (MySQL counts an updated row twice).
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 from decimal import InvalidOperation
 from typing import Any, Iterable
 
@@ -111,31 +112,32 @@ def _unique_key(schema, unique_by) -> tuple:
                      f"(unique keys: {known})")
 
 
-def _columns(model, schema, rows: list, record_timestamps: bool):
-    first = rows[0]
+def _columns(model, schema, first, record_timestamps: bool):
     if not isinstance(first, dict):
         raise TypeError(f"rows must be dicts of column values, not {type(first).__name__}")
     cols = tuple(first)
     for name in cols:
         if name not in schema.name_set:
             raise schema.unknown(model, name)
-    keys = set(cols)
-    for i, row in enumerate(rows):
-        if not isinstance(row, dict) or set(row) != keys:
-            raise ValueError(f"every row must have the same keys: row {i} has "
-                             f"{sorted(row) if isinstance(row, dict) else row!r}, "
-                             f"row 0 has {sorted(keys)}")
-    stamps = tuple(c for c in schema.timestamps if c not in keys) if record_timestamps else ()
+    stamps = tuple(c for c in schema.timestamps if c not in first) if record_timestamps else ()
     return cols, stamps
 
 
-def _values(model, schema, rows, cols, stamps) -> list:
-    types = [schema.types[c] for c in cols]
-    now = _dt.datetime.now(_dt.timezone.utc)
+def _stamp_values(schema, stamps) -> list:
     from .persistence import _now  # naive columns hold UTC wall time, as save() writes
-    extra = [schema.types[c].serialize(_now(schema, c, now)) for c in stamps]
+    now = _dt.datetime.now(_dt.timezone.utc)  # one instant for the whole call
+    return [schema.types[c].serialize(_now(schema, c, now)) for c in stamps]
+
+
+def _values(model, schema, chunk: list, cols: tuple, extra: list, first_index: int) -> list:
+    types = [schema.types[c] for c in cols]
+    keys = set(cols)
     flat: list = []
-    for row in rows:
+    for i, row in enumerate(chunk, first_index):
+        if not isinstance(row, dict) or len(row) != len(keys) or not keys.issuperset(row):
+            raise ValueError(f"every row must have the same keys: row {i} has "
+                             f"{sorted(row) if isinstance(row, dict) else row!r}, "
+                             f"row 0 has {sorted(keys)}")
         for name, typ in zip(cols, types):
             value = row[name]
             try:
@@ -173,31 +175,34 @@ def _update_columns(schema, target: tuple, all_cols: tuple, update_only) -> tupl
 
 def _run(model, schema, rows, conflict, returning, record_timestamps, update_only,
          upsert=False):
-    rows = list(rows)
     ret = _returning(schema, model, returning)
-    if not rows:
+    rows = iter(rows)  # streamed chunk by chunk: a generator of 1e6 rows stays small
+    first = next(rows, None)
+    if first is None:
         return [] if ret else None
-    cols, stamps = _columns(model, schema, rows, record_timestamps)
+    cols, stamps = _columns(model, schema, first, record_timestamps)
     all_cols = cols + stamps
     if upsert:
         update = _update_columns(schema, conflict.target, all_cols, update_only)
         conflict = n.OnConflict(conflict.target, update, conflict.noop)
-    flat = _values(model, schema, rows, cols, stamps)
-    width = len(all_cols)
-    per_chunk = max(1, schema.db.features.max_parameters // width)
+    extra = _stamp_values(schema, stamps)
+    per_chunk = max(1, schema.db.features.max_parameters // len(all_cols))
     db = schema.db
     out: list = []
     statements: dict = {}
+    rows = itertools.chain((first,), rows)
     with db.transaction(requires_new=False):
-        for start in range(0, len(rows), per_chunk):
-            count = min(per_chunk, len(rows) - start)
-            sql = statements.get(count)
+        for start in itertools.count(0, per_chunk):
+            chunk = list(itertools.islice(rows, per_chunk))
+            if not chunk:
+                break
+            sql = statements.get(len(chunk))
             if sql is None:
                 node = n.Insert(schema.table_node, all_cols,
                                 tuple(tuple(n.Param(None) for _ in all_cols)
-                                      for _ in range(count)), ret, conflict)
-                sql = statements[count] = db.compile(node)[0]
-            result = db.run(sql, flat[start * width:(start + count) * width])
+                                      for _ in chunk), ret, conflict)
+                sql = statements[len(chunk)] = db.compile(node)[0]
+            result = db.run(sql, _values(model, schema, chunk, cols, extra, start))
             out.extend(result.rows)
     return _load_returned(schema, ret, out) if ret else None
 
