@@ -10,7 +10,11 @@ What Rails splits between ``PredicateBuilder`` and ``Sanitization``:
 * :func:`fragment` checks a SQL template: ``"Name LIKE ?"`` with positional values, or
   ``"Name = :name"`` with named ones (keywords or one dict, as Rails'
   ``where("name = :name", name: ...)``). A count or name mismatch is a ``ValueError``
-  before any SQL runs; ``::`` (PostgreSQL casts) and quoted text are left alone.
+  before any SQL runs; ``::`` (PostgreSQL casts) and quoted text are left alone. A
+  list, tuple or set value fills its placeholder with one ``?`` per item (``"id IN
+  (?)"`` with ``[1, 2]`` is ``id IN (?, ?)``; an empty one is ``NULL``, which matches
+  nothing), as Rails' ``sanitize_sql_array``. (``Database.execute`` does not expand:
+  there a list is one value, e.g. a PostgreSQL array.)
 * :func:`bind_types` rewrites the parameters of column expressions
   (``Track.c.UnitPrice > Decimal("0.99")``) through the column's type, so that a value
   is sent exactly as ``save()`` would send it (SQLite gets dates as ISO text,
@@ -82,7 +86,8 @@ def hash_condition(col: n.Column, value: Any, typ) -> n.Node:
     """Return the condition for ``col=value`` (see the module doc); ``typ`` is the
     column's attribute type, used to bind values as the column stores them.
 
-    Raises ValueError for a ``range`` whose step is not 1, TypeError for a dict.
+    Raises ValueError for a ``range`` whose step is not 1. A dict is a value like any
+    other (a JSON column's).
     """
     if value is None:
         return n.IsNull(col)
@@ -107,9 +112,6 @@ def hash_condition(col: n.Column, value: Any, typ) -> n.Node:
         if value.low is None:
             return col <= n.Param(_bind(typ, value.high))
         return n.Between(col, n.Param(_bind(typ, value.low)), n.Param(_bind(typ, value.high)))
-    if isinstance(value, dict):
-        raise TypeError(f"a dict is not a value for column {col.name!r}; use column "
-                        "expressions (Model.c.name) for other tables' columns")
     if isinstance(value, n.Node):
         return n.Binary("=", col, value)
     return n.Binary("=", col, n.Param(_bind(typ, _key_of(value))))
@@ -147,7 +149,28 @@ def fragment(sql: str, args: tuple, named: dict) -> n.Raw:
     if marks != len(args):
         raise ValueError(f"SQL fragment {sql!r} has {marks} '?' placeholder(s) but "
                          f"{len(args)} value(s) were given")
-    return n.Raw(sql, tuple(args))
+    return _expanded(sql, tuple(args))
+
+
+def _expanded(sql: str, params: tuple) -> n.Raw:
+    """Fill the ``?`` of each list/tuple/set value with one ``?`` per item."""
+    if not any(isinstance(v, (list, tuple, set, frozenset)) for v in params):
+        return n.Raw(sql, params)
+    values = iter(params)
+    flat: list = []
+
+    def repl(m):
+        if m.group() != "?":
+            return m.group()
+        value = next(values)
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            flat.append(value)
+            return "?"
+        items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
+        flat.extend(items)
+        return ", ".join("?" for _ in items) or "NULL"
+
+    return n.Raw(_TEMPLATE.sub(repl, sql), tuple(flat))
 
 
 def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
@@ -168,7 +191,7 @@ def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
             return "?"
         return m.group()
 
-    return n.Raw(_TEMPLATE.sub(repl, sql), tuple(params))
+    return _expanded(_TEMPLATE.sub(repl, sql), tuple(params))
 
 
 def bind_types(node: n.Node, type_of: Callable[[n.Column], Any]) -> n.Node:

@@ -3,11 +3,6 @@
 Every SQL string the ORM sends is assembled here; the dialect supplies quoting,
 placeholders, LIMIT/OFFSET, RETURNING, case-insensitive LIKE, NULLS ordering, the
 upsert clause and EXPLAIN.
-
-In a :class:`~activerecord.sql.nodes.Raw` fragment a list, tuple or set value fills
-its ``?`` with one placeholder per item (``"id IN (?)"`` with ``[1, 2]`` becomes
-``id IN (?, ?)``; an empty one becomes ``NULL``, which matches nothing), as Rails'
-``sanitize_sql_array`` does.
 A backend that needs more may subclass :class:`Compiler` (DESIGN.md, rule 1), but the
 visitors below are standard SQL that SQLite, PostgreSQL and MariaDB all accept.
 """
@@ -93,13 +88,7 @@ class Compiler:
         esc = self.dialect.escape_text
         out = [esc(pieces[0])]
         for value, piece in zip(node.params, pieces[1:]):
-            if isinstance(value, (list, tuple, set, frozenset)):
-                items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) \
-                    else value
-                out.append(", ".join(self.visit(n.wrap(v), params) for v in items)
-                           or "NULL")
-            else:
-                out.append(self.visit(n.wrap(value), params))
+            out.append(self.visit(n.wrap(value), params))
             out.append(esc(piece))
         return "".join(out)
 

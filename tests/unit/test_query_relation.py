@@ -251,6 +251,14 @@ def test_fragment_named_and_positional():
     assert fragment("now()", (), {}).params == ()
 
 
+def test_fragment_expands_lists():
+    raw = fragment("a IN (?) AND b = ? AND c IN (?)", ([1, 2, 3], "x", []), {})
+    assert (raw.sql, raw.params) == ("a IN (?, ?, ?) AND b = ? AND c IN (NULL)",
+                                     (1, 2, 3, "x"))
+    raw = fragment("a IN (:ids) OR b = ':ids'", (), {"ids": {3, 1}})
+    assert (raw.sql, raw.params) == ("a IN (?, ?) OR b = ':ids'", (1, 3))
+
+
 def test_hash_conditions_build_nodes(database):
     rel = Book.where(title=("a", "b", None))
     assert isinstance(rel._where[0].node, n.Or)
