@@ -166,7 +166,8 @@ class CalculationsMixin:
         if len(args) == 1 and args[0] is False and not conds:
             return False
         if len(args) == 1 and not isinstance(args[0], (str, n.Node)) and not conds:
-            return self.where(**{self._schema().pk[0]: args[0]}).exists()
+            from .relation_finders import _key_condition
+            return self.where(_key_condition(self._schema(), args[0])).exists()
         rel = self.where(*args, **conds) if args or conds else self
         if rel._limit == 0:
             return False
