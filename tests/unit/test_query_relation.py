@@ -265,3 +265,87 @@ def test_hash_conditions_build_nodes(database):
     assert isinstance(Book.where(pages=range(1, 1))._where[0].node, n.In)
     assert Book.where(title="a").scope_attributes() == {"title": "a"}
     assert Book.where(title=["a"]).scope_attributes() == {}
+
+
+@ALL
+def test_or_not_rewhere_unscope(database, name):
+    rels = [
+        Book.where(pages=1).or_(Book.where(author_id=2).where(price=None)),
+        Book.where_not(pages=[1, 2], author_id=None),
+        Book.where(pages=1).where(Book.c.pages > 0).rewhere(pages=5),
+        Book.where(pages=1, title="x").order("id").unscope(where="pages").unscope("order"),
+    ]
+    with recording(database, name) as sent:
+        for rel in rels:
+            rel.load()
+    where = [s.split(" WHERE ", 1)[1] for s, _p in sent]
+    assert where == [q(name, s) for s in (
+        '"books"."pages" = ? OR ("books"."author_id" = ? AND "books"."price" IS NULL)',
+        'NOT ("books"."pages" IN (?, ?) AND "books"."author_id" IS NULL)',
+        '"books"."pages" = ?',
+        '"books"."title" = ?')]
+    assert [p for _s, p in sent] == [[1, 2], [1, 2], [5], ["x"]]
+
+
+@ALL
+def test_left_joins_reverse_order_and_joined_columns(database, name):
+    with recording(database, name) as sent:
+        Author.left_joins(Book).where(Book.c.id.is_null()).reverse_order().load()
+        Book.joins(Author).order("authors.name").pluck("authors.name", "title")
+    assert [s for s, _p in sent] == [q(name, s) for s in (
+        'SELECT "authors"."id", "authors"."name", "authors"."born", "authors"."created_at", '
+        '"authors"."updated_at" FROM "authors" LEFT OUTER JOIN "books" ON "books"."author_id" '
+        '= "authors"."id" WHERE "books"."id" IS NULL ORDER BY "authors"."id" DESC',
+        'SELECT "authors"."name", "books"."title" FROM "books" INNER JOIN "authors" ON '
+        '"books"."author_id" = "authors"."id" ORDER BY "authors"."name" ASC')]
+
+
+@ALL
+def test_sum_minimum_maximum_pick_ids(database, name):
+    with recording(database, name, rows=[(3,)]) as sent:
+        assert Book.sum("pages") == 3
+        Book.where(author_id=1).minimum("price")
+        Book.maximum(Book.c.pages * 2)
+        Book.order("-pages").pick("title")
+        Book.where(pages=2).ids()
+    assert [s for s, _p in sent] == [q(name, s) for s in (
+        'SELECT SUM("books"."pages") FROM "books"',
+        'SELECT MIN("books"."price") FROM "books" WHERE "books"."author_id" = ?',
+        'SELECT MAX("books"."pages" * ?) FROM "books"',
+        'SELECT "books"."title" FROM "books" ORDER BY "books"."pages" DESC LIMIT ?',
+        'SELECT "books"."id" FROM "books" WHERE "books"."pages" = ?')]
+
+
+@ALL
+def test_in_batches_plucks_keys_then_yields_relations(database, name):
+    with recording(database, name, rows=[(4,), (9,)]) as sent:
+        batches = iter(Book.where(pages=1).in_batches(of=2))
+        sent.append(next(batches).sql_and_params())
+    assert [s for s, _p in sent] == [q(name, s) for s in (
+        'SELECT "books"."id" FROM "books" WHERE "books"."pages" = ? ORDER BY "books"."id" '
+        'ASC LIMIT ?',
+        f'SELECT {BOOK} FROM "books" WHERE "books"."pages" = ? AND "books"."id" IN (?, ?)')]
+    assert [p for _s, p in sent] == [[1, 2], [1, 4, 9]]
+
+
+def test_composite_keyset_condition():
+    from activerecord.relation_batches import _after
+
+    class Fake:
+        def _schema(self):
+            class S:
+                table = "t"
+                pk = ("a", "b")
+                types = {"a": _Plain(), "b": _Plain()}
+            return S()
+
+    cond = _after(Fake(), (3, 7), "asc")
+    text, params = Compiler(DIALECTS["sqlite"]).compile(n.Select(n.Table("t"), (n.Column("a"),),
+                                                                 where=cond))
+    assert text.endswith('WHERE "t"."a" > ? OR ("t"."a" = ? AND "t"."b" > ?)')
+    assert params == [3, 3, 7]
+
+
+class _Plain:
+    def serialize(self, value):
+        return value
