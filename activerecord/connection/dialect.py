@@ -2,8 +2,9 @@
 
 The neutral compiler (``activerecord.sql.compiler``) asks its dialect for quoting,
 placeholders, LIMIT/OFFSET, RETURNING, savepoints, case-insensitive LIKE, NULLS
-ordering, the upsert clause and EXPLAIN. The defaults here are standard SQL; each backend subclasses :class:`Dialect`
-and overrides only what its database spells differently.
+ordering, the upsert clause and EXPLAIN. The defaults here are standard SQL; each
+backend subclasses :class:`Dialect` and overrides only what its database spells
+differently.
 """
 
 from __future__ import annotations

@@ -190,7 +190,8 @@ class Compiler:
         if not node.columns:
             raise ValueError("a SELECT must list its columns")
         cols = ", ".join(self.visit(c, params) for c in node.columns)
-        sql = f"SELECT {'DISTINCT ' if node.distinct else ''}{cols} FROM {self.visit(node.table, params)}"
+        distinct = "DISTINCT " if node.distinct else ""
+        sql = f"SELECT {distinct}{cols} FROM {self.visit(node.table, params)}"
         for join in node.joins:
             sql += (" " + self.visit(join, params)) if isinstance(join, n.Raw) \
                 else self.visit(join, params)
