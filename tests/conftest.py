@@ -129,6 +129,7 @@ def _close_databases():
 
 # -- per-database counts in the summary ------------------------------------------------
 _PARAM = re.compile(r"\[(sqlite|postgresql|mysql)(?:[\]-])")
+_BACKEND_DIR = re.compile(r"tests/backends/(sqlite|postgresql|mysql)/")
 
 
 def pytest_terminal_summary(terminalreporter):
@@ -137,7 +138,8 @@ def pytest_terminal_summary(terminalreporter):
         for report in terminalreporter.stats.get(outcome, []):
             if getattr(report, "when", "call") != "call" and outcome == "passed":
                 continue
-            m = _PARAM.search(getattr(report, "nodeid", ""))
+            nodeid = getattr(report, "nodeid", "")
+            m = _PARAM.search(nodeid) or _BACKEND_DIR.match(nodeid)
             key = m.group(1) if m else "no database"
             counts.setdefault(key, {}).setdefault(outcome, 0)
             counts[key][outcome] += 1

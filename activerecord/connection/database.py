@@ -244,7 +244,11 @@ class Database:
         tx = _Tx(conn)
         token = self._tx.set(tx)
         try:
-            self._run_on(conn, self.dialect.begin_sql, (), in_tx=True)
+            try:
+                self._run_on(conn, self.dialect.begin_sql, (), in_tx=True)
+            except BaseException as exc:
+                broken = self.adapter.is_disconnect(exc.__cause__ or exc)
+                raise
             try:
                 yield
             except BaseException:
@@ -299,16 +303,24 @@ class Database:
         tx = self._tx.get()
         if tx is not None:
             return self.adapter.introspector.table_info(tx.conn, table)
+        return self._with_checkout(lambda conn: self.adapter.introspector.table_info(conn, table))
+
+    def _with_checkout(self, fn):
+        # Catalog reads are ORM-built reads: retried once on a fresh connection when
+        # the first one turns out to be dead; errors are translated.
         pool = self._ready()
-        conn = pool.checkout()
-        broken = False
-        try:
-            return self.adapter.introspector.table_info(conn, table)
-        except self.adapter.driver_errors as exc:
-            broken = self.adapter.is_disconnect(exc)
-            raise self.adapter.translate_error(exc) from exc
-        finally:
-            pool.checkin(conn, broken)
+        for attempt in (1, 2):
+            conn = pool.checkout()
+            broken = False
+            try:
+                return fn(conn)
+            except self.adapter.driver_errors as exc:
+                broken = self.adapter.is_disconnect(exc)
+                if broken and attempt == 1:
+                    continue
+                raise self.adapter.translate_error(exc) from exc
+            finally:
+                pool.checkin(conn, broken)
 
     def table_info(self, table: str):
         """Return the cached :class:`TableInfo` of ``table``, or ``None`` if missing."""
@@ -316,12 +328,7 @@ class Database:
 
     def table_names(self) -> list[str]:
         """Return the names of the user tables in this database, sorted."""
-        pool = self._ready()
-        conn = pool.checkout()
-        try:
-            return self.adapter.introspector.table_names(conn)
-        finally:
-            pool.checkin(conn)
+        return self._with_checkout(self.adapter.introspector.table_names)
 
 
 class _Disconnected(Exception):

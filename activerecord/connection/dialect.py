@@ -35,16 +35,21 @@ class Dialect:
         self.escape_percent = self.paramstyle in ("format", "pyformat")
 
     # -- identifiers and text ------------------------------------------------------
-    def quote_identifier(self, name: str) -> str:
-        """Return ``name`` quoted as one identifier (inner quotes doubled).
+    def quote_name(self, name: str) -> str:
+        """Return ``name`` quoted as one identifier (inner quotes doubled), as plain SQL
+        text: use it in SQL given to ``Database.execute``, which escapes ``%`` itself.
 
         Raises ValueError for an empty name or one containing a NUL character.
         """
         if not isinstance(name, str) or not name or "\x00" in name:
             raise ValueError(f"invalid identifier: {name!r}")
         q = self.quote_char
-        quoted = q + name.replace(q, q + q) + q
-        return self.escape_text(quoted)
+        return q + name.replace(q, q + q) + q
+
+    def quote_identifier(self, name: str) -> str:
+        """Return ``name`` quoted and ready for the driver: like :meth:`quote_name`,
+        with ``%`` doubled for format-paramstyle drivers (what the compiler emits)."""
+        return self.escape_text(self.quote_name(name))
 
     def escape_text(self, text: str) -> str:
         """Return SQL text safe for the driver's paramstyle (``%`` -> ``%%`` for format)."""

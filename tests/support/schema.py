@@ -49,7 +49,7 @@ def column_sql(backend: str, spec: str) -> str:
 def create_table(db, name: str, /, *constraints: str, **columns: str) -> str:
     """Drop ``name`` if it exists, then create it; return the name."""
     drop_table(db, name)
-    q = db.dialect.quote_identifier
+    q = db.dialect.quote_name
     backend = db.adapter.name
     parts = [f"{q(col)} {column_sql(backend, spec)}" for col, spec in columns.items()]
     parts.extend(constraints)
@@ -60,7 +60,7 @@ def create_table(db, name: str, /, *constraints: str, **columns: str) -> str:
 
 def drop_table(db, name: str) -> None:
     """Drop ``name`` if it exists (with dependent constraints on PostgreSQL)."""
-    q = db.dialect.quote_identifier
+    q = db.dialect.quote_name
     cascade = " CASCADE" if db.adapter.name == "postgresql" else ""
     if db.adapter.name == "mysql":
         # Session setting: pin one connection with a transaction (DROP commits it).

@@ -350,9 +350,6 @@ def test_killed_connection_inside_a_transaction(mdb, open_db):
         db.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: Database._outer_transaction checks the connection back in as healthy when "
-    "BEGIN fails on a dead connection, so it is handed out once more"))
 def test_begin_on_a_killed_connection_does_not_return_it_to_the_pool(mdb, open_db):
     db = open_db(pool_size=1)
     victim = db.execute("SELECT CONNECTION_ID()").rows[0][0]
@@ -363,9 +360,6 @@ def test_begin_on_a_killed_connection_does_not_return_it_to_the_pool(mdb, open_d
     assert db.execute("SELECT CONNECTION_ID()").rows[0][0] != victim
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "core: Database._introspect_table (an ORM-built read) is not retried on a lost "
-    "connection as Database.run(read=True) is"))
 def test_schema_load_after_kill_is_retried(mdb, tables, open_db):
     name = tables("kschema", "CREATE TABLE {t} (id INT PRIMARY KEY)")
     db = open_db(pool_size=1)
