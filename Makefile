@@ -9,7 +9,7 @@ DB ?= sqlite postgresql mysql
 PYTEST_ARGS ?=
 DEMO_DB := /tmp/activerecord-demo.db
 
-.PHONY: venv test demo clean servers-up servers-down
+.PHONY: venv test demo bench clean servers-up servers-down
 
 venv: $(VENV)/.installed
 
@@ -27,6 +27,12 @@ test: venv
 demo: venv
 	rm -f $(DEMO_DB)
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(VENV)/bin/python examples/quickstart.py
+
+# Speed as a ratio to the raw driver (SQLite by default; start servers for the others:
+#   make servers-up && make bench BENCH_DB=sqlite,postgresql,mysql).
+BENCH_DB ?= sqlite
+bench: venv
+	$(VENV)/bin/python bench/bench.py --backends $(BENCH_DB) --reps 5
 
 # Servers for working by hand; servers-down stops only what the up scripts started.
 servers-up:

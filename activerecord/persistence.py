@@ -1,7 +1,7 @@
 """Writing records: ``save``, ``create``, ``update``, ``destroy``, ``delete``, ``reload``.
 
 * INSERT sends the columns the user assigned (so database defaults apply to the rest)
-  and reads the row back with RETURNING where the database has it
+  and reads the other columns back with RETURNING where the database has it
   (``features.supports_returning``); otherwise it takes the key from ``lastrowid`` and
   re-reads only when a column has a database-computed default.
 * UPDATE sends only the columns whose value changed (DESIGN.md: peewee #643/#469 lost
@@ -131,18 +131,24 @@ class PersistenceMixin:
         cols = tuple(c for c in schema.names if c in assigned)
         types = schema.types
         values = [types[c].serialize(attrs[c]) for c in cols]
-        returning = db.features.supports_returning
         key = ("insert", cols)
-        sql = schema.sql_cache.get(key)
-        if sql is None:
+        cached = schema.sql_cache.get(key)
+        if cached is None:
+            # Read back only what the database chose: the columns not assigned (the
+            # key, defaults); assigned values are already in the record.
+            back = tuple(c for c in schema.names if c not in assigned)
             node = n.Insert(schema.table_node, cols, (tuple(n.Param(None) for _ in cols),),
-                            returning=schema.names)
-            sql = schema.sql_cache[key] = db.compile(node)[0]
+                            returning=back)
+            loaders = tuple((i, c, schema.types[c].deserialize) for i, c in enumerate(back)
+                            if schema.types[c].needs_deserialize)
+            returning = bool(back) and db.features.supports_returning
+            cached = schema.sql_cache[key] = (db.compile(node)[0], back, loaders, returning)
+        sql, back, loaders, returning = cached
         result = db.run(sql, values)
         if returning and result.rows:
             row = result.rows[0]
-            attrs.update(zip(schema.names, row))
-            for i, name, load in schema.loaders:
+            attrs.update(zip(back, row))
+            for i, name, load in loaders:
                 if row[i] is not None:
                     attrs[name] = load(row[i])
         else:
