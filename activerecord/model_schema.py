@@ -89,7 +89,9 @@ class ModelSchema:
         self.loaders = tuple((i, name, self.types[name].deserialize)
                              for i, name in enumerate(names)
                              if self.types[name].needs_deserialize)
-        self.select_columns = tuple(n.Column(c) for c in names)
+        # Table-qualified: SQLite reads an unknown "name" as a string literal
+        # (https://www.sqlite.org/quirks.html#dblquote), "t"."name" is an error.
+        self.select_columns = tuple(n.Column(c, info.name) for c in names)
         self.defaults = {c.name: self.types[c.name].cast(c.default)
                          if c.default is not None else None for c in info.columns}
         # Columns whose default the database computes (CURRENT_TIMESTAMP, nextval...):

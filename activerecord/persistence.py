@@ -44,11 +44,11 @@ def pk_condition(schema, key) -> n.Node:
     """Return ``pk = key`` for a single or composite key (``key`` a tuple then)."""
     pk = schema.pk
     if len(pk) == 1:
-        return n.Column(pk[0]) == key
+        return n.Column(pk[0], schema.table) == key
     if not isinstance(key, (tuple, list)) or len(key) != len(pk):
         raise ValueError(f"{schema.table} has the composite primary key {pk}: "
                          f"give a tuple of {len(pk)} values, not {key!r}")
-    return n.and_(*(n.Column(c) == v for c, v in zip(pk, key)))
+    return n.and_(*(n.Column(c, schema.table) == v for c, v in zip(pk, key)))
 
 
 def _now(schema, column: str, now: _dt.datetime | None = None) -> _dt.datetime:
@@ -181,7 +181,7 @@ class PersistenceMixin:
         key = ("update", cols)
         sql = schema.sql_cache.get(key)
         if sql is None:
-            where = n.and_(*(n.Column(c) == n.Param(None) for c in schema.pk))
+            where = n.and_(*(n.Column(c, schema.table) == n.Param(None) for c in schema.pk))
             node = n.Update(schema.table_node, tuple((c, n.Param(None)) for c in cols), where)
             sql = schema.sql_cache[key] = schema.db.compile(node)[0]
         schema.db.run(sql, [types[c].serialize(attrs[c]) for c in cols]

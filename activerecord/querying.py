@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from . import insert_all as _bulk
-from .errors import RecordNotFound
+from .errors import ColumnNotFound, RecordNotFound
 from .relation import Relation
 from .scoping import default_scopes
 from .sql import nodes as n
@@ -77,7 +77,8 @@ class QueryingMixin:
         sql = schema.sql_cache.get("find")
         if sql is None:
             node = n.Select(schema.table_node, schema.select_columns,
-                            where=n.Column(schema.pk[0]) == n.Param(None), limit=1)
+                            where=n.Column(schema.pk[0], schema.table) == n.Param(None),
+                            limit=1)
             sql, params = schema.db.compile(node)
             schema.sql_cache["find_params"] = params
             sql = schema.sql_cache["find"] = sql
@@ -88,7 +89,13 @@ class QueryingMixin:
             bound = key
         params = list(schema.sql_cache["find_params"])
         params[0] = bound
-        rows = schema.db.run(sql, params, read=True).rows
+        try:
+            rows = schema.db.run(sql, params, read=True).rows
+        except ColumnNotFound:
+            if schema.db.in_transaction:
+                raise
+            cls.reset_column_information()  # stale cached schema: refresh once
+            return Relation(cls).find(key)
         if not rows:
             raise RecordNotFound(
                 f"Couldn't find {cls.__name__} with {schema.pk[0]} = {key!r} in table "

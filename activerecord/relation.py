@@ -25,6 +25,7 @@ import re
 from typing import Any, Iterator
 
 from . import predicates as p
+from .errors import ColumnNotFound
 from .relation_batches import BatchesMixin
 from .relation_calculations import CalculationsMixin
 from .relation_finders import _NOVALUE, FinderMethods, _nonneg
@@ -494,7 +495,16 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         if self._records is None:
             schema = self._schema()
             if not self._select:
-                rows = schema.db.select_rows(self.to_select_node())
+                try:
+                    rows = schema.db.select_rows(self.to_select_node())
+                except ColumnNotFound:
+                    # The cached schema outlived a migration (Rails #24273): refresh
+                    # this table once and rebuild the query, for ORM-built reads only.
+                    if schema.db.in_transaction:
+                        raise
+                    self.model.reset_column_information()
+                    schema = self._schema()
+                    rows = schema.db.select_rows(self.to_select_node())
                 make = self.model._instantiate
                 self._records = [make(row, schema) for row in rows]
             else:

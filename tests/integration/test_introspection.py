@@ -87,3 +87,20 @@ def test_reset_column_information_sees_a_new_column(db, schema):
     assert "nickname" in Owner.column_names
     owner = Owner.create(email="a@b", nickname="ab")
     assert Owner.find(owner.id).nickname == "ab"
+
+
+def test_reads_survive_a_dropped_column_by_refreshing_the_schema(db, make_table):
+    make_table("gizmos", id="pk", name="string(20)", legacy="int")
+
+    class Gizmo(Model):
+        table_name = "gizmos"
+
+    gizmo = Gizmo.create(name="g", legacy=1)
+    assert "legacy" in Gizmo.column_names
+    db.execute("ALTER TABLE gizmos DROP COLUMN legacy")  # a migration, app still running
+    assert Gizmo.find(gizmo.id).name == "g"
+    assert "legacy" not in Gizmo.column_names
+    db.execute("ALTER TABLE gizmos ADD COLUMN color VARCHAR(10)")
+    db.execute("ALTER TABLE gizmos DROP COLUMN name")
+    assert [g.id for g in Gizmo.all()] == [gizmo.id]
+    assert Gizmo.column_names == ["id", "color"]
