@@ -24,7 +24,7 @@ import uuid
 __all__ = [
     "Type", "ValueType", "IntegerType", "FloatType", "DecimalType", "StringType",
     "BooleanType", "DateType", "DateTimeType", "TimeType", "BinaryType", "JSONType",
-    "UUIDType", "NEUTRAL_TYPE_CLASSES",
+    "UUIDType", "TextUUIDType", "NEUTRAL_TYPE_CLASSES",
 ]
 
 _TRUE = frozenset({"1", "t", "true", "y", "yes", "on"})
@@ -319,6 +319,16 @@ class UUIDType(Type):
 
     def deserialize(self, value):
         return self.cast(value)
+
+
+class TextUUIDType(UUIDType):
+    """``uuid.UUID`` kept as its 36-character text by databases without a native UUID
+    type (SQLite; MariaDB's ``uuid`` also travels as text)."""
+
+    needs_deserialize = True
+
+    def serialize(self, value):
+        return None if value is None else str(value)
 
 
 #: neutral type name -> the default Type class for it.

@@ -231,15 +231,6 @@ class _Time(t.TimeType):
         return value
 
 
-class _UUID(t.UUIDType):
-    """MariaDB's native ``uuid``: text both ways."""
-
-    needs_deserialize = True
-
-    def serialize(self, value):
-        return None if value is None else str(value)
-
-
 def type_for(column: ColumnInfo) -> t.Type:
     """Return the attribute type for an introspected MySQL/MariaDB column."""
     kind = column.type
@@ -257,6 +248,6 @@ def type_for(column: ColumnInfo) -> t.Type:
     if kind == "time":
         return _Time(_fsp(column.sql_type))
     if kind == "uuid":
-        return _UUID()
+        return t.TextUUIDType()
     cls = t.NEUTRAL_TYPE_CLASSES.get(kind)
     return cls() if cls is not None else t.ValueType()

@@ -103,13 +103,6 @@ class _Time(t.TimeType):
         return None if value is None else value.isoformat()
 
 
-class _UUID(t.UUIDType):
-    needs_deserialize = True
-
-    def serialize(self, value):
-        return None if value is None else str(value)
-
-
 def type_for(column: ColumnInfo) -> t.Type:
     """Return the attribute type for an introspected SQLite column."""
     kind = column.type
@@ -124,6 +117,6 @@ def type_for(column: ColumnInfo) -> t.Type:
     if kind == "time":
         return _Time()
     if kind == "uuid":
-        return _UUID()
+        return t.TextUUIDType()
     cls = t.NEUTRAL_TYPE_CLASSES.get(kind)
     return cls() if cls is not None else t.ValueType()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from urllib.parse import quote
 
 import pytest
 
@@ -72,15 +71,12 @@ def chinook(db, tmp_path_factory):
             path = str(tmp_path_factory.mktemp("chinook") / "chinook.db")
             datasets.load_chinook_sqlite(path)
             url = f"sqlite:///{path}"
+        elif backend == "postgresql":
+            datasets.load_chinook_postgresql(datasets.postgresql_params_from_env())
+            url = datasets.dataset_url(db.config, "chinook")
         else:
-            c = db.config
-            auth = f"{quote(c.user or '', safe='')}:{quote(c.password or '', safe='')}"
-            if backend == "postgresql":
-                datasets.load_chinook_postgresql(datasets.postgresql_params_from_env())
-                url = f"postgresql://{auth}@{c.host}:{c.port}/chinook"
-            else:
-                datasets.load_chinook_mysql(datasets.mysql_params_from_env())
-                url = f"mysql://{auth}@{c.host}:{c.port}/Chinook?charset=utf8mb4"
+            datasets.load_chinook_mysql(datasets.mysql_params_from_env())
+            url = datasets.dataset_url(db.config, "Chinook")
         _opened[backend] = Database(url, name=f"chinook-{backend}")
     chinook_db = _opened[backend]
     set_default_database(chinook_db)

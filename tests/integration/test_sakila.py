@@ -5,7 +5,6 @@ PostgreSQL, plain VARCHAR on SQLite; YEAR on MySQL/PostgreSQL, VARCHAR(4) on SQL
 from __future__ import annotations
 
 import decimal
-from urllib.parse import quote
 
 import pytest
 
@@ -20,18 +19,16 @@ _opened: dict[str, Database] = {}
 def sakila(db, tmp_path_factory):
     backend = db.adapter.name
     if backend not in _opened:
-        c = db.config
-        auth = f"{quote(c.user or '', safe='')}:{quote(c.password or '', safe='')}"
         if backend == "sqlite":
             path = str(tmp_path_factory.mktemp("sakila") / "sakila.db")
             datasets.load_sakila_sqlite(path)
             url = f"sqlite:///{path}"
         elif backend == "postgresql":
             datasets.load_sakila_postgresql(datasets.postgresql_params_from_env())
-            url = f"postgresql://{auth}@{c.host}:{c.port}/sakila"
+            url = datasets.dataset_url(db.config, "sakila")
         else:
             datasets.load_sakila_mysql(datasets.mysql_params_from_env())
-            url = f"mysql://{auth}@{c.host}:{c.port}/sakila?charset=utf8mb4"
+            url = datasets.dataset_url(db.config, "sakila")
         _opened[backend] = Database(url, name=f"sakila-{backend}")
     set_default_database(_opened[backend])
     yield _opened[backend]

@@ -62,6 +62,7 @@ __all__ = [
     "load_sakila_mysql",
     "postgresql_params_from_env",
     "mysql_params_from_env",
+    "dataset_url",
 ]
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
@@ -444,6 +445,15 @@ def load_sakila_mysql(conn_kwargs: Mapping[str, Any], dbname: str = "sakila", *,
 
 
 # --- self-check -----------------------------------------------------------------------
+
+def dataset_url(config, dbname: str) -> str:
+    """The URL of database ``dbname`` on the server of ``config`` (a parsed
+    ``DatabaseConfig`` of PostgreSQL or MySQL), with the same user and password."""
+    from urllib.parse import quote
+    auth = f"{quote(config.user or '', safe='')}:{quote(config.password or '', safe='')}"
+    suffix = "?charset=utf8mb4" if config.scheme == "mysql" else ""
+    return f"{config.scheme}://{auth}@{config.host}:{config.port}/{dbname}{suffix}"
+
 
 def _main(argv: list[str] | None = None) -> int:
     import argparse

@@ -73,3 +73,19 @@ def drop_table(db, name: str) -> None:
     else:
         db.execute(f"DROP TABLE IF EXISTS {q(name)}{cascade}")
     db.schema_cache.clear(name)
+
+
+def checked_database(label: str, url: str, **options):
+    """Return a Database on ``url`` after checking it answers; fail the test run (never
+    skip) when it does not, naming ``label``. Test code only."""
+    import pytest
+
+    from activerecord.connection import Database
+
+    database = Database(url, pool_size=5, pool_timeout=10, **options)
+    try:
+        database.execute("SELECT 1")
+    except Exception as exc:  # noqa: BLE001 - any failure means the server is unusable
+        database.close()
+        pytest.fail(f"{label} was asked for but cannot be used: {exc}", pytrace=False)
+    return database

@@ -14,6 +14,7 @@ import uuid
 import pytest
 
 from activerecord.connection import Database
+from tests.support.schema import checked_database
 
 DEFAULT_URL = "mysql://orm:orm@127.0.0.1:33706/orm_test?charset=utf8mb4"
 
@@ -33,12 +34,7 @@ def mdb():
     if not _requested():
         pytest.skip("MySQL/MariaDB not requested (AR_TEST_DATABASES lacks mysql and "
                     "AR_TEST_MYSQL_URL is unset)")
-    database = Database(_mysql_url(), pool_size=5, pool_timeout=10)
-    try:
-        database.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"mysql was asked for but cannot be used ({_mysql_url()}): {exc}",
-                    pytrace=False)
+    database = checked_database("mysql", _mysql_url())
     yield database
     database.close()
 

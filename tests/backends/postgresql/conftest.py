@@ -14,7 +14,8 @@ import uuid
 
 import pytest
 
-from activerecord.connection import Database
+from activerecord.connection import Database  # noqa: F401
+from tests.support.schema import checked_database
 
 DEFAULT_URL = "postgresql://orm:orm@127.0.0.1:56432/orm_test"
 
@@ -35,11 +36,7 @@ def pg():
     if not _requested():
         pytest.skip("PostgreSQL not requested (AR_TEST_DATABASES lacks postgresql and "
                     "AR_TEST_POSTGRESQL_URL is unset)")
-    database = Database(postgresql_url(), pool_size=5, pool_timeout=10)
-    try:
-        database.execute("SELECT 1")
-    except Exception as exc:  # noqa: BLE001
-        pytest.fail(f"postgresql was asked for but cannot be used: {exc}", pytrace=False)
+    database = checked_database("postgresql", postgresql_url())
     yield database
     database.close()
 
