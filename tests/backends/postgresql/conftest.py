@@ -14,7 +14,7 @@ import uuid
 
 import pytest
 
-from activerecord.connection import Database  # noqa: F401
+from activerecord.connection import Database
 from tests.support.schema import checked_database
 
 DEFAULT_URL = "postgresql://orm:orm@127.0.0.1:56432/orm_test"
