@@ -20,6 +20,7 @@ __all__ = [
     "SerializationFailure", "RecordNotFound", "RecordInvalid", "RecordNotSaved",
     "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
     "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
+    "UnknownPrimaryKey", "ReadOnlyAttributeError",
 ]
 
 
@@ -177,3 +178,26 @@ class MissingAttributeError(ActiveRecordError):
 
 class AttributeCastError(ActiveRecordError, ValueError):
     """A value could not be cast to its column's type; names column, type and value."""
+
+
+class UnknownPrimaryKey(ActiveRecordError):
+    """A write or reload needs the record's primary key, but the model's table has none
+    (a log table, a legacy table, a view), as Rails' ``UnknownPrimaryKey``. Raised
+    before any SQL is sent; reads through relations keep working. ``model`` and
+    ``table`` name what was used."""
+
+    def __init__(self, message: str, *, model: type | None = None,
+                 table: str | None = None):
+        super().__init__(message)
+        self.model = model
+        self.table = table
+
+
+class ReadOnlyAttributeError(ActiveRecordError):
+    """A column that cannot be written was assigned or saved: a generated (computed)
+    column, or one declared read-only (Rails 7.1's ``ReadonlyAttributeError``).
+    Raised before any SQL is sent; ``name`` is the column."""
+
+    def __init__(self, message: str, *, name: str | None = None):
+        super().__init__(message)
+        self.name = name

@@ -41,6 +41,9 @@ class ColumnInfo:
         scale: numeric scale (digits after the point), or ``None``.
         timezone: for datetime/time columns, whether values carry a time zone.
         enum_values: allowed values of an ENUM/SET column, else ``None``.
+        generated: whether the database computes the column from an expression
+            (``GENERATED ALWAYS AS (...)``, virtual or stored): it is read, never
+            written.
     """
 
     name: str
@@ -56,6 +59,7 @@ class ColumnInfo:
     scale: int | None = None
     timezone: bool = False
     enum_values: tuple[str, ...] | None = None
+    generated: bool = False
 
 
 @dataclass(frozen=True)
