@@ -15,7 +15,8 @@
 
 from . import errors
 from .base import Model
-from .connection.database import Database, connect, databases, get_database
+from .connection.database import (Database, connect, databases, get_database,
+                                  set_default_database)
 from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
 from .predicates import between
 from .relation import Relation
@@ -24,6 +25,7 @@ from .sql.nodes import and_, not_, or_
 from .transactions import transaction
 
 __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_database",
+           "set_default_database",
            "transaction", "and_", "or_", "not_", "errors", "scope", "default_scope",
            "between"] + list(errors.__all__)
 

@@ -5,30 +5,52 @@ first time a column changes, remembers its previous value. A column counts as ch
 only while its value differs from that remembered one, compared by value (so setting a
 column to what it already holds is no change: peewee #854), as in Rails'
 ``ActiveModel::Dirty`` (``changed``, ``changes``, ``changed_attributes``).
+
+Values that can change in place (JSON documents, arrays: ``Type.mutable``) are also
+compared with a copy of the value as loaded or last saved (Rails' ``changed_in_place?``),
+so ``record.data["k"] = v`` is a change that ``save()`` writes. To keep row loading
+free, the copy is taken lazily, when the value is first handed out (the attribute,
+``record[name]``, ``read_attribute``, ``to_dict``): a value nobody received cannot have
+been changed in place. After a save the values the user holds are copied again.
+
+Generated columns are read-only: assigning one raises ``ReadOnlyAttributeError``.
+
+A column whose name the model already uses (``save``, ``update``, ``errors``,
+``columns``, ``c``, ``table_name``...) is no attribute: it is read and written with
+``record[name]``, ``read_attribute``/``write_attribute`` and keyword arguments
+(``Model.create(save=1)``); assigning ``record.save = 1`` raises AttributeError
+instead of silently hiding the method.
 """
 
 from __future__ import annotations
 
+import copy
 from decimal import InvalidOperation
 from typing import Any
 
-from .errors import AttributeCastError
+from .errors import AttributeCastError, MissingAttributeError
+from .model_schema import _ColumnDescriptor
 
 __all__ = ["AttributesMixin"]
 
-_MISSING = object()
+#: Names kept in a record's ``__dict__`` (never columns accessors; see model_schema).
+_STATE = frozenset({"_attrs", "_assigned", "_changed_from", "_originals"})
 
 
 class AttributesMixin:
     """Attribute reading/writing, casting and dirty tracking for records."""
 
-    def __init__(self, **attrs: Any):
+    def __init__(self, /, **attrs: Any):
         """Build a new (unsaved) record: every column gets its literal default, then
         ``attrs`` are assigned. Raises UnknownAttributeError for a name that is not a
-        column, AttributeCastError for a value that cannot be cast."""
+        column, ReadOnlyAttributeError for a generated column, AttributeCastError for
+        a value that cannot be cast."""
         schema = type(self)._load_schema()
         d = self.__dict__
-        d["_attrs"] = dict(schema.defaults)
+        values = d["_attrs"] = dict(schema.defaults)
+        for name in schema.mutable:  # a new record never shares a default's dict/list
+            if values[name] is not None:
+                values[name] = copy.deepcopy(values[name])
         d["_changed_from"] = {}
         d["_assigned"] = set()
         if attrs:
@@ -37,36 +59,44 @@ class AttributesMixin:
     def _assign_new(self, schema, attrs: dict) -> None:
         # A new record: cast and assign without per-column dirty bookkeeping beyond
         # what INSERT needs (which columns were given).
-        types = schema.types
+        types = schema.write_types
         values = self.__dict__["_attrs"]
         changed = self.__dict__["_changed_from"]
         for name, value in attrs.items():
             typ = types.get(name)
             if typ is None:
-                raise schema.unknown(type(self), name)
+                raise schema.not_writable(type(self), name)
             changed.setdefault(name, values[name])
             values[name] = _cast(self, schema, typ, name, value)
         self.__dict__["_assigned"].update(attrs)
 
     # -- reading and writing -------------------------------------------------------
     def read_attribute(self, name: str) -> Any:
-        """Return column ``name``'s value; UnknownAttributeError if it is not a column."""
+        """Return column ``name``'s value.
+
+        Raises UnknownAttributeError if it is not a column, MissingAttributeError if
+        the query that loaded the record did not select it.
+        """
         try:
-            return self._attrs[name]
+            value = self.__dict__["_attrs"][name]
         except KeyError:
-            raise type(self)._load_schema().unknown(type(self), name) from None
+            raise self._not_loaded(name) from None
+        if value is not None and name in type(self)._load_schema().mutable:
+            return self._read_mutable(name)
+        return value
 
     def write_attribute(self, name: str, value: Any) -> None:
         """Cast ``value`` to column ``name``'s type and assign it, tracking the change.
 
         Raises:
             UnknownAttributeError: ``name`` is not a column (the message lists them).
+            ReadOnlyAttributeError: ``name`` is a generated column (before any SQL).
             AttributeCastError: ``value`` cannot be cast to the column's type.
         """
         schema = type(self)._load_schema()
-        typ = schema.types.get(name)
+        typ = schema.write_types.get(name)
         if typ is None:
-            raise schema.unknown(type(self), name)
+            raise schema.not_writable(type(self), name)
         value = _cast(self, schema, typ, name, value)
         d = self.__dict__
         attrs = d["_attrs"]
@@ -74,7 +104,11 @@ class AttributesMixin:
         if changed is None:
             changed = d["_changed_from"] = {}
         if name not in changed:
-            changed[name] = attrs.get(name)
+            originals = d.get("_originals")
+            if originals and name in originals:
+                changed[name] = originals.pop(name)  # the value before in-place changes
+            else:
+                changed[name] = attrs.get(name)
         attrs[name] = value
         assigned = d.get("_assigned")
         if assigned is not None:
@@ -83,46 +117,110 @@ class AttributesMixin:
     __getitem__ = read_attribute
     __setitem__ = write_attribute
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: the schema (and its column
-        # descriptors) may not be loaded yet, or the name is unknown.
-        if name.startswith("__") or name in ("_attrs", "_assigned"):
-            raise AttributeError(name)
+    def _read_mutable(self, name: str) -> Any:
+        # Hand out a mutable value: keep a copy first, unless one is kept already or
+        # the column was assigned since the last save (its old value is kept then).
+        d = self.__dict__
+        value = d["_attrs"][name]
+        if value is None:
+            return value
+        changed = d.get("_changed_from")
+        if changed and name in changed:
+            return value
+        originals = d.get("_originals")
+        if originals is None:
+            originals = d["_originals"] = {}
+        if name not in originals:
+            originals[name] = copy.deepcopy(value)
+        return value
+
+    def _not_loaded(self, name: str) -> Exception:
         schema = type(self)._load_schema()
+        if name not in schema.name_set:
+            return schema.unknown(type(self), name)
+        loaded = ", ".join(self.__dict__.get("_attrs") or ()) or "nothing"
+        return MissingAttributeError(
+            f"{type(self).__name__}.{name} was not loaded: the query that built this "
+            f"record selected only {loaded}")
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached when normal lookup fails: a column without an accessor (its
+        # name is used by the model), the schema not loaded yet, or an unknown name.
+        if name.startswith("__") or name in _STATE:
+            raise AttributeError(name)
         attrs = self.__dict__.get("_attrs")
-        if attrs is not None and name in attrs:
-            return attrs[name]
-        raise schema.unknown(type(self), name)
+        if attrs is None:
+            raise AttributeError(name)
+        if name in attrs:
+            return self.read_attribute(name)
+        raise self._not_loaded(name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if name[0] == "_" or hasattr(type(self), name):
+        if name[0] == "_":
+            object.__setattr__(self, name, value)
+            return
+        cls = type(self)
+        kinds = cls._load_schema().setters
+        how = kinds.get(name)
+        if how is None:
+            how = kinds[name] = _setter(cls, name)
+        if how is _WRITE:
+            self.write_attribute(name, value)
+        elif how is _OBJECT:
             object.__setattr__(self, name, value)
         else:
-            self.write_attribute(name, value)
+            raise AttributeError(how)
 
-    def assign_attributes(self, **attrs: Any) -> None:
+    def assign_attributes(self, /, **attrs: Any) -> None:
         """Assign several columns at once (no save); errors as :meth:`write_attribute`."""
         for name, value in attrs.items():
             self.write_attribute(name, value)
 
     def to_dict(self) -> dict:
-        """Return ``{column: value}`` for every column, in table order."""
-        return dict(self._attrs)
+        """Return ``{column: value}`` for every loaded column, in table order."""
+        self._hand_out_mutables(type(self)._load_schema())
+        return dict(self.__dict__["_attrs"])
+
+    def _hand_out_mutables(self, schema) -> None:
+        # Every mutable value is about to be shared: keep the copies now.
+        attrs = self.__dict__["_attrs"]
+        for name in schema.mutable:
+            if attrs.get(name) is not None:
+                self._read_mutable(name)
 
     # -- dirty tracking ------------------------------------------------------------
+    def _dirty(self) -> dict:
+        # {column: value before the change}, the kept copies themselves (internal).
+        d = self.__dict__
+        changed = d.get("_changed_from")
+        originals = d.get("_originals")
+        if not changed and not originals:
+            return {}
+        attrs = d["_attrs"]
+        out = {k: old for k, old in changed.items() if not _same(old, attrs[k])} \
+            if changed else {}
+        if originals:
+            for k, kept in originals.items():
+                if k in attrs and not _same(kept, attrs[k]):
+                    out[k] = kept
+        return out
+
     @property
     def changed_attributes(self) -> dict:
-        """``{column: value before the change}`` for each column that now differs."""
-        changed = self.__dict__.get("_changed_from")
-        if not changed:
-            return {}
-        attrs = self._attrs
-        return {k: old for k, old in changed.items() if not _same(old, attrs[k])}
+        """``{column: value before the change}`` for each column that now differs
+        (also a JSON/array value changed in place)."""
+        dirty = self._dirty()
+        originals = self.__dict__.get("_originals")
+        if originals:
+            for k, old in dirty.items():
+                if originals.get(k) is old:
+                    dirty[k] = copy.deepcopy(old)  # the kept copy stays private
+        return dirty
 
     @property
     def changed(self) -> list[str]:
         """The names of the columns whose value differs from the saved one."""
-        return list(self.changed_attributes)
+        return list(self._dirty())
 
     @property
     def changes(self) -> dict:
@@ -133,20 +231,76 @@ class AttributesMixin:
     @property
     def has_changes(self) -> bool:
         """Whether any column differs from its saved value (Rails' ``changed?``)."""
-        return bool(self.changed_attributes)
+        return bool(self._dirty())
 
     def attribute_changed(self, name: str) -> bool:
         """Whether column ``name`` differs from its saved value."""
-        return name in self.changed_attributes
+        return name in self._dirty()
 
-    def _changes_applied(self) -> None:
-        self.__dict__["_changed_from"] = {}
+    def _changed_in_place(self) -> set:
+        # Mutable columns never assigned whose value differs from the kept copy.
+        d = self.__dict__
+        originals = d.get("_originals")
+        if not originals:
+            return set()
+        attrs = d["_attrs"]
+        return {k for k, kept in originals.items() if k in attrs and not _same(kept, attrs[k])}
+
+    def _changes_applied(self, schema) -> None:
+        # After a save: nothing is dirty; the mutable values the user may hold (handed
+        # out or assigned) are copied again, so later in-place changes are seen.
+        d = self.__dict__
+        changed = d.get("_changed_from")
+        originals = d.get("_originals")
+        d["_changed_from"] = {}
+        if schema.mutable and (changed or originals):
+            attrs = d["_attrs"]
+            kept = {name: copy.deepcopy(attrs[name]) for name in schema.mutable
+                    if attrs.get(name) is not None
+                    and (changed and name in changed or originals and name in originals)}
+            d["_originals"] = kept or None
+
+    def _forget_changes(self) -> None:
+        # After reload: the fresh values were handed to nobody yet.
+        d = self.__dict__
+        d["_changed_from"] = {}
+        d["_originals"] = None
 
     def restore_attributes(self) -> None:
-        """Undo every unsaved change (values go back to the saved ones)."""
-        for name, old in self.changed_attributes.items():
-            self._attrs[name] = old
-        self._changes_applied()
+        """Undo every unsaved change (values go back to the saved ones, also those
+        changed in place)."""
+        d = self.__dict__
+        attrs = d["_attrs"]
+        originals = d.get("_originals")
+        assigned = d.get("_assigned")
+        for name, old in self._dirty().items():
+            attrs[name] = old
+            if originals:
+                originals.pop(name, None)
+            if assigned:
+                assigned.discard(name)
+        d["_changed_from"] = {}
+
+
+_WRITE = object()
+_OBJECT = object()
+
+
+def _setter(cls: type, name: str):
+    # How ``record.name = value`` is done, decided once per model and name: a column
+    # or unknown name is written (write_attribute raises for an unknown one); a name
+    # the class defines is set normally, unless it is a column the model's API hides
+    # (a method, or a property without setter): that is an error naming the way out.
+    attr = next((k.__dict__[name] for k in cls.__mro__ if name in k.__dict__), _WRITE)
+    if attr is _WRITE or isinstance(attr, _ColumnDescriptor):
+        return _WRITE
+    settable = isinstance(attr, property) and attr.fset is not None or \
+        not isinstance(attr, property) and hasattr(type(attr), "__set__")
+    if settable or name not in cls._load_schema().name_set:
+        return _OBJECT
+    return (f"{cls.__name__}.{name} is part of the model's API, so the column {name!r} "
+            f"is not an attribute: write it with record[{name!r}] = value (or "
+            f"write_attribute({name!r}, value)); read it with record[{name!r}]")
 
 
 def _cast(record, schema, typ, name: str, value):
@@ -159,10 +313,18 @@ def _cast(record, schema, typ, name: str, value):
 
 
 def _same(a, b) -> bool:
+    # Equal values, with a bool never equal to a number, also inside dicts and lists
+    # (JSON ``true`` is not ``1``).
     if a is b:
         return True
-    if type(a) is not type(b) and (isinstance(a, bool) or isinstance(b, bool)):
-        return False
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        if ta is bool or tb is bool:
+            return False
+    elif ta is dict:
+        return len(a) == len(b) and all(k in b and _same(v, b[k]) for k, v in a.items())
+    elif ta is list or ta is tuple:
+        return len(a) == len(b) and all(map(_same, a, b))
     try:
         return bool(a == b)
     except Exception:  # noqa: BLE001 - incomparable values are different

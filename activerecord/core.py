@@ -1,25 +1,35 @@
-"""Instance state, identity, equality and ``repr`` of records.
+"""Instance state, identity, equality, copies and ``repr`` of records.
 
 A record keeps its column values in ``self._attrs`` (name -> Python value) and, for
 dirty tracking, the value each column had before its first change in
-``self._changed_from`` (created on first write; see ``attributes.py``). ``_new_record``
-and ``_destroyed`` are class-level ``False``/``True`` defaults overridden per instance, so
-a row loaded from the database needs only two dict entries (the row-loading hot path).
+``self._changed_from`` (created on first write; see ``attributes.py``) and copies of
+mutable values in ``self._originals``. ``_new_record`` and ``_destroyed`` are
+class-level ``False``/``True`` defaults overridden per instance, so a row loaded from
+the database needs only two dict entries (the row-loading hot path).
+
+``copy.copy(record)`` is the same record (same state, same key) with its own attribute
+storage; ``copy.deepcopy`` and ``pickle`` also copy the values; :meth:`Core.dup` is a
+new, unsaved record with the same values (Rails' ``dup``).
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Any
+
+from .attributes import _same
+from .errors import UnknownPrimaryKey
 
 __all__ = ["Core"]
 
 
 class Core:
-    """Identity, state flags, equality, hashing and ``repr`` of a record."""
+    """Identity, state flags, equality, hashing, copies and ``repr`` of a record."""
 
     _new_record = True
     _destroyed = False
     _changed_from: dict | None = None
+    _originals: dict | None = None
 
     @property
     def new_record(self) -> bool:
@@ -38,18 +48,57 @@ class Core:
 
     @property
     def id(self) -> Any:
-        """The primary key value (a tuple for a composite key; ``None`` when new)."""
+        """The primary key value: a tuple for a composite key, ``None`` when new.
+
+        ``id`` always means the primary key (as in Rails), whatever the key column is
+        called; a non-key column named ``id`` is ``record["id"]``. On a table without
+        a primary key, ``id`` is its column named ``id`` if it has one, else ``None``.
+        """
         pk = type(self)._load_schema().pk
         attrs = self._attrs
         if len(pk) == 1:
             return attrs.get(pk[0])
+        if not pk:
+            return attrs.get("id")
         return tuple(attrs.get(c) for c in pk)
 
+    @id.setter
+    def id(self, value: Any) -> None:
+        """Assign the primary key (a tuple for a composite key). On a persisted record
+        the next save UPDATEs the row where the old key matched (as Rails does).
+
+        Raises:
+            ValueError: a composite key given something else than a tuple/list of as
+                many values as it has columns.
+            UnknownPrimaryKey: the table has no primary key (and no column ``id``).
+        """
+        schema = type(self)._load_schema()
+        pk = schema.pk
+        if not pk:
+            if "id" not in schema.name_set:
+                raise UnknownPrimaryKey(
+                    f"{type(self).__name__} has no primary key (table {schema.table!r} "
+                    f"declares none, and it has no column 'id') to assign",
+                    model=type(self), table=schema.table)
+            pk = ("id",)
+        if len(pk) == 1:
+            self.write_attribute(pk[0], value)
+            return
+        if not isinstance(value, (tuple, list)) or len(value) != len(pk):
+            raise ValueError(f"{type(self).__name__} has the composite primary key {pk}: "
+                             f"assign a tuple of {len(pk)} values, not {value!r}")
+        for column, item in zip(pk, value):
+            self.write_attribute(column, item)
+
     def _identity(self):
-        ident = self.id
-        if ident is None or (isinstance(ident, tuple) and None in ident):
-            return None
-        return ident
+        pk = type(self)._load_schema().pk
+        attrs = self._attrs
+        if len(pk) == 1:
+            return attrs.get(pk[0])
+        if not pk:
+            return None  # no key: a record equals only itself
+        ident = tuple(attrs.get(c) for c in pk)
+        return None if None in ident else ident
 
     def __eq__(self, other: object) -> bool:
         """Records are equal when they share a class (or table) and a primary key;
@@ -69,6 +118,48 @@ class Core:
         if ident is None:
             return id(self)
         return hash((type(self)._load_schema().table, ident))
+
+    # -- copies --------------------------------------------------------------------
+    def __copy__(self) -> "Core":
+        """``copy.copy``: the same record (state, key, pending changes) with its own
+        attribute storage; the values themselves are shared, as a shallow copy's are."""
+        cls = type(self)
+        if "_attrs" in self.__dict__:
+            self._hand_out_mutables(cls._load_schema())  # both copies track in place
+        state = dict(self.__dict__)
+        for key in ("_attrs", "_changed_from", "_originals"):
+            if state.get(key) is not None:
+                state[key] = dict(state[key])
+        if state.get("_assigned") is not None:
+            state["_assigned"] = set(state["_assigned"])
+        twin = cls.__new__(cls)
+        twin.__dict__.update(state)
+        return twin
+
+    def dup(self) -> "Core":
+        """Return a new, unsaved record with this record's values (mutable ones
+        copied), as Rails' ``dup`` (``Core#initialize_dup``, ``Timestamp``): the
+        primary key and ``created_at``/``updated_at`` are cleared, and the columns
+        whose value differs from the column default count as assigned, so ``save()``
+        INSERTs a new row. Generated columns are never assigned.
+        """
+        cls = type(self)
+        schema = cls._load_schema()
+        defaults = schema.defaults
+        attrs = dict(defaults)
+        attrs.update(self.__dict__["_attrs"])
+        for name in schema.mutable:
+            if attrs[name] is not None:
+                attrs[name] = copy.deepcopy(attrs[name])
+        for name in schema.pk + schema.timestamps:
+            attrs[name] = None
+        changed = {c: defaults[c] for c in schema.writable if not _same(attrs[c], defaults[c])}
+        record = cls.__new__(cls)
+        d = record.__dict__
+        d["_attrs"] = attrs
+        d["_changed_from"] = changed
+        d["_assigned"] = set(changed)
+        return record
 
     def __repr__(self) -> str:
         attrs = getattr(self, "_attrs", None)

@@ -11,6 +11,12 @@ touching a model at the same time load it once.
 ``line_items``), as in Rails; ``primary_key`` defaults to the table's declared key.
 ``reset_column_information()`` forgets both the model's and the database's cached
 schema of that table (Rails' method of the same name), for use after a migration.
+
+Where the dialect has schemas (``Dialect.supports_schemas``: PostgreSQL), ``table_name =
+"sales.orders"`` or a ``schema = "sales"`` class attribute names a table of another
+schema; the schema-cache key is then ``"sales.orders"`` and SQL says ``"sales"."orders"``.
+A cached schema remembers the registry epoch its database was resolved at, so a model
+follows a new default database (``connect``, ``set_default_database``) at its next use.
 """
 
 from __future__ import annotations
@@ -20,8 +26,10 @@ from typing import Any
 
 import inflection
 
+from .connection import database as _registry
 from .connection.database import Database, get_database
-from .errors import (ConfigurationError, MissingAttributeError, TableNotFound,
+from .errors import (ConfigurationError, MissingAttributeError, ReadOnlyAttributeError,
+                     TableNotFound,
                      UnknownAttributeError)
 from .sql import nodes as n
 
@@ -62,11 +70,15 @@ class Column:
 class ModelSchema:
     """What a model knows about its table, built once per model class."""
 
+    #: The registry epoch the model's database was resolved at (see ``_load_schema``).
+    epoch = -1
+
     def __init__(self, model: type, db: Database, info):
         self.db = db
         self.info = info
-        self.table = info.name
-        self.table_node = n.Table(info.name)
+        self.key = info.name  # the schema-cache key: "table" or "schema.table"
+        self.schema_name, self.table = db.dialect.split_table_name(info.name)
+        self.table_node = n.Table(self.table, schema=self.schema_name)
         declared = next((k.__dict__["primary_key"] for k in model.__mro__
                          if "primary_key" in k.__dict__), None)
         if declared is None:
@@ -91,19 +103,45 @@ class ModelSchema:
                              if self.types[name].needs_deserialize)
         # Table-qualified: SQLite reads an unknown "name" as a string literal
         # (https://www.sqlite.org/quirks.html#dblquote), "t"."name" is an error.
-        self.select_columns = tuple(n.Column(c, info.name) for c in names)
+        self.select_columns = tuple(n.Column(c, self.table) for c in names)
         self.defaults = {c.name: self.types[c.name].cast(c.default)
                          if c.default is not None else None for c in info.columns}
-        # Columns whose default the database computes (CURRENT_TIMESTAMP, nextval...):
-        # without RETURNING they are read back after an INSERT.
-        self.db_computed = tuple(c.name for c in info.columns
-                                 if c.default is None and (c.default_sql or c.auto_increment))
+        # Generated (computed) columns are read, never written: no INSERT or UPDATE lists
+        # them and assigning one raises ReadOnlyAttributeError. ``writable``/``write_types``
+        # are the other columns (bulk writes check against them too).
+        self.generated = frozenset(c.name for c in info.columns if c.generated)
+        self.writable = tuple(c for c in names if c not in self.generated)
+        self.write_types = {c: self.types[c] for c in self.writable}
+        # Columns holding mutable values (JSON, arrays): dirty tracking also compares
+        # them with a copy taken when the value is first handed out (attributes.py).
+        self.mutable = tuple(c for c in self.writable if self.types[c].mutable)
+        # Columns whose value the database computes (CURRENT_TIMESTAMP, nextval...,
+        # generated columns): without RETURNING they are read back after an INSERT.
+        self.db_computed = tuple(c.name for c in info.columns if c.generated or
+                                 c.default is None and (c.default_sql or c.auto_increment))
         self.timestamps = tuple(c for c in ("created_at", "updated_at") if c in self.name_set)
         self.sql_cache: dict = {}
+        self.setters: dict = {}  # attribute name -> how ``record.name = v`` is done
 
     def unknown(self, model: type, name: str) -> UnknownAttributeError:
         """Return the error for an unknown column ``name`` (it lists the known ones)."""
         return UnknownAttributeError(model.__name__, name, list(self.names))
+
+    def not_writable(self, model: type, name: str) -> Exception:
+        """Return the error for writing ``name``: ReadOnlyAttributeError for a generated
+        column, UnknownAttributeError (listing the columns) for a name that is none."""
+        if name in self.generated:
+            return ReadOnlyAttributeError(
+                f"{model.__name__}.{name} is a generated column of table {self.table!r}: "
+                f"the database computes it, so it cannot be assigned or written", name=name)
+        return self.unknown(model, name)
+
+    def check_writable(self, model: type, names) -> None:
+        """Raise :meth:`not_writable`'s error for the first of ``names`` that is not a
+        writable column (before any SQL: bulk writes call it)."""
+        for name in names:
+            if name not in self.write_types:
+                raise self.not_writable(model, name)
 
 
 class ColumnAccessor:
@@ -126,7 +164,8 @@ class ColumnAccessor:
 
 class _ColumnDescriptor:
     """Reads and writes one column of a record (installed on the model at schema load
-    for each column that does not clash with a name the class already defines)."""
+    for each column whose name the model, its bases and its metaclass do not already
+    use; see ``_accessor_allowed``)."""
 
     __slots__ = ("name",)
 
@@ -147,9 +186,27 @@ class _ColumnDescriptor:
         obj.write_attribute(self.name, value)
 
 
+class _MutableColumnDescriptor(_ColumnDescriptor):
+    """The accessor of a column with mutable values (JSON, arrays): reading hands the
+    value out, so the record first keeps a copy to detect changes made in place."""
+
+    __slots__ = ()
+
+    def __get__(self, obj, objtype=None):
+        if obj is None:
+            return objtype.c[self.name]
+        if self.name not in obj._attrs:
+            return super().__get__(obj, objtype)  # raises MissingAttributeError
+        return obj._read_mutable(self.name)
+
+
 class ModelMeta(type):
     """Metaclass of ``Model``: class-level ``columns``, ``column_names``, ``c`` and the
-    defaults of ``table_name`` and ``primary_key``; nothing is loaded at class creation."""
+    defaults of ``table_name`` and ``primary_key``; nothing is loaded at class creation.
+
+    Columns never take these names over: ``Model.columns`` stays the dict even when the
+    table has a column ``columns`` (records still read it as ``record.columns``).
+    """
 
     def __getattr__(cls, name: str) -> Any:
         if name == "table_name":
@@ -189,27 +246,61 @@ class SchemaMixin:
 
     @classmethod
     def _load_schema(cls) -> ModelSchema:
+        # Hot path: one dict lookup and one int compare. The epoch moves when connect()
+        # or set_default_database() changes what a model's database resolves to; the
+        # model then checks, once, and reloads from its new database if it moved.
         schema = cls.__dict__.get("_schema")
-        if schema is not None:
+        if schema is not None and schema.epoch == _registry._epoch[0]:
             return schema
         with _schema_lock:
+            epoch = _registry._epoch[0]
             schema = cls.__dict__.get("_schema")
-            if schema is None:
-                if cls.__dict__.get("abstract", False):
-                    raise ConfigurationError(f"{cls.__name__} is abstract: it has no table")
-                db = cls._database()
-                table = cls.table_name
-                info = db.table_info(table)
-                if info is None:
-                    raise TableNotFound(
-                        f"table {table!r} (for model {cls.__name__}) does not exist in "
-                        f"{db.name}")
-                schema = ModelSchema(cls, db, info)
-                for name in schema.names:
-                    if not _defined_on(cls, name):
-                        setattr(cls, name, _ColumnDescriptor(name))
-                cls._schema = schema
+            if schema is not None:
+                if schema.epoch == epoch or schema.db is cls._database():
+                    schema.epoch = epoch
+                    return schema
+                cls._forget_schema(schema)  # the old database's cache stays valid
+            if cls.__dict__.get("abstract", False):
+                raise ConfigurationError(f"{cls.__name__} is abstract: it has no table")
+            db = cls._database()
+            table = cls._table_key(db)
+            info = db.table_info(table)
+            if info is None:
+                raise TableNotFound(_missing_table(cls, db, table))
+            schema = ModelSchema(cls, db, info)
+            schema.epoch = epoch
+            for name in schema.names:
+                if _accessor_allowed(cls, name):
+                    kind = _MutableColumnDescriptor if name in schema.mutable \
+                        else _ColumnDescriptor
+                    setattr(cls, name, kind(name))
+            cls._schema = schema
         return schema
+
+    @classmethod
+    def _table_key(cls, db: Database) -> str:
+        # "table", or "schema.table" from a qualified table_name or a ``schema`` class
+        # attribute, checked against the dialect before any SQL.
+        table = cls.table_name
+        schema = _declared(cls, "schema")
+        if schema is not None:
+            if not db.dialect.supports_schemas:
+                raise ConfigurationError(
+                    f"{cls.__name__}.schema = {schema!r}: {db.dialect.name} has no schemas; "
+                    f"connect(url, name=...) the other database and set database = name")
+            if not isinstance(schema, str) or not schema or "." in schema:
+                raise ConfigurationError(
+                    f"{cls.__name__}.schema = {schema!r}: give one schema name, without a dot")
+            table = f"{schema}.{table}"
+        db.dialect.split_table_name(table)
+        return table
+
+    @classmethod
+    def _forget_schema(cls, schema: ModelSchema) -> None:
+        for name in schema.names:
+            if isinstance(cls.__dict__.get(name), _ColumnDescriptor):
+                delattr(cls, name)
+        del cls._schema
 
     @classmethod
     def reset_column_information(cls) -> None:
@@ -218,13 +309,29 @@ class SchemaMixin:
         with _schema_lock:
             schema = cls.__dict__.get("_schema")
             if schema is not None:
-                schema.db.schema_cache.clear(schema.table)
-                for name in schema.names:
-                    if isinstance(cls.__dict__.get(name), _ColumnDescriptor):
-                        delattr(cls, name)
-                del cls._schema
+                schema.db.schema_cache.clear(schema.key)
+                cls._forget_schema(schema)
             else:
-                cls._database().schema_cache.clear(cls.table_name)
+                db = cls._database()
+                db.schema_cache.clear(cls._table_key(db))
+
+
+def _declared(cls: type, name: str):
+    # A class attribute set by the user (not a column descriptor), or None.
+    for klass in cls.__mro__:
+        value = klass.__dict__.get(name)
+        if value is not None and not isinstance(value, _ColumnDescriptor):
+            return value
+    return None
+
+
+def _missing_table(cls: type, db: Database, table: str) -> str:
+    msg = f"table {table!r} (for model {cls.__name__}) does not exist in {db.name}"
+    if "." in table and not db.dialect.supports_schemas:
+        msg += (f" ({db.dialect.name} reads a dotted name as one table name: tables of "
+                f"other or attached databases are not supported; connect(url, name=...) "
+                f"the other database and set database = name on the model)")
+    return msg
 
 
 def _defined_on(cls: type, name: str) -> bool:
@@ -232,3 +339,17 @@ def _defined_on(cls: type, name: str) -> bool:
         if name in klass.__dict__ and not isinstance(klass.__dict__[name], _ColumnDescriptor):
             return True
     return False
+
+
+#: Names a column accessor must never take: the record's own state (kept in the
+#: instance ``__dict__``) and the class settings ModelMeta computes when undeclared.
+_RESERVED = frozenset({"_attrs", "_changed_from", "_assigned", "_originals", "_new_record",
+                       "_destroyed", "_schema", "table_name", "primary_key"})
+
+
+def _accessor_allowed(cls: type, name: str) -> bool:
+    # A column becomes an attribute unless the model (its class, a base, or the
+    # metaclass: ``columns``, ``column_names``, ``c``, ``mro``...) already uses the name;
+    # such a column is still ``record[name]``, ``read_attribute`` and keywords.
+    return (name not in _RESERVED and not _defined_on(cls, name)
+            and not any(name in k.__dict__ for k in type(cls).__mro__))

@@ -6,7 +6,8 @@ or per transaction and returned at once. The open transaction of the current thr
 async task lives in a ``contextvars.ContextVar``, so each thread (and each task) has its
 own and an async adapter can later reuse the same machinery.
 
-``activerecord.connect()`` makes the first Database the default one that models use.
+``activerecord.connect()`` registers a Database by name; the last one connected without
+``name=`` is the default that models use (see :func:`connect`).
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import logging
 import os
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
-from ..errors import ConfigurationError, ConnectionNotEstablished, TransactionError
+from ..errors import ConfigurationError, ConnectionNotEstablished
 from ..sql import nodes as n
 from ..sql.compiler import Compiler
 from .features import Features
@@ -35,6 +36,9 @@ _databases: dict[str, "Database"] = {}
 _default: list = [None]
 _registry_lock = threading.Lock()
 _ids = itertools.count(1)
+#: Bumped whenever the default or a registered name changes: a model's cached schema
+#: remembers the value it was resolved at and re-resolves its database when it moved.
+_epoch = [0]
 
 
 class Result:
@@ -53,13 +57,66 @@ class Result:
         return f"<Result rows={len(self.rows)} rowcount={self.rowcount}>"
 
 
+class _Level:
+    """One level of an open transaction (the outer transaction or one savepoint): the
+    records written in it, each with its state when first written at this level, and
+    the callbacks to run after the outer COMMIT."""
+
+    __slots__ = ("callbacks", "records")
+
+    def __init__(self):
+        self.records: dict = {}  # id(record) -> (record, its remembered state)
+        self.callbacks: list = []
+
+    def absorb(self, child: "_Level") -> None:
+        # A released savepoint hands its records and callbacks to its parent; a
+        # record already written here keeps the parent's (earlier) state.
+        for key, entry in child.records.items():
+            self.records.setdefault(key, entry)
+        self.callbacks.extend(child.callbacks)
+
+    def restore(self) -> None:
+        # Rolled back: every record written at this level gets its state back. This
+        # runs while the rollback's cause propagates: a failure is logged, not raised
+        # over it.
+        for record, state in reversed(list(self.records.values())):
+            try:
+                record._restore_transaction_record_state(state)
+            except Exception:  # never mask the error being propagated
+                log.exception("could not restore the state of %r after a rollback", record)
+
+
 class _Tx:
-    __slots__ = ("conn", "depth", "after_commit")
+    """The open transaction of one thread or task (kept in ``Database._tx``, a
+    ContextVar): its pinned connection and a stack of levels, the outer transaction
+    first, then one per open savepoint (Rails' TransactionManager, Django's
+    savepoint-aware ``on_commit``)."""
+
+    __slots__ = ("conn", "levels")
 
     def __init__(self, conn):
         self.conn = conn
-        self.depth = 0
-        self.after_commit: list = []
+        self.levels: list[_Level] = [_Level()]
+
+    @property
+    def depth(self) -> int:
+        """The number of open savepoints."""
+        return len(self.levels) - 1
+
+    def release(self) -> None:
+        """The innermost savepoint was released: its parent level takes its state."""
+        child = self.levels.pop()
+        self.levels[-1].absorb(child)
+
+    def roll_back(self, outer: bool = False) -> None:
+        """The innermost savepoint (or, with ``outer``, the whole transaction) was
+        rolled back: restore the records written there and drop its callbacks."""
+        while self.levels:
+            level = self.levels.pop()
+            level.callbacks.clear()
+            level.restore()
+            if not outer:
+                return
 
 
 class Database:
@@ -170,11 +227,25 @@ class Database:
         ``read=True`` marks an idempotent read the ORM built itself: when it fails
         because the connection was lost outside a transaction, it is retried once on
         a fresh connection (as Rails 7.1 does). Writes are never retried.
+
+        Raises ProgrammingError, before sending anything, when ``params`` hold more
+        values than one statement may carry (``features.max_parameters``), naming the
+        limit and the count: PostgreSQL's driver would fail as if the connection were
+        lost, SQLite's with "too many SQL variables". The ORM chunks the lists it
+        builds itself (``find``, ``delete``, ``insert_all``) below the limit.
         """
         tx = self._tx.get()
+        pool = None if tx is not None else (self._pool or self._ready())
+        limit = self.adapter.features.max_parameters
+        if len(params) > limit:
+            from ..errors import ProgrammingError
+            raise ProgrammingError(
+                f"the statement has {len(params)} bound parameters; {self.adapter.name} "
+                f"takes at most {limit} in one statement (features.max_parameters): "
+                "split the values over several statements, or select them from a table",
+                sql=sql, params=None)
         if tx is not None:
             return self._run_on(tx.conn, sql, params, in_tx=True)
-        pool = self._pool or self._ready()
         attempts = 2 if read else 1
         for attempt in range(attempts):
             conn = pool.checkout()
@@ -228,6 +299,12 @@ class Database:
         exception (re-raised). Nested blocks become savepoints (``requires_new=True``,
         the default) or join the open transaction (``requires_new=False``, what
         ``save()`` uses, as Rails does).
+
+        A rollback (of a savepoint or of the whole transaction) gives every record
+        written at that level its state back (see :meth:`add_transaction_record`) and
+        drops the :meth:`after_commit` callbacks registered there. The state lives in
+        a ContextVar: each thread and each task has its own transaction (a task created
+        inside an open transaction shares it, as contextvars copy the context).
         """
         tx = self._tx.get()
         if tx is None:
@@ -253,33 +330,40 @@ class Database:
                 yield
             except BaseException:
                 broken = not self._quiet(conn, self.dialect.rollback_sql)
+                tx.roll_back(outer=True)
                 raise
             try:
                 self._run_on(conn, self.dialect.commit_sql, (), in_tx=True)
             except BaseException as exc:
                 broken = self.adapter.is_disconnect(exc.__cause__ or exc) or \
                     not self._quiet(conn, self.dialect.rollback_sql)
+                tx.roll_back(outer=True)
                 raise
         finally:
             self._tx.reset(token)
             pool.checkin(conn, broken)
-        for callback in tx.after_commit:
+        for callback in tx.levels[0].callbacks:
             callback()
 
     def _savepoint(self, tx: _Tx):
-        tx.depth += 1
+        tx.levels.append(_Level())
         name = f"active_record_{tx.depth}"
         try:
             self._run_on(tx.conn, self.dialect.savepoint(name), (), in_tx=True)
-            try:
-                yield
-            except BaseException:
-                self._quiet(tx.conn, self.dialect.rollback_to_savepoint(name))
-                self._quiet(tx.conn, self.dialect.release_savepoint(name))
-                raise
+        except BaseException:
+            tx.levels.pop()  # never opened: nothing was written at this level
+            raise
+        try:
+            yield
+        except BaseException:
+            self._quiet(tx.conn, self.dialect.rollback_to_savepoint(name))
+            self._quiet(tx.conn, self.dialect.release_savepoint(name))
+            tx.roll_back()
+            raise
+        try:
             self._run_on(tx.conn, self.dialect.release_savepoint(name), (), in_tx=True)
         finally:
-            tx.depth -= 1
+            tx.release()  # even when RELEASE failed: the outer rollback restores them
 
     def _quiet(self, conn, sql) -> bool:
         # Rollback after a failure: the connection may be dead; report, don't mask.
@@ -290,13 +374,36 @@ class Database:
             log.debug("ignored failure of %s", sql, exc_info=True)
             return False
 
-    def after_commit(self, callback) -> None:
-        """Call ``callback()`` after the current transaction commits (at once if none)."""
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Call ``callback()`` after the current transaction commits (at once if none).
+
+        A callback registered inside a savepoint that is rolled back is dropped, and
+        so are all of them when the transaction rolls back (Rails' ``after_commit``,
+        Django's ``on_commit``).
+        """
         tx = self._tx.get()
         if tx is None:
             callback()
         else:
-            tx.after_commit.append(callback)
+            tx.levels[-1].callbacks.append(callback)
+
+    def add_transaction_record(self, record: Any) -> None:
+        """Remember that ``record`` is written in the current transaction level, so a
+        rollback can give it back its state (Rails' ``add_transaction_record``).
+
+        Outside a transaction this does nothing. The first time a record is added at
+        a level, ``record._remember_transaction_record_state()`` is called and its
+        result kept; when that level (a savepoint, or the whole transaction) is rolled
+        back, ``record._restore_transaction_record_state(state)`` is called. A released
+        savepoint hands its records to the enclosing level (which keeps its own,
+        earlier state of a record written in both); a commit forgets them. The model
+        layer implements both methods (``activerecord/transactions.py``).
+        """
+        tx = self._tx.get()
+        if tx is not None:
+            records = tx.levels[-1].records
+            if id(record) not in records:
+                records[id(record)] = (record, record._remember_transaction_record_state())
 
     # -- schema --------------------------------------------------------------------
     def _introspect_table(self, table: str):
@@ -341,27 +448,63 @@ class _Disconnected(Exception):
 
 
 # -- the default database and named databases ---------------------------------------
-def connect(url: str | None = None, **options: Any) -> Database:
-    """Create a :class:`Database` and register it; the first becomes the default.
+def connect(url: str | None = None, *, name: str | None = None,
+            default: bool | None = None, **options: Any) -> Database:
+    """Create (or reuse) a :class:`Database`, register it and return it.
 
-    ``connect(url, name="x", default=True)`` registers it under ``name`` and makes it
-    the default. See :class:`Database` for the arguments and errors. Nothing connects
-    until the first query.
+    Args:
+        url: ``scheme://...``; default ``$DATABASE_URL``.
+        name: the name models give as ``database = "name"`` and :func:`get_database`
+            takes; default the URL without its password.
+        default: ``True`` makes it the default database, ``False`` never does; ``None``
+            (the default) makes a connect *without* ``name=`` the default -- the last
+            one wins, as Rails' ``ActiveRecord::Base.establish_connection`` does -- and a
+            named one only when there is no (open) default yet.
+        **options: see :class:`Database` (``pool_size``, ``pool_timeout``, ...).
+
+    A second connect under a name already registered (the same URL without ``name=``
+    is the same name) reuses the registered Database, pool and all, when URL and
+    options are equal; otherwise the old one is closed and replaced (and when it was
+    the default, the new one is). Rails' ``ConnectionHandler#establish_connection``
+    does the same: an equal config keeps its pool, another removes it. Models
+    without a ``database`` attribute follow the default from their next query on.
+
+    Raises:
+        ConfigurationError: no URL, a malformed one, or an unknown scheme (nothing is
+            registered then). Nothing connects until the first query.
     """
-    make_default = options.pop("default", None)
-    db = Database(url, **options)
+    db = Database(url, name=name, **options)
     with _registry_lock:
-        _databases[db.name] = db
-        if make_default or _default[0] is None or make_default is None and _default[0]._closed:
+        old = _databases.get(db.name)
+        replaced = None
+        if old is not None and not old._closed and _same_setup(old, db):
+            db = old
+        else:
+            replaced = old if old is not None and not old._closed else None
+            _databases[db.name] = db
+        current = _default[0]
+        if default is None:
+            default = name is None or current is None or current._closed
+        if default or (replaced is not None and current is replaced):
             _default[0] = db
+        _epoch[0] += 1  # models re-resolve their database at their next use
+    if replaced is not None:
+        replaced.close()
     return db
+
+
+def _same_setup(a: Database, b: Database) -> bool:
+    return a.config == b.config and a.adapter.options == b.adapter.options
 
 
 def get_database(name: str | None = None) -> Database:
     """Return the database registered as ``name``, or the default one.
 
+    Without a default, ``$DATABASE_URL`` (when set) is connected and becomes it.
+
     Raises:
-        ConnectionNotEstablished: nothing was connected (or no such name).
+        ConnectionNotEstablished: nothing was connected, no such name, or the database
+            was closed (``Database.close()``), naming what is connected.
     """
     if name is None:
         db = _default[0]
@@ -370,22 +513,44 @@ def get_database(name: str | None = None) -> Database:
         if db is None:
             raise ConnectionNotEstablished(
                 "no database connected: call activerecord.connect(url) or set DATABASE_URL")
+        if db._closed:
+            raise ConnectionNotEstablished(
+                f"the default database {db.name} was closed: connect() or "
+                f"set_default_database() another; connected: {_open_names()}")
         return db
-    try:
-        return _databases[name]
-    except KeyError:
+    db = _databases.get(name)
+    if db is None or db._closed:
+        state = "was closed" if db is not None else "is not connected"
         raise ConnectionNotEstablished(
-            f"no database named {name!r}; connected: {', '.join(sorted(_databases)) or 'none'}"
-        ) from None
+            f"database {name!r} {state}; connected: {_open_names()}") from None
+    return db
 
 
-def set_default_database(db: Database) -> None:
-    """Make ``db`` the database that models without a ``database`` attribute use."""
+def _open_names() -> str:
+    return ", ".join(sorted(k for k, v in _databases.items() if not v._closed)) or "none"
+
+
+def set_default_database(db: "Database | str | None") -> None:
+    """Make ``db`` (a :class:`Database`, or the name of a registered one) the database
+    that models without a ``database`` attribute use, from their next query on;
+    ``None`` forgets the default. A Database is registered under its ``name``
+    (replacing the entry, which is not closed: the caller owns both objects).
+
+    Raises:
+        ConnectionNotEstablished: ``db`` is a name that is not registered or closed.
+    """
+    if isinstance(db, str):
+        db = get_database(db)
     with _registry_lock:
-        _databases[db.name] = db
-        _default[0] = db
+        moved = _default[0] is not db
+        if db is not None and _databases.get(db.name) is not db:
+            _databases[db.name] = db
+            moved = True
+        if moved:
+            _default[0] = db
+            _epoch[0] += 1
 
 
 def databases() -> dict[str, Database]:
-    """Return the registered databases by name."""
-    return dict(_databases)
+    """Return the registered, open databases by name (closed ones are left out)."""
+    return {k: v for k, v in _databases.items() if not v._closed}
