@@ -86,9 +86,7 @@ def upsert_all(model: type, rows: Iterable[dict], *, unique_by: Any = None,
     only = None
     if update_only is not None:
         only = (update_only,) if isinstance(update_only, str) else tuple(update_only)
-        for name in only:
-            if name not in schema.name_set:
-                raise schema.unknown(model, name)
+        schema.check_writable(model, only)
     conflict = n.OnConflict(target, (), target[0])
     return _run(model, schema, rows, conflict, returning, record_timestamps, only,
                 upsert=True)
@@ -116,9 +114,7 @@ def _columns(model, schema, first, record_timestamps: bool):
     if not isinstance(first, dict):
         raise TypeError(f"rows must be dicts of column values, not {type(first).__name__}")
     cols = tuple(first)
-    for name in cols:
-        if name not in schema.name_set:
-            raise schema.unknown(model, name)
+    schema.check_writable(model, cols)
     stamps = tuple(c for c in schema.timestamps if c not in first) if record_timestamps else ()
     return cols, stamps
 

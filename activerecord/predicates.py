@@ -22,22 +22,59 @@ What Rails splits between ``PredicateBuilder`` and ``Sanitization``:
 * :func:`negate` writes ``NOT`` the way a reader expects (``<>``, ``NOT IN``,
   ``IS NOT NULL``); like Rails' ``where.not``, a negated condition does not match rows
   where the column is NULL (SQL's three-valued logic), unlike Django's ``exclude``.
+
+Binding (:func:`bind_value`) casts a value as assignment does, then serializes it:
+
+* a value the column's type cannot take raises ``AttributeCastError`` naming column,
+  type and value before any SQL (the database would otherwise compare it its own way:
+  MariaDB reads ``'x'`` as 0); a key lookup (``find``, ``find_by`` of a primary key
+  column, ``exists(key)``, ``Model.delete(key)``) is *lenient*: such a value cannot be
+  a key, so it matches no row (``RecordNotFound`` from ``find``, as Rails);
+* an iterable that is not a list, tuple, set, frozenset or range (a generator, a
+  ``dict_keys`` view...) raises TypeError: it is neither one value nor a list;
+* an int outside the database's integers (``Dialect.integer_range``: 64-bit, up to
+  MySQL's ``BIGINT UNSIGNED``) equals no stored value, so the condition is decided
+  without binding it, as Rails does for out-of-range values: ``=`` and ``IN`` match
+  nothing, ``<``/``>``/``BETWEEN`` every non-NULL value or none, as the order says
+  (SQLite could not even bind it). Such a decided comparison is written ``col = col``
+  (or ``col <> col``): NULL for a NULL column like any comparison, so its negation
+  still skips NULLs;
+* a type with ``sql_cast`` (PostgreSQL arrays) gets ``CAST(? AS type)``, and one whose
+  ``force_equality(list)`` is true compares a list whole (``=``), not as ``IN``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import re
-from decimal import InvalidOperation
+import uuid
+from collections.abc import Iterable
+from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
+from .errors import AttributeCastError
 from .sql import nodes as n
 
 __all__ = ["Between", "between", "hash_condition", "fragment", "bind_types", "negate",
-           "referenced_columns"]
+           "referenced_columns", "bind_value", "bind_strict", "compare", "param",
+           "NOMATCH", "WIDEST"]
 
 _COMPARISONS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 _NEGATED = {"=": "<>", "<>": "="}
+_FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+#: The default of ``Dialect.integer_range``.
+WIDEST = (-2**63, 2**64 - 1)
+CAST_ERRORS = (TypeError, ValueError, ArithmeticError, InvalidOperation)
+#: Types that are one value (checked first: the common case costs one set lookup).
+PLAIN = frozenset({type(None), bool, int, float, str, bytes, Decimal, _dt.date,
+                    _dt.datetime, _dt.time, _dt.timedelta, uuid.UUID, dict, list, tuple})
+#: Iterables that are one value (text, bytes, a JSON object, an array/JSON list).
+_VALUE_ITERABLES = (str, bytes, bytearray, memoryview, dict, list, tuple)
+_COLLECTIONS = (list, tuple, set, frozenset)
+_LISTS = (list, tuple, set, frozenset, range)  # what a template's '?' expands
+_KINDS = ("one value, a list, tuple, set, frozenset or range (IN), or a Relation "
+          "(subquery)")
 # Quoted text and names, PostgreSQL's '::' cast, a :name placeholder, a '?' placeholder.
 _TEMPLATE = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|::"
                        r"|(?<![\w:]):([A-Za-z_]\w*)|\?")
@@ -69,52 +106,191 @@ def between(low: Any, high: Any) -> Between:
     return Between(low, high)
 
 
-def _bind(typ, value):
+class _Unbound:
+    """What :func:`bind_value` returns instead of a value that is not sent."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+#: Above / below every integer the database holds; not castable in a key lookup.
+ABOVE, BELOW, NOMATCH = _Unbound("ABOVE"), _Unbound("BELOW"), _Unbound("NOMATCH")
+# When an unbindable value makes the comparison true (for every non-NULL value).
+_TRUE_WHEN = {ABOVE: frozenset({"<>", "<", "<="}), BELOW: frozenset({"<>", ">", ">="}),
+              NOMATCH: frozenset()}
+
+
+def _name(col) -> str:
+    if isinstance(col, n.Column):
+        return f"{col.table}.{col.name}" if col.table else col.name
+    return "an expression"
+
+
+def check_value(col, value) -> None:
+    """Raise TypeError when ``value`` is an iterable that is neither one value (text,
+    bytes, a dict, a list or tuple for an array/JSON column) nor a collection for IN:
+    a generator, an iterator, a ``dict_keys`` view... (it would be bound as its
+    ``str()``, or consumed once)."""
+    if type(value) in PLAIN or not isinstance(value, Iterable) \
+            or isinstance(value, _VALUE_ITERABLES):
+        return
+    raise TypeError(f"cannot compare {_name(col)} with {type(value).__name__} "
+                    f"{value!r:.60}: give {_KINDS}")
+
+
+def cast_error(col, typ, value, exc: BaseException, write: bool = False
+               ) -> AttributeCastError:
+    """Return the ``AttributeCastError`` for a value of column ``col`` that its type
+    ``typ`` cannot take (naming column, type and value); ``write``: an assignment."""
+    what = (f"cannot assign {value!r:.80} to {_name(col)} ({typ.name})" if write else
+            f"cannot compare {_name(col)} ({typ.name}) with {value!r:.80}")
+    return AttributeCastError(f"{what}: {exc}")
+
+
+def bind_value(col, typ, value, limits: tuple = WIDEST, lenient: bool = False,
+               write: bool = False):
+    """Return ``value`` as the driver should get it to compare with column ``col`` of
+    attribute type ``typ`` (``None``: as given): cast as assignment casts, then
+    serialized as ``save()`` sends it.
+
+    Returns ``ABOVE``/``BELOW`` for an int outside ``limits`` (the dialect's
+    ``integer_range``), and, when ``lenient`` (key lookups), ``NOMATCH`` for a value
+    the type cannot take. ``write`` words errors as an assignment (``update_all``).
+
+    Raises:
+        AttributeCastError: the type cannot take ``value`` (not ``lenient``).
+        TypeError: ``value`` is a generator or another non-collection iterable.
+    """
+    check_value(col, value)
     if typ is None:
-        return value
-    try:
-        return typ.serialize(typ.cast(value))
-    except (TypeError, ValueError, ArithmeticError, InvalidOperation):
-        return value  # let the database compare it (and fail) as given
+        bound = value
+    else:
+        try:
+            bound = typ.serialize(typ.cast(value))
+        except CAST_ERRORS as exc:
+            if lenient:
+                return NOMATCH
+            raise cast_error(col, typ, value, exc, write) from exc
+    if type(bound) is int and not limits[0] <= bound <= limits[1]:
+        return ABOVE if bound > 0 else BELOW
+    return bound
+
+
+def bind_strict(col, typ, value, limits: tuple = WIDEST, write: bool = False):
+    """Like :func:`bind_value` for a value that must be sent (``update_all``, the
+    array of ``contains``): an int outside ``limits`` raises ``AttributeCastError``
+    naming the range."""
+    bound = bind_value(col, typ, value, limits, write=write)
+    if isinstance(bound, _Unbound):
+        raise AttributeCastError(
+            f"cannot {'assign' if write else 'compare with'} {value!r} for {_name(col)}: "
+            f"the database's integers hold {limits[0]}..{limits[1]}")
+    return bound
+
+
+def param(typ, bound) -> n.Node:
+    """Return the parameter node for a bound value: ``CAST(? AS t)`` when the type has
+    an ``sql_cast`` (PostgreSQL arrays), else a plain ``Param``."""
+    cast = getattr(typ, "sql_cast", None)
+    return n.Param(bound) if cast is None else n.Cast(n.Param(bound), cast)
+
+
+def compare(op: str, col: n.Column, value, typ, limits: tuple = WIDEST,
+            lenient: bool = False) -> n.Node:
+    """Return ``col op value`` with ``value`` bound (:func:`bind_value`); a value
+    that is not sent decides the comparison: ``col = col`` (every non-NULL value) or
+    ``col <> col`` (none)."""
+    bound = bind_value(col, typ, value, limits, lenient)
+    if isinstance(bound, _Unbound):
+        return _always(col) if op in _TRUE_WHEN[bound] else _never(col)
+    return n.Binary(op, col, param(typ, bound))
+
+
+def _never(col) -> n.Node:
+    """False for every stored value and NULL for NULL, like a comparison with a value
+    no row holds; so its negation (``col = col``) still skips NULLs, as SQL's would."""
+    return n.Binary("<>", col, col)
+
+
+def _always(col) -> n.Node:
+    """True for every stored value and NULL for NULL (see :func:`_never`)."""
+    return n.Binary("=", col, col)
 
 
 def _is_record(value) -> bool:
     return hasattr(value, "_identity") and hasattr(type(value), "_load_schema")
 
 
-def hash_condition(col: n.Column, value: Any, typ) -> n.Node:
-    """Return the condition for ``col=value`` (see the module doc); ``typ`` is the
-    column's attribute type, used to bind values as the column stores them.
+def _forces_equality(typ, value) -> bool:
+    test = getattr(typ, "force_equality", None)
+    return test is not None and isinstance(value, (list, tuple)) and test(value)
 
-    Raises ValueError for a ``range`` whose step is not 1. A dict is a value like any
-    other (a JSON column's).
+
+def hash_condition(col: n.Column, value: Any, typ, *, limits: tuple = WIDEST,
+                   lenient: bool = False) -> n.Node:
+    """Return the condition for ``col=value`` (see the module doc); ``typ`` is the
+    column's attribute type, used to bind values as the column stores them,
+    ``limits`` the dialect's ``integer_range``, ``lenient`` true for a key lookup.
+
+    Raises ValueError for a ``range`` whose step is not 1, and what
+    :func:`bind_value` raises. A dict is a value like any other (a JSON column's).
     """
-    if value is None:
-        return n.IsNull(col)
+    if type(value) in PLAIN and type(value) not in _COLLECTIONS:
+        if value is None:
+            return n.IsNull(col)
+        return compare("=", col, value, typ, limits, lenient)
     if hasattr(value, "to_subquery_node") or isinstance(value, n.Select):
         return n.In(col, n.wrap(value))
-    if isinstance(value, (list, tuple, set, frozenset)):
-        values = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
-        has_null = any(v is None for v in values)
-        items = tuple(n.Param(_bind(typ, _key_of(v))) for v in values if v is not None)
-        cond = n.In(col, items)
-        return n.or_(cond, n.IsNull(col)) if has_null else cond
+    if isinstance(value, _COLLECTIONS) and not _forces_equality(typ, value):
+        return _in_list(col, value, typ, limits, lenient)
     if isinstance(value, range):
         if value.step != 1:
             raise ValueError("only a range with step 1 can become BETWEEN")
-        if len(value) == 0:
+        if value.start >= value.stop:  # empty (not len(): it overflows past 2**63)
             return n.In(col, ())
-        return n.Between(col, n.Param(_bind(typ, value.start)),
-                         n.Param(_bind(typ, value.stop - 1)))
+        return _between(col, typ, value.start, value.stop - 1, limits, lenient)
     if isinstance(value, Between):
-        if value.high is None:
-            return col >= n.Param(_bind(typ, value.low))
-        if value.low is None:
-            return col <= n.Param(_bind(typ, value.high))
-        return n.Between(col, n.Param(_bind(typ, value.low)), n.Param(_bind(typ, value.high)))
+        return _between(col, typ, value.low, value.high, limits, lenient)
     if isinstance(value, n.Node):
         return n.Binary("=", col, value)
-    return n.Binary("=", col, n.Param(_bind(typ, _key_of(value))))
+    return compare("=", col, _key_of(value), typ, limits, lenient)
+
+
+def _in_list(col, values, typ, limits, lenient) -> n.Node:
+    if isinstance(values, (set, frozenset)):
+        values = sorted(values, key=repr)
+    given = [v for v in values if v is not None]
+    has_null = len(given) < len(values)
+    items = []
+    for v in given:
+        bound = bind_value(col, typ, _key_of(v), limits, lenient)
+        if not isinstance(bound, _Unbound):  # else it can equal no stored value
+            items.append(param(typ, bound))
+    if given and not items:  # only values no row holds
+        return n.IsNull(col) if has_null else _never(col)
+    cond = n.In(col, tuple(items))
+    return n.or_(cond, n.IsNull(col)) if has_null else cond
+
+
+def _between(col, typ, low, high, limits, lenient) -> n.Node:
+    """``col BETWEEN low AND high``; a ``None`` bound is an open end."""
+    lo = None if low is None else bind_value(col, typ, low, limits, lenient)
+    hi = None if high is None else bind_value(col, typ, high, limits, lenient)
+    if lo is NOMATCH or hi is NOMATCH or lo is ABOVE or hi is BELOW:
+        return _never(col)
+    open_lo, open_hi = lo is None or lo is BELOW, hi is None or hi is ABOVE
+    if open_lo and open_hi:
+        return n.IsNull(col, negate=True) if low is None and high is None else _always(col)
+    if open_lo:
+        return n.Binary("<=", col, param(typ, hi))
+    if open_hi:
+        return n.Binary(">=", col, param(typ, lo))
+    return n.Between(col, param(typ, lo), param(typ, hi))
 
 
 def _key_of(value):
@@ -153,8 +329,19 @@ def fragment(sql: str, args: tuple, named: dict) -> n.Raw:
 
 
 def _expanded(sql: str, params: tuple) -> n.Raw:
-    """Fill the ``?`` of each list/tuple/set value with one ``?`` per item."""
-    if not any(isinstance(v, (list, tuple, set, frozenset)) for v in params):
+    """Fill the ``?`` of each list/tuple/set/range value with one ``?`` per item;
+    refuse another iterable (TypeError: a generator would be bound as its ``str()``)."""
+    expand = False
+    for v in params:
+        if type(v) in PLAIN and type(v) not in _COLLECTIONS:
+            continue
+        if isinstance(v, _LISTS):
+            expand = True
+        elif isinstance(v, Iterable) and not isinstance(v, _VALUE_ITERABLES):
+            raise TypeError(f"SQL fragment {sql!r}: a value is a {type(v).__name__}; "
+                            "give one value, or a list, tuple, set, frozenset or range "
+                            "(one '?' per item)")
+    if not expand:
         return n.Raw(sql, params)
     values = iter(params)
     flat: list = []
@@ -163,7 +350,7 @@ def _expanded(sql: str, params: tuple) -> n.Raw:
         if m.group() != "?":
             return m.group()
         value = next(values)
-        if not isinstance(value, (list, tuple, set, frozenset)):
+        if not isinstance(value, _LISTS):
             flat.append(value)
             return "?"
         items = sorted(value, key=repr) if isinstance(value, (set, frozenset)) else value
@@ -194,36 +381,62 @@ def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
     return _expanded(_TEMPLATE.sub(repl, sql), tuple(params))
 
 
-def bind_types(node: n.Node, type_of: Callable[[n.Column], Any]) -> n.Node:
+def bind_types(node: n.Node, type_of: Callable[[n.Column], Any],
+               limits: tuple = WIDEST) -> n.Node:
     """Return ``node`` with each parameter compared to a column (``=``, ``<``, ``IN``,
-    ``BETWEEN``...) bound through that column's type; ``type_of(column)`` returns the
-    attribute type or ``None``. Other nodes are returned unchanged."""
+    ``BETWEEN``, ``contains``...) bound through that column's type (:func:`bind_value`;
+    ``limits`` is the dialect's ``integer_range``); ``type_of(column)`` returns the
+    attribute type or ``None``. Other nodes are returned unchanged.
+
+    Raises what :func:`bind_value` raises (``AttributeCastError``, TypeError)."""
     if isinstance(node, (n.And, n.Or)):
-        items = tuple(bind_types(i, type_of) for i in node.items)
+        items = tuple(bind_types(i, type_of, limits) for i in node.items)
         same = all(a is b for a, b in zip(items, node.items))
         return node if same else type(node)(items)
     if isinstance(node, n.Not):
-        item = bind_types(node.item, type_of)
+        item = bind_types(node.item, type_of, limits)
         return node if item is node.item else n.Not(item)
     if isinstance(node, n.Binary) and node.op in _COMPARISONS:
         if isinstance(node.left, n.Column) and isinstance(node.right, n.Param):
-            typ = type_of(node.left)
-            return n.Binary(node.op, node.left, n.Param(_bind(typ, node.right.value)))
+            return compare(node.op, node.left, node.right.value, type_of(node.left), limits)
         if isinstance(node.right, n.Column) and isinstance(node.left, n.Param):
-            typ = type_of(node.right)
-            return n.Binary(node.op, n.Param(_bind(typ, node.left.value)), node.right)
+            return compare(_FLIPPED[node.op], node.right, node.left.value,
+                           type_of(node.right), limits)
     if isinstance(node, n.In) and isinstance(node.expr, n.Column) \
             and isinstance(node.values, tuple):
-        typ = type_of(node.expr)
-        values = tuple(n.Param(_bind(typ, v.value)) if isinstance(v, n.Param) else v
-                       for v in node.values)
-        return dataclasses.replace(node, values=values)
+        return _bind_in(node, type_of(node.expr), limits)
     if isinstance(node, n.Between) and isinstance(node.expr, n.Column):
+        return _bind_between(node, type_of(node.expr), limits)
+    if isinstance(node, n.Containment) and isinstance(node.expr, n.Column) \
+            and isinstance(node.value, n.Param):
         typ = type_of(node.expr)
-        low, high = (n.Param(_bind(typ, v.value)) if isinstance(v, n.Param) else v
-                     for v in (node.low, node.high))
-        return dataclasses.replace(node, low=low, high=high)
+        bound = bind_strict(node.expr, typ, node.value.value, limits)
+        return dataclasses.replace(node, value=param(typ, bound))
     return node
+
+
+def _bind_in(node: n.In, typ, limits) -> n.Node:
+    items = []
+    for v in node.values:
+        if not isinstance(v, n.Param):
+            items.append(v)
+            continue
+        bound = bind_value(node.expr, typ, _key_of(v.value), limits)
+        if not isinstance(bound, _Unbound):  # it can equal no stored value
+            items.append(param(typ, bound))
+    if node.values and not items:  # only values no row holds
+        return _always(node.expr) if node.negate else _never(node.expr)
+    return dataclasses.replace(node, values=tuple(items))
+
+
+def _bind_between(node: n.Between, typ, limits) -> n.Node:
+    col = node.expr
+    if not (isinstance(node.low, n.Param) and isinstance(node.high, n.Param)):
+        low, high = (param(typ, bind_strict(col, typ, v.value, limits))
+                     if isinstance(v, n.Param) else v for v in (node.low, node.high))
+        return dataclasses.replace(node, low=low, high=high)
+    cond = _between(col, typ, node.low.value, node.high.value, limits, False)
+    return negate(cond) if node.negate else cond
 
 
 def negate(node: n.Node) -> n.Node:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from . import insert_all as _bulk
+from . import predicates as p
 from .errors import ColumnNotFound, RecordNotFound
 from .relation import Relation
 from .scoping import default_scopes
@@ -39,7 +40,7 @@ _DELEGATED = (
 
 
 def _delegate(name: str):
-    def method(cls, *args, **kwargs):
+    def method(cls, /, *args, **kwargs):
         return getattr(cls.all(), name)(*args, **kwargs)
     method.__name__ = name
     method.__qualname__ = f"QueryingMixin.{name}"
@@ -68,26 +69,29 @@ class QueryingMixin:
     @classmethod
     def find(cls, *keys: Any):
         """Return the record with this primary key (a tuple for a composite key), or
-        a list for several keys. Raises RecordNotFound naming the table and key."""
+        a list for several keys; see ``Relation.find`` (a key that cannot be a key of
+        the column's type, or an int beyond the database's integers, is not found).
+
+        Raises RecordNotFound naming the table and key, UnknownPrimaryKey for a table
+        without a primary key."""
         schema = cls._load_schema()
         if len(keys) != 1 or isinstance(keys[0], list) or len(schema.pk) != 1 \
                 or default_scopes(cls):
             return cls.all().find(*keys)
         key = keys[0]
-        sql = schema.sql_cache.get("find")
-        if sql is None:
-            node = n.Select(schema.table_node, schema.select_columns,
-                            where=n.Column(schema.pk[0], schema.table) == n.Param(None),
-                            limit=1)
-            sql, params = schema.db.compile(node)
-            schema.sql_cache["find_params"] = params
-            sql = schema.sql_cache["find"] = sql
-        typ = schema.types[schema.pk[0]]
+        cached = schema.sql_cache.get("find")
+        if cached is None:
+            cached = schema.sql_cache["find"] = _find_statement(schema)
+        sql, params, typ, (low, high) = cached
         try:
             bound = typ.serialize(typ.cast(key))
-        except (TypeError, ValueError):
-            bound = key
-        params = list(schema.sql_cache["find_params"])
+        except p.CAST_ERRORS:
+            if type(key) not in p.PLAIN:
+                p.check_value(n.Column(schema.pk[0], schema.table), key)  # a generator...
+            bound = None  # it cannot be a key: not found, without SQL
+        if bound is None or (type(bound) is int and not low <= bound <= high):
+            raise _not_found(cls, schema, key)
+        params = list(params)
         params[0] = bound
         try:
             rows = schema.db.run(sql, params, read=True).rows
@@ -97,9 +101,7 @@ class QueryingMixin:
             cls.reset_column_information()  # stale cached schema: refresh once
             return Relation(cls).find(key)
         if not rows:
-            raise RecordNotFound(
-                f"Couldn't find {cls.__name__} with {schema.pk[0]} = {key!r} in table "
-                f"{schema.table!r}", model=cls, table=schema.table, key=key)
+            raise _not_found(cls, schema, key)
         return cls._instantiate(rows[0], schema)
 
     @classmethod
@@ -119,6 +121,22 @@ class QueryingMixin:
         ``activerecord.insert_all.upsert_all`` (Rails' ``upsert_all``)."""
         return _bulk.upsert_all(cls, rows, unique_by=unique_by, update_only=update_only,
                                 returning=returning, record_timestamps=record_timestamps)
+
+
+def _find_statement(schema) -> tuple:
+    """``(sql, params, key type, integer range)`` of ``Model.find``'s cached SELECT."""
+    col = n.Column(schema.pk[0], schema.table)
+    typ = schema.types[schema.pk[0]]
+    node = n.Select(schema.table_node, schema.select_columns,
+                    where=n.Binary("=", col, p.param(typ, None)), limit=1)
+    sql, params = schema.db.compile(node)
+    return sql, tuple(params), typ, schema.db.dialect.integer_range
+
+
+def _not_found(cls, schema, key) -> RecordNotFound:
+    return RecordNotFound(
+        f"Couldn't find {cls.__name__} with {schema.pk[0]} = {key!r} in table "
+        f"{schema.table!r}", model=cls, table=schema.table, key=key)
 
 
 for _name in _DELEGATED:

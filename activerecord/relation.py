@@ -16,10 +16,14 @@ Strings name columns and are checked against the model (and joined models, as
 ``"Album.Title"``) before any SQL runs: ``UnknownAttributeError`` otherwise. SQL text
 enters only as templates with bound values (``where("Name LIKE ?", "A%")``); nothing
 a user passes as a value is ever formatted into SQL.
+
+``copy.copy``, ``copy.deepcopy`` and ``pickle`` of a relation keep its query (model and
+nodes), never its loaded records: the copy runs the query again when used.
 """
 
 from __future__ import annotations
 
+import copy
 import functools
 import re
 from typing import Any, Iterator
@@ -137,11 +141,15 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         ``:name`` placeholders the keywords are its values), or column expressions
         (``Track.c.Milliseconds > 300000``). ``conds``: ``column=value`` (equality,
         ``IN`` for lists/sets/Relations, ``IS NULL`` for None, ``BETWEEN`` for a
-        ``range`` or ``between(low, high)``). Follows Rails' ``where``.
+        ``range`` or ``between(low, high)``). Follows Rails' ``where``. Values are cast
+        to the column's type first (see ``predicates``); a blank template
+        (``where("")``, ``where("  ")``) adds nothing, as Rails ignores blank conditions.
 
         Raises:
             UnknownAttributeError: a keyword is not a column of the model.
-            ValueError/TypeError: a template whose placeholders and values differ.
+            AttributeCastError: a value the column's type cannot take (``id="x"``).
+            ValueError/TypeError: a template whose placeholders and values differ; a
+                generator or other iterable that is not a list/tuple/set/range.
         """
         return self._clone(_where=self._where + tuple(self._conds(args, conds)))
 
@@ -153,6 +161,8 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         """
         conds_ = self._conds(args, conds)
         if not conds_:
+            if args:  # a blank template: nothing to negate (Rails)
+                return self._clone()
             raise ValueError("where_not() needs conditions")
         node = p.negate(n.and_(*(c.node for c in conds_)))
         cols = frozenset().union(*(c.columns for c in conds_))
@@ -160,11 +170,16 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
 
     not_ = where_not
 
-    def _conds(self, args: tuple, conds: dict) -> list:
+    def _conds(self, args: tuple, conds: dict, lenient_keys: bool = False) -> list:
+        """The ``_Cond`` items of ``where(*args, **conds)``; ``lenient_keys`` (find_by):
+        a value a primary key column cannot take matches no row instead of raising."""
         schema = self._schema()
+        limits = schema.db.dialect.integer_range
         out = []
         if args:
             if isinstance(args[0], str):
+                if not args[0].strip() and len(args) == 1 and not conds:
+                    return []  # blank: no condition (Rails ignores blank ones)
                 raw = p.fragment(args[0], args[1:], conds)
                 return [_Cond(raw)]
             for arg in args:
@@ -175,18 +190,23 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
                     raise TypeError(
                         f"where() takes a SQL template string, column expressions or "
                         f"keyword conditions, not {type(arg).__name__}")
-                node = p.bind_types(arg, self._type_of)
+                node = p.bind_types(arg, self._type_of, limits)
                 out.append(_Cond(node, p.referenced_columns(node, schema.table)))
         for name, value in conds.items():
             if name not in schema.name_set:
                 raise schema.unknown(self.model, name)
-            col = n.Column(name, schema.table)
-            node = p.hash_condition(col, value, schema.types[name])
-            scalar = not isinstance(value, (list, tuple, set, frozenset, range, dict,
-                                            p.Between, n.Node)) \
-                and not hasattr(value, "to_subquery_node")
-            out.append(_Cond(node, frozenset((name,)), value if scalar else _NOVALUE))
+            typ = schema.types[name]
+            node = p.hash_condition(n.Column(name, schema.table), value, typ, limits=limits,
+                                    lenient=lenient_keys and name in schema.pk)
+            out.append(_Cond(node, frozenset((name,)),
+                             value if _is_scalar(value, typ) else _NOVALUE))
         return out
+
+    def _and(self, node: n.Node) -> "Relation":
+        """This relation with ``node`` added to its conditions as it is (its values
+        are already bound: no second cast)."""
+        cols = p.referenced_columns(node, self._schema().table)
+        return self._clone(_where=self._where + (_Cond(node, cols),))
 
     def or_(self, other: "Relation") -> "Relation":
         """Return a relation matching this relation's conditions OR ``other``'s
@@ -273,7 +293,7 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
     def reverse_order(self) -> "Relation":
         """Return the relation in the opposite order (by primary key descending when it
         has no order), as Rails' ``reverse_order``; NULLS FIRST/LAST flip too."""
-        rel = self._ordered_by_key()
+        rel = self._ordered_by_key("reverse_order()")
         return rel._clone(_order=tuple(_reverse(o) for o in rel._order))
 
     def _ordering(self, arg) -> n.Node:
@@ -351,9 +371,12 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         if not args:
             raise ValueError("having() needs a condition")
         if isinstance(args[0], str):
+            if not args[0].strip() and len(args) == 1:
+                return self._clone()  # blank: no condition, as in where()
             node = p.fragment(args[0], args[1:], {})
         elif len(args) == 1 and isinstance(args[0], n.Node):
-            node = p.bind_types(args[0], self._type_of)
+            limits = self._schema().db.dialect.integer_range
+            node = p.bind_types(args[0], self._type_of, limits)
         else:
             raise TypeError("having() takes a SQL template and its values, or one "
                             "expression")
@@ -452,7 +475,8 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
             cols = self._select
         else:
             schema = self._schema()
-            cols = tuple(n.Column(c, schema.table) for c in schema.pk)
+            cols = tuple(n.Column(c, schema.table)
+                         for c in self._key_columns("a relation used as a subquery"))
         if self._limit is None and not self._offset:
             return self.to_select_node(cols, order=False)
         return _wrap(self.to_select_node(cols), "subquery")
@@ -461,7 +485,9 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         """``pk IN (SELECT pk ...)`` for UPDATE/DELETE of a relation with joins,
         order, limit or offset (through a derived table, so MySQL accepts it)."""
         schema = self._schema()
-        pk = tuple(n.Column(c, schema.table) for c in schema.pk)
+        pk = tuple(n.Column(c, schema.table)
+                   for c in self._key_columns("update_all()/delete_all() with joins, "
+                                              "order or limit"))
         inner = self.to_select_node(pk)
         wrapped = _wrap(inner, "subquery")
         left = pk[0] if len(pk) == 1 else n.Tuple(pk)
@@ -589,14 +615,37 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         return f"<Relation {self.model.__name__} {self._records!r}>"
 
     def __getattr__(self, name: str):
-        # Named scopes of the model chain on relations: Track.short().rock().
-        if not name.startswith("_"):
-            from .scoping import find_scope
-            found = find_scope(self.model, name)
-            if found is not None:
-                return functools.partial(found.apply, self)
+        # Named scopes of the model chain on relations: Track.short().rock(). Private
+        # and special names (__setstate__, __deepcopy__...) are never scopes, and
+        # ``model`` is missing only while copy/pickle rebuild the object: no recursion.
+        if name.startswith("_") or name == "model":
+            raise AttributeError(name)
+        from .scoping import find_scope
+        found = find_scope(self.model, name)
+        if found is not None:
+            return functools.partial(found.apply, self)
         raise AttributeError(f"{type(self).__name__} of {self.model.__name__} has no "
                              f"attribute or scope {name!r}")
+
+    # -- copy and pickle: the query, never the loaded records ------------------------
+    def __getstate__(self) -> dict:
+        """The relation's parts (model and nodes), without loaded records: a copy or
+        an unpickled relation runs its query again when used."""
+        return {slot: getattr(self, slot) for slot in Relation.__slots__
+                if slot != "_records"}
+
+    def __setstate__(self, state: dict) -> None:
+        for slot, value in state.items():
+            setattr(self, slot, value)
+        self._records = None
+
+    def __copy__(self) -> "Relation":
+        return self._clone()
+
+    def __deepcopy__(self, memo: dict) -> "Relation":
+        new = Relation.__new__(Relation)
+        new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
+        return new
 
     # -- bulk writes ---------------------------------------------------------------
     def _write_where(self):
@@ -611,20 +660,23 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         """UPDATE every matching row with ``values`` (plain values or expressions such
         as ``Track.c.Milliseconds + 1000``); no callbacks, no timestamps unless given
         (as Rails). Return the number of rows matched. Joins, limit and order are
-        honoured through a ``pk IN (subquery)``.
+        honoured through a ``pk IN (subquery)``. Values are cast as assignment casts
+        them, before any SQL.
 
-        Raises UnknownAttributeError for a name that is not a column.
+        Raises UnknownAttributeError for a name that is not a column,
+        AttributeCastError for a value its column's type cannot take (or an int
+        beyond the database's integers).
         """
         schema = self._schema()
         if not values:
             raise ValueError("update_all() needs column=value pairs")
         sets = []
+        schema.check_writable(self.model, values)
         for name, value in values.items():
-            if name not in schema.name_set:
-                raise schema.unknown(self.model, name)
             typ = schema.types[name]
-            sets.append((name, value if isinstance(value, n.Node)
-                         else p._bind(typ, p._key_of(value))))
+            sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
+                n.Column(name, schema.table), typ, p._key_of(value),
+                schema.db.dialect.integer_range, write=True)))
         node = n.Update(schema.table_node, tuple(sets), self._write_where())
         sql, params = schema.db.compile(node)
         return schema.db.run(sql, params).rowcount
@@ -635,6 +687,14 @@ class Relation(FinderMethods, CalculationsMixin, BatchesMixin):
         schema = self._schema()
         sql, params = schema.db.compile(n.Delete(schema.table_node, self._write_where()))
         return schema.db.run(sql, params).rowcount
+
+
+def _is_scalar(value, typ) -> bool:
+    """Whether ``column=value`` is an equality that ``new``/``create`` assign."""
+    if isinstance(value, (list, tuple)):
+        return p._forces_equality(typ, value)  # an array column's value
+    return not isinstance(value, (set, frozenset, range, dict, p.Between, n.Node)) \
+        and not hasattr(value, "to_subquery_node")
 
 
 def _or_items(left: list, right: list):
@@ -666,11 +726,12 @@ def _wrap(select: n.Select, alias: str) -> n.Select:
 
 def _foreign_key_condition(mine, other) -> n.Node:
     links = []
+    # A referred table is "table", or "schema.table" outside the search path (PostgreSQL).
     for fk in mine.info.foreign_keys:
-        if fk.referred_table == other.table:
+        if fk.referred_table in (other.table, other.key):
             links.append((mine.table, fk.columns, other.table, fk.referred_columns))
     for fk in other.info.foreign_keys:
-        if fk.referred_table == mine.table and mine.table != other.table:
+        if fk.referred_table in (mine.table, mine.key) and mine.key != other.key:
             links.append((other.table, fk.columns, mine.table, fk.referred_columns))
     if len(links) != 1:
         raise ValueError(

@@ -11,12 +11,20 @@ size. A composite key is compared column by column
 As in Rails, the relation's own order is replaced by the key order (``order="desc"``
 walks backwards), a ``limit`` caps the total number of records, and ``offset`` is
 refused (use ``start=``).
+
+``cursor=`` (alias ``key=``) batches by other columns than the primary key, as Rails
+7.1's ``cursor:`` does: a column name or a tuple of names, unique and NOT NULL (a view,
+a table without a key). A table without a primary key and no ``cursor`` raises
+``UnknownPrimaryKey`` before any SQL. ``in_batches`` reads each batch's keys and then
+selects ``key IN (...)`` (row values for several columns), so ``of`` keys must fit one
+statement (``features.max_parameters``), else ValueError.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterator
 
+from . import predicates as p
 from .sql import nodes as n
 
 __all__ = ["BatchesMixin", "Batches"]
@@ -28,27 +36,36 @@ class BatchesMixin:
     __slots__ = ()
 
     def find_each(self, batch_size: int = 1000, *, start: Any = None, finish: Any = None,
-                  order: str = "asc") -> Iterator:
+                  order: str = "asc", cursor: Any = None, key: Any = None) -> Iterator:
         """Yield every matching record, loading ``batch_size`` at a time in primary
         key order (from ``start``, up to ``finish``, inclusive). See the module doc.
 
-        Raises ValueError for a relation with an offset, a batch size below 1, an
-        order other than asc/desc, or a custom select without the primary key.
+        ``cursor`` (alias ``key``): the column, or tuple of columns, to batch by
+        instead of the primary key (Rails 7.1's ``cursor:``), for a view or a table
+        without a key. It must be unique and NOT NULL: rows sharing a cursor value
+        with the last row of a batch would be skipped.
+
+        Raises:
+            ValueError: a relation with an offset, a batch size below 1, an order
+                other than asc/desc, a custom select without the cursor columns.
+            UnknownPrimaryKey: no primary key and no ``cursor``.
+            UnknownAttributeError: a cursor name that is not a column.
         """
         for batch in self.find_in_batches(batch_size, start=start, finish=finish,
-                                          order=order):
+                                          order=order, cursor=cursor, key=key):
             yield from batch
 
     def find_in_batches(self, batch_size: int = 1000, *, start: Any = None,
-                        finish: Any = None, order: str = "asc") -> Iterator[list]:
+                        finish: Any = None, order: str = "asc", cursor: Any = None,
+                        key: Any = None) -> Iterator[list]:
         """Yield the matching records as lists of at most ``batch_size`` (see
         :meth:`find_each`)."""
-        base, remaining = self._batch_base(batch_size, start, finish, order)
-        pk = self._schema().pk
+        base, remaining, cols = self._batch_base(batch_size, start, finish, order,
+                                                 _cursor_arg(cursor, key))
         last = None
         while remaining is None or remaining > 0:
             size = batch_size if remaining is None else min(batch_size, remaining)
-            rel = base if last is None else base.where(_after(base, last, order))
+            rel = base if last is None else base._and(_after(base, last, order, cols))
             records = rel.limit(size).to_list()
             if not records:
                 return
@@ -57,18 +74,30 @@ class BatchesMixin:
                 remaining -= len(records)
             if len(records) < size:
                 return
-            last = tuple(records[-1]._attrs[c] for c in pk)
+            last = tuple(records[-1]._attrs[c] for c in cols)
 
     def in_batches(self, of: int = 1000, *, start: Any = None, finish: Any = None,
-                   order: str = "asc") -> "Batches":
+                   order: str = "asc", cursor: Any = None, key: Any = None) -> "Batches":
         """Return an iterable of relations, each over at most ``of`` rows (their keys
         are read first, as Rails' ``in_batches``): ``for batch in
         Track.in_batches(of=500): batch.update_all(...)``. The result also has
-        ``update_all``, ``delete_all`` and ``each_record`` that work batch by batch."""
-        base, remaining = self._batch_base(of, start, finish, order)
-        return Batches(self, base, of, remaining, order)
+        ``update_all``, ``delete_all`` and ``each_record`` that work batch by batch.
+        ``cursor``/``key`` as :meth:`find_each`.
 
-    def _batch_base(self, size, start, finish, order):
+        Raises what :meth:`find_each` raises, and ValueError when ``of`` keys do not
+        fit one statement (``features.max_parameters``)."""
+        base, remaining, cols = self._batch_base(of, start, finish, order,
+                                                 _cursor_arg(cursor, key))
+        db = self._schema().db
+        limit = db.features.max_parameters
+        room = limit - len(db.compile(self.to_select_node())[1])
+        if of * len(cols) > room:  # each batch is this relation AND key IN (of keys)
+            raise ValueError(f"in_batches(of={of}) would send {of * len(cols)} key values "
+                             f"in one statement, beyond the {limit} parameters the database "
+                             f"takes: use of <= {max(1, room // len(cols))}")
+        return Batches(self, base, of, remaining, order, cols)
+
+    def _batch_base(self, size, start, finish, order, cursor):
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"batch size must be a positive int, not {size!r}")
         if order not in ("asc", "desc"):
@@ -76,29 +105,57 @@ class BatchesMixin:
         if self._offset:
             raise ValueError("batches cannot start at an offset; use start= (a key)")
         schema = self._schema()
+        cols = self._batch_columns(cursor)
         if self._select and not all(any(isinstance(c, n.Column) and c.name == k
-                                        for c in self._select) for k in schema.pk):
-            raise ValueError("a relation iterated in batches must select its primary key")
-        if (start is not None or finish is not None) and len(schema.pk) != 1:
-            raise ValueError("start=/finish= need a single-column primary key")
-        keys = tuple(n.Column(c, schema.table) for c in schema.pk)
+                                        for c in self._select) for k in cols):
+            raise ValueError(f"a relation iterated in batches must select its "
+                             f"{'primary key' if cursor is None else 'cursor'} "
+                             f"({', '.join(cols)})")
+        if (start is not None or finish is not None) and len(cols) != 1:
+            raise ValueError("start=/finish= need a single-column primary key (or cursor)")
+        keys = tuple(n.Column(c, schema.table) for c in cols)
         direction = order.upper()
         base = self._clone(_order=tuple(n.Ordering(k, direction) for k in keys),
                            _limit=None)
         low, high = (start, finish) if order == "asc" else (finish, start)
-        typ = schema.types[schema.pk[0]]
+        typ, limits = schema.types[cols[0]], schema.db.dialect.integer_range
         if low is not None:
-            base = base.where(keys[0] >= n.Param(typ.serialize(typ.cast(low))))
+            base = base._and(p.compare(">=", keys[0], low, typ, limits))
         if high is not None:
-            base = base.where(keys[0] <= n.Param(typ.serialize(typ.cast(high))))
-        return base, self._limit
+            base = base._and(p.compare("<=", keys[0], high, typ, limits))
+        return base, self._limit, cols
+
+    def _batch_columns(self, cursor) -> tuple:
+        """The columns batches are keyed on: ``cursor``'s, else the primary key."""
+        if cursor is None:
+            return self._key_columns("batches (find_each, find_in_batches, in_batches)",
+                                     "pass cursor=\"col\" (a unique, NOT NULL column or "
+                                     "tuple of columns), or declare primary_key")
+        names = (cursor,) if isinstance(cursor, str) else cursor
+        if not isinstance(names, (tuple, list)) or not names \
+                or not all(isinstance(c, str) for c in names):
+            raise TypeError(f"cursor= takes a column name or a tuple of names, not {cursor!r}")
+        schema = self._schema()
+        for name in names:
+            if name not in schema.name_set:
+                raise schema.unknown(self.model, name)
+        if len(set(names)) != len(names):
+            raise ValueError(f"cursor= names a column twice: {names!r}")
+        return tuple(names)
 
 
-def _after(rel, last: tuple, order: str) -> n.Node:
-    """``key > last`` (``<`` descending), column by column for a composite key."""
+def _cursor_arg(cursor, key):
+    if cursor is not None and key is not None:
+        raise TypeError("give cursor= or its alias key=, not both")
+    return key if cursor is None else cursor
+
+
+def _after(rel, last: tuple, order: str, cols: tuple | None = None) -> n.Node:
+    """``key > last`` (``<`` descending), column by column for a composite key;
+    ``cols`` are the key columns (default: the primary key)."""
     schema = rel._schema()
     op = ">" if order == "asc" else "<"
-    cols = [(n.Column(c, schema.table), schema.types[c]) for c in schema.pk]
+    cols = [(n.Column(c, schema.table), schema.types[c]) for c in (cols or schema.pk)]
     values = [typ.serialize(v) for (_c, typ), v in zip(cols, last)]
     alternatives = []
     for i, (col, _typ) in enumerate(cols):
@@ -111,25 +168,27 @@ class Batches:
     """What :meth:`BatchesMixin.in_batches` returns: iterate it for one relation per
     batch, or call a bulk method that runs batch by batch."""
 
-    def __init__(self, relation, base, size: int, remaining: int | None, order: str):
+    def __init__(self, relation, base, size: int, remaining: int | None, order: str,
+                 cols: tuple | None = None):
         self._relation = relation
         self._base = base
         self._size = size
         self._remaining = remaining
         self._order = order
+        self._cols = cols or base._schema().pk
 
     def __iter__(self) -> Iterator:
         schema = self._base._schema()
-        pk = schema.pk
+        cols = self._cols
         remaining, last = self._remaining, None
         while remaining is None or remaining > 0:
             size = self._size if remaining is None else min(self._size, remaining)
             rel = self._base if last is None else \
-                self._base.where(_after(self._base, last, self._order))
-            found = rel.limit(size).pluck(*pk)
+                self._base._and(_after(self._base, last, self._order, cols))
+            found = rel.limit(size).pluck(*cols)
             if not found:
                 return
-            rows = [k if len(pk) > 1 else (k,) for k in found]
+            rows = [k if len(cols) > 1 else (k,) for k in found]
             yield self._batch(schema, rows)
             if remaining is not None:
                 remaining -= len(rows)
@@ -139,11 +198,13 @@ class Batches:
 
     def _batch(self, schema, rows):
         rel = self._relation.unscope("limit", "offset")
-        if len(schema.pk) == 1:
-            return rel.where(**{schema.pk[0]: [r[0] for r in rows]})
-        alts = [n.and_(*(n.Column(c, schema.table) == n.Param(schema.types[c].serialize(v))
-                         for c, v in zip(schema.pk, r))) for r in rows]
-        return rel.where(n.or_(*alts))
+        cols = self._cols
+        if len(cols) == 1:
+            return rel.where(**{cols[0]: [r[0] for r in rows]})
+        bound = [tuple(schema.types[c].serialize(v) for c, v in zip(cols, r)) for r in rows]
+        left = n.Tuple(tuple(n.Column(c, schema.table) for c in cols))
+        return rel._and(n.In(left, tuple(n.Tuple(tuple(n.Param(v) for v in r))
+                                         for r in bound)))
 
     def update_all(self, **values: Any) -> int:
         """Run ``update_all(**values)`` on each batch; return the total rows matched."""

@@ -156,24 +156,38 @@ class CalculationsMixin:
 
     def ids(self) -> list:
         """Return the primary key values of the matching rows (tuples for a
-        composite key)."""
-        return self.pluck(*self._schema().pk)
+        composite key). Raises UnknownPrimaryKey for a table without one."""
+        return self.pluck(*self._key_columns("ids()"))
 
     def exists(self, *args: Any, **conds: Any) -> bool:
         """Return whether any row matches the relation and these extra conditions
-        (as ``where``); a single non-string argument is a primary key value, and
-        ``False`` is false (as Rails' ``exists?``). Runs ``SELECT 1 ... LIMIT 1``."""
+        (as ``where``); a single non-string argument is a primary key value (one that
+        cannot be a key is ``False``, without SQL), a dict is conditions, and
+        ``False`` is false (as Rails' ``exists?``). Runs ``SELECT 1 ... LIMIT 1``.
+
+        Raises UnknownPrimaryKey for a key on a table without a primary key."""
         if len(args) == 1 and args[0] is False and not conds:
             return False
+        if len(args) == 1 and isinstance(args[0], dict) and not conds:
+            return self.where(**args[0]).exists()
         if len(args) == 1 and not isinstance(args[0], (str, n.Node)) and not conds:
-            from .relation_finders import _key_condition
-            return self.where(_key_condition(self._schema(), args[0])).exists()
+            return self._exists_key(args[0])
         rel = self.where(*args, **conds) if args or conds else self
         if rel._limit == 0:
             return False
         node = dataclasses.replace(
             rel.to_select_node((n.Alias(n.Raw("1"), "one"),), order=False), limit=1)
         return bool(self._schema().db.select_rows(node))
+
+
+    def _exists_key(self, key) -> bool:
+        from .relation_finders import key_values, keys_condition
+        self._key_columns("exists(key)")
+        schema = self._schema()
+        found = key_values(schema, key, schema.db.dialect.integer_range)
+        if found is None:
+            return False  # it cannot be a key of this table
+        return self._and(keys_condition(schema, [found[1]])).exists()
 
 
 def _split_aggregates(aggs: tuple, selected: tuple):

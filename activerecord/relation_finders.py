@@ -7,6 +7,15 @@ creation methods of ``Relation``).
 ``take`` imposes none. Records created through a relation get its ``column=value``
 conditions (``Artist.where(country="UK").create(name="Blur")``), Rails'
 ``scope_for_create``.
+
+Keys: ``find`` casts each key as assignment would; a key its column's type cannot take
+(``find("abc")`` for an integer key) or an int the database's integers cannot hold
+(``find(2**70)``) is simply not found, without SQL (``RecordNotFound``, a 404 in a web
+app, as Rails). Many keys are read with ``pk IN (...)`` (``(a, b) IN ((?, ?), ...)`` for a
+composite key), in chunks under ``features.max_parameters``, and come back in the order
+asked. A model whose table has no primary key raises ``UnknownPrimaryKey`` from
+everything that needs one (``find``, ``first``/``last`` without an order, ``ids``,
+``exists(key)``...), naming model and table; other reads keep working.
 """
 
 from __future__ import annotations
@@ -14,7 +23,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from . import predicates as p
-from .errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded
+from .errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded, UnknownPrimaryKey
 from .sql import nodes as n
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -22,7 +31,20 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["FinderMethods"]
 
-_NOVALUE = object()
+class _NoValue:
+    """The value of a condition that is not a ``column=value`` equality; one object,
+    also after copy and pickle (it pickles as a reference to this module's name)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_NOVALUE"
+
+    def __repr__(self) -> str:
+        return "_NOVALUE"
+
+
+_NOVALUE = _NoValue()
 
 
 class FinderMethods:
@@ -30,18 +52,29 @@ class FinderMethods:
 
     __slots__ = ()
 
-    # -- finders -------------------------------------------------------------------
-    def _ordered_by_key(self) -> "Relation":
+    # -- keys ----------------------------------------------------------------------
+    def _key_columns(self, what: str, hint: str | None = None) -> tuple:
+        """The primary key columns; raise UnknownPrimaryKey (naming model, table and
+        ``what`` needed the key) when the table has none."""
+        schema = self._schema()
+        if not schema.pk:
+            raise no_primary_key(self.model, schema, what, hint)
+        return schema.pk
+
+    def _ordered_by_key(self, what: str = "first()/last()") -> "Relation":
         if self._order:
             return self
         schema = self._schema()
-        return self._clone(_order=tuple(n.Ordering(n.Column(c, schema.table))
-                                        for c in schema.pk))
+        pk = self._key_columns(f"{what} without an order", _ORDER_HINT)
+        return self._clone(_order=tuple(n.Ordering(n.Column(c, schema.table)) for c in pk))
 
+    # -- finders -------------------------------------------------------------------
     def first(self, count: int | None = None):
         """Return the first record by the relation's order (by primary key when it
-        has none), or ``None``; with ``count``, a list of up to that many."""
-        rel = self._ordered_by_key()
+        has none), or ``None``; with ``count``, a list of up to that many.
+
+        Raises UnknownPrimaryKey without an order on a table without a primary key."""
+        rel = self._ordered_by_key("first()")
         want = 1 if count is None else _nonneg("count", count)
         if self._limit is not None:
             want = min(want, self._limit)
@@ -54,7 +87,7 @@ class FinderMethods:
         """Return the last record (the order reversed), or ``None``; with ``count``, a
         list of the last ``count`` records in the relation's order."""
         if self._limit is not None or self._offset:
-            records = self._ordered_by_key().to_list()
+            records = self._ordered_by_key("last()").to_list()
             if count is None:
                 return records[-1] if records else None
             return records[len(records) - _nonneg("count", count):] if count else []
@@ -90,8 +123,11 @@ class FinderMethods:
         return found[0]
 
     def find_by(self, *args: Any, **conds: Any):
-        """Return the first record matching the conditions (as :meth:`where`), or None."""
-        found = self.where(*args, **conds).limit(1).to_list()
+        """Return the first record matching the conditions (as :meth:`where`), or None.
+        A value a primary key column cannot take (``find_by(id="abc")``) matches no row
+        (``None``) instead of raising ``AttributeCastError``: it cannot be a key."""
+        conds_ = self._conds(args, conds, lenient_keys=True)
+        found = self._clone(_where=self._where + tuple(conds_)).limit(1).to_list()
         return found[0] if found else None
 
     def find_sole_by(self, *args: Any, **conds: Any):
@@ -100,27 +136,51 @@ class FinderMethods:
 
     def find(self, *keys: Any):
         """Return the record with primary key ``keys[0]``, or a list for several keys
-        (or one list); a composite key is given as a tuple.
+        (or one list), in the order asked; a composite key is given as a tuple. See
+        the module doc for how keys are cast and read.
 
         Raises:
-            RecordNotFound: a key has no row; the message names the table and key.
+            RecordNotFound: a key has no row (or cannot be a key); the message names
+                the table and the missing keys.
+            UnknownPrimaryKey: the table has no primary key.
+            ValueError: a composite key that is not a tuple of as many values.
         """
         schema = self._schema()
+        self._key_columns("find()")
         many = len(keys) != 1 or isinstance(keys[0], list)
         wanted = list(keys[0]) if len(keys) == 1 and isinstance(keys[0], list) else list(keys)
         if not wanted:
             raise RecordNotFound(f"find() needs a key for {self.model.__name__}",
                                  model=self.model, table=schema.table)
-        rel = self.where(n.or_(*(_key_condition(schema, k) for k in wanted)))
-        found = {r._identity(): r for r in rel.limit(None).offset(None)}
-        missing = [k for k in wanted if _norm_key(schema, k) not in found]
+        limits = schema.db.dialect.integer_range
+        norm = [key_values(schema, k, limits) for k in wanted]
+        found = self._find_keys(schema, norm)
+        missing = [k for k, nk in zip(wanted, norm) if nk is None or nk[0] not in found]
         if missing:
             key = missing[0] if len(missing) == 1 else missing
             raise RecordNotFound(
                 f"Couldn't find {self.model.__name__} with {_pk_text(schema)} = {key!r} "
                 f"in table {schema.table!r}", model=self.model, table=schema.table, key=key)
-        records = [found[_norm_key(schema, k)] for k in wanted]
+        records = [found[nk[0]] for nk in norm]
         return records if many else records[0]
+
+    def _find_keys(self, schema, norm: list) -> dict:
+        """``{identity: record}`` for the keys of ``norm`` (see :func:`key_values`),
+        read ``pk IN (...)`` chunk by chunk."""
+        unique = {nk[0]: nk[1] for nk in norm if nk is not None}
+        if not unique:
+            return {}
+        rel = self.limit(None).offset(None)
+        rows = list(unique.values())
+        limit = schema.db.features.max_parameters
+        reserve = 0
+        if len(rows) * len(schema.pk) > limit // 2:  # count the relation's own values
+            reserve = len(schema.db.compile(rel.to_select_node())[1])
+        found = {}
+        for chunk in key_chunks(schema, rows, reserve):
+            for record in rel._and(keys_condition(schema, chunk)):
+                found[record._identity()] = record
+        return found
 
     # -- creating through a relation -----------------------------------------------
     def scope_attributes(self) -> dict:
@@ -171,31 +231,82 @@ class FinderMethods:
             return found
 
 
-def _key_condition(schema, key) -> n.Node:
+_ORDER_HINT = ("order the relation explicitly (order(\"col\")), or declare the key on "
+               "the model (primary_key = \"col\", or a tuple of columns)")
+_PK_HINT = "declare it on the model: primary_key = \"col\" (or a tuple of columns)"
+
+
+def no_primary_key(model, schema, what: str, hint: str | None = None) -> UnknownPrimaryKey:
+    """Return the UnknownPrimaryKey error for ``what`` on a model without a key."""
+    return UnknownPrimaryKey(
+        f"{model.__name__} has no primary key (table {schema.table!r} declares none), "
+        f"which {what} needs; {hint or _PK_HINT}", model=model, table=schema.table)
+
+
+def key_values(schema, key, limits: tuple = p.WIDEST):
+    """Return ``(identity, bound)`` for one primary key value: ``identity`` as a
+    loaded record's ``_identity()`` (a tuple for a composite key), ``bound`` the tuple
+    of values to send. ``None`` when ``key`` cannot be a key: its type cannot take a
+    part, a part is ``None``, or an int is outside ``limits`` (``integer_range``).
+
+    Raises:
+        ValueError: a composite key that is not a tuple/list of as many values.
+        TypeError: a part is a generator or another non-collection iterable.
+    """
     pk = schema.pk
     if len(pk) == 1:
-        return n.Column(pk[0], schema.table) == n.Param(p._bind(schema.types[pk[0]], key))
-    if not isinstance(key, (tuple, list)) or len(key) != len(pk):
+        parts = (key,)
+    elif isinstance(key, (tuple, list)) and len(key) == len(pk):
+        parts = key
+    else:
         raise ValueError(f"{schema.table} has the composite primary key {pk}: "
                          f"give a tuple of {len(pk)} values, not {key!r}")
-    return n.and_(*(n.Column(c, schema.table) == n.Param(p._bind(schema.types[c], v))
-                    for c, v in zip(pk, key)))
+    cast, bound = [], []
+    for c, v in zip(pk, parts):
+        p.check_value(n.Column(c, schema.table), v)
+        typ = schema.types[c]
+        try:
+            value = typ.cast(v)
+            out = typ.serialize(value)
+        except p.CAST_ERRORS:
+            return None
+        if value is None or (type(out) is int and not limits[0] <= out <= limits[1]):
+            return None
+        cast.append(value)
+        bound.append(out)
+    return (cast[0] if len(pk) == 1 else tuple(cast)), tuple(bound)
+
+
+def keys_condition(schema, rows: list) -> n.Node:
+    """Return the condition matching the bound keys ``rows`` (tuples, see
+    :func:`key_values`): ``pk = ?``, ``pk IN (...)``, or for a composite key
+    ``a = ? AND b = ?`` / ``(a, b) IN ((?, ?), ...)`` (row values, the dialect's
+    ``row_in``: no OR chain, which SQLite refuses beyond 1000 terms)."""
+    pk, table, types = schema.pk, schema.table, schema.types
+    if len(pk) == 1:
+        col, typ = n.Column(pk[0], table), types[pk[0]]
+        if len(rows) == 1:
+            return n.Binary("=", col, p.param(typ, rows[0][0]))
+        return n.In(col, tuple(p.param(typ, r[0]) for r in rows))
+    if len(rows) == 1:
+        return n.and_(*(n.Binary("=", n.Column(c, table), p.param(types[c], v))
+                        for c, v in zip(pk, rows[0])))
+    return n.In(n.Tuple(tuple(n.Column(c, table) for c in pk)),
+                tuple(n.Tuple(tuple(p.param(types[c], v) for c, v in zip(pk, r)))
+                      for r in rows))
+
+
+def key_chunks(schema, rows: list, reserve: int = 0) -> list:
+    """Split ``rows`` into lists whose keys fit one statement: at most
+    ``(features.max_parameters - reserve) // len(pk)`` keys each."""
+    size = max(1, (schema.db.features.max_parameters - reserve) // len(schema.pk))
+    return [rows[i:i + size] for i in range(0, len(rows), size)]
 
 
 def _nonneg(what: str, value) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValueError(f"{what} must be a non-negative int, not {value!r}")
     return value
-
-
-def _norm_key(schema, key):
-    if len(schema.pk) == 1:
-        typ = schema.types[schema.pk[0]]
-        try:
-            return typ.cast(key)
-        except (TypeError, ValueError):
-            return key
-    return tuple(schema.types[c].cast(v) for c, v in zip(schema.pk, key))
 
 
 def _pk_text(schema) -> str:

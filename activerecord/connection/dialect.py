@@ -9,6 +9,7 @@ differently.
 
 from __future__ import annotations
 
+from ..errors import NotSupportedError
 from .features import Features
 
 __all__ = ["Dialect"]
@@ -22,12 +23,15 @@ class Dialect:
         paramstyle: the driver's PEP 249 paramstyle, ``"qmark"`` (``?``) or
             ``"format"`` (``%s``; literal ``%`` must then be written ``%%``).
         quote_char: the identifier quote character.
+        supports_schemas: whether a table name ``"schema.table"`` names a table of
+            another schema (PostgreSQL); elsewhere the dot is part of the name.
         features: the connected server's :class:`Features` (defaults until connect).
     """
 
     name = "generic"
     paramstyle = "qmark"
     quote_char = '"'
+    supports_schemas = False
 
     def __init__(self, features: Features | None = None):
         self.features = features or Features()
@@ -45,6 +49,11 @@ class Dialect:
             raise ValueError(f"invalid identifier: {name!r}")
         q = self.quote_char
         return q + name.replace(q, q + q) + q
+
+    def split_table_name(self, name: str) -> tuple[str | None, str]:
+        """Return ``(schema, table)`` for a model's table name; ``schema`` is ``None``
+        for an unqualified one. Here (no schemas) the whole name is the table."""
+        return None, name
 
     def quote_identifier(self, name: str) -> str:
         """Return ``name`` quoted and ready for the driver: like :meth:`quote_name`,
@@ -115,6 +124,28 @@ class Dialect:
         """Return the statement that shows the query plan of ``sql`` (``EXPLAIN sql``;
         SQLite overrides it with ``EXPLAIN QUERY PLAN``)."""
         return "EXPLAIN " + sql
+
+    # -- conditions ----------------------------------------------------------------
+    #: The smallest and largest integer any integer column of the database holds
+    #: (default: 64-bit, up to MySQL's ``BIGINT UNSIGNED``). An int outside it cannot
+    #: equal a stored value, so a condition with it is decided without binding it
+    #: (SQLite's driver cannot even bind one: ``OverflowError``).
+    integer_range: tuple[int, int] = (-2**63, 2**64 - 1)
+
+    def row_in(self, left: str, rows: list[str], negate: bool = False) -> str:
+        """Return ``left [NOT] IN (rows)`` for a compiled row value ``(a, b)`` and
+        compiled rows ``(?, ?)`` (standard SQL row-value IN; SQLite takes ``VALUES``)."""
+        return f"{left} {'NOT IN' if negate else 'IN'} ({', '.join(rows)})"
+
+    def containment(self, kind: str, left: str, right: str) -> str:
+        """Return the array test ``kind`` (``"contains"``, ``"contained_by"``,
+        ``"overlaps"``) of two compiled operands. Only databases with array operators
+        (PostgreSQL's ``@>``, ``<@``, ``&&``) override it.
+
+        Raises NotSupportedError, naming the database."""
+        raise NotSupportedError(
+            f"{kind}() of a list compares arrays, which {self.name} does not have "
+            "(PostgreSQL does); compare with in_()/where(col=[...]) instead")
 
     # -- transactions --------------------------------------------------------------
     begin_sql = "BEGIN"

@@ -21,6 +21,10 @@ __all__ = ["Compiler", "FUNCTIONS", "split_placeholders"]
 FUNCTIONS = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER", "UPPER",
                        "COALESCE", "LENGTH", "ABS"})
 _OPERATORS = frozenset({"=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/"})
+_CONTAINMENT = frozenset({"contains", "contained_by", "overlaps"})
+# A type name as catalogs spell it: integer[], character varying(20)[], "my type"[]
+# (quoted parts, or words, spaces, dots, commas, parentheses and brackets only).
+_TYPE_NAME = re.compile(r'^(?:"(?:[^"]|"")*"|[\w$ .,()\[\]])+$')
 
 # A '?' placeholder outside single-quoted strings, double-quoted or backquoted names.
 _TOKEN = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|`(?:[^`]|``)*`|\?")
@@ -143,9 +147,24 @@ class Compiler:
         elif not node.values:
             # IN () is invalid SQL; an empty list matches nothing (NOT IN: everything).
             return "1=1" if node.negate else "1=0"
+        elif isinstance(node.expr, n.Tuple):  # row values: (a, b) IN ((?, ?), ...)
+            rows = [self.visit(v, params) for v in node.values]
+            return self.dialect.row_in(left, rows, node.negate)
         else:
             inner = ", ".join(self.visit(v, params) for v in node.values)
         return f"{left} {'NOT IN' if node.negate else 'IN'} ({inner})"
+
+    def visit_Containment(self, node: n.Containment, params: list) -> str:
+        if node.kind not in _CONTAINMENT:
+            raise ValueError(f"unknown array test {node.kind!r}; known: {sorted(_CONTAINMENT)}")
+        return self.dialect.containment(node.kind, self._operand(node.expr, params),
+                                        self._operand(node.value, params))
+
+    def visit_Cast(self, node: n.Cast, params: list) -> str:
+        if not _TYPE_NAME.match(node.type_name):
+            raise ValueError(f"invalid SQL type name {node.type_name!r}")
+        expr = self.visit(node.expr, params)
+        return f"CAST({expr} AS {self.dialect.escape_text(node.type_name)})"
 
     def visit_Between(self, node: n.Between, params: list) -> str:
         op = "NOT BETWEEN" if node.negate else "BETWEEN"
@@ -176,6 +195,8 @@ class Compiler:
 
     def visit_Table(self, node: n.Table, params: list) -> str:
         sql = self.q(node.name)
+        if node.schema is not None:  # "schema"."table", as Rails' PostgreSQL quote_table_name
+            sql = f"{self.q(node.schema)}.{sql}"
         return f"{sql} {self.q(node.alias)}" if node.alias else sql
 
     def visit_DerivedTable(self, node: n.DerivedTable, params: list) -> str:

@@ -7,7 +7,9 @@ into ``(sql, params)`` for one dialect. Expressions overload Python operators so
 expressions do): ``== != < <= > >=``, ``&`` (AND), ``|`` (OR), ``~`` (NOT), and
 ``+ - * /`` (arithmetic, e.g. ``update_all(Plays=Track.c.Plays + 1)``). Aggregates and a
 few scalar functions are methods: ``Track.c.Milliseconds.sum()``, ``.count()``,
-``.lower()``; ``COUNT_STAR`` is ``COUNT(*)``.
+``.lower()``; ``COUNT_STAR`` is ``COUNT(*)``. Array tests (``.contains([...])``,
+``.contained_by``, ``.overlaps``) are :class:`Containment` nodes, which the dialect
+spells (PostgreSQL) or refuses; :class:`Cast` is ``CAST(x AS type)``.
 
 A Relation given where a value is expected (``Album.c.ArtistId.in_(Artist.where(...))``)
 becomes a subquery through its ``to_subquery_node()``.
@@ -23,7 +25,7 @@ __all__ = [
     "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
     "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_", "SubqueryMarker",
     "DerivedTable", "Tuple", "OnConflict", "Explain", "COUNT_STAR", "LIKE_ESCAPE",
-    "escape_like",
+    "escape_like", "Containment", "Cast", "IN_COLLECTIONS",
 ]
 
 #: The escape character of the LIKE patterns built by ``contains``/``startswith``/
@@ -108,13 +110,20 @@ class Expression(Node):
         raise TypeError("SQL expressions have no truth value; combine them with & | ~ "
                         "rather than and/or/not")
 
-    def in_(self, values) -> "In":
-        """``self IN (values)``; ``values`` is an iterable or a subquery (Select)."""
-        return In(self, _in_values(values))
+    def in_(self, values) -> "Node":
+        """``self IN (values)``; ``values`` is a list, tuple, set, frozenset or range,
+        or a subquery (a Select or a Relation). A ``None`` among the values adds ``OR
+        self IS NULL`` (``IN (NULL)`` would never match), as ``where(col=[None, x])``.
 
-    def not_in(self, values) -> "In":
-        """``self NOT IN (values)``."""
-        return In(self, _in_values(values), negate=True)
+        Raises TypeError for another kind of value (a string, a generator...)."""
+        items = _in_values(self, values)
+        return _with_nulls(self, items, negate=False)
+
+    def not_in(self, values) -> "Node":
+        """``self NOT IN (values)`` (values as :meth:`in_`); a ``None`` among them adds
+        ``AND self IS NOT NULL`` (``NOT IN (NULL)`` would match nothing)."""
+        items = _in_values(self, values)
+        return _with_nulls(self, items, negate=True)
 
     def like(self, pattern) -> "Like":
         """``self LIKE pattern`` (case sensitivity follows the database's collation)."""
@@ -132,10 +141,26 @@ class Expression(Node):
         """Case-insensitive ``NOT LIKE``."""
         return Like(self, wrap(pattern), negate=True, case_insensitive=True)
 
-    def contains(self, text: str, case_insensitive: bool = False) -> "Like":
-        """``self LIKE '%text%'`` with ``%`` and ``_`` in ``text`` matched literally."""
+    def contains(self, text, case_insensitive: bool = False) -> "Node":
+        """``self LIKE '%text%'`` with ``%`` and ``_`` in ``text`` matched literally.
+
+        Given a list (or tuple/set) instead of a string: the array ``self`` contains
+        every item; given a dict: the JSON document ``self`` contains it (PostgreSQL
+        ``@>`` for arrays and ``jsonb``; :class:`Containment`)."""
+        if isinstance(text, dict):
+            return Containment("contains", self, Param(text))
+        if isinstance(text, (list, tuple, set, frozenset)):
+            return Containment("contains", self, Param(_as_list(text)))
         return Like(self, Param("%" + escape_like(text) + "%"), False, case_insensitive,
                     LIKE_ESCAPE)
+
+    def contained_by(self, values) -> "Containment":
+        """The array ``self`` holds only items of ``values`` (PostgreSQL ``<@``)."""
+        return Containment("contained_by", self, Param(_as_list(values)))
+
+    def overlaps(self, values) -> "Containment":
+        """The array ``self`` has an item in common with ``values`` (PostgreSQL ``&&``)."""
+        return Containment("overlaps", self, Param(_as_list(values)))
 
     def startswith(self, text: str, case_insensitive: bool = False) -> "Like":
         """``self LIKE 'text%'`` with ``%`` and ``_`` in ``text`` matched literally."""
@@ -156,7 +181,8 @@ class Expression(Node):
         return IsNull(self, negate=True)
 
     def between(self, low, high) -> "Between":
-        """``self BETWEEN low AND high`` (inclusive)."""
+        """``self BETWEEN low AND high`` (inclusive); in ``where()`` a ``None`` bound
+        leaves that end open, as ``predicates.between``."""
         return Between(self, wrap(low), wrap(high))
 
     def asc(self, nulls: str | None = None) -> "Ordering":
@@ -205,12 +231,42 @@ class Expression(Node):
         return Func("COALESCE", (self, *(wrap(o) for o in others)))
 
 
-def _in_values(values):
+#: What ``in_()`` takes as its list of values.
+IN_COLLECTIONS = (list, tuple, set, frozenset, range)
+
+
+def _in_values(expr, values):
     if isinstance(values, Select):
         return values
     if hasattr(values, "to_subquery_node"):  # a Relation: its key (or one selected column)
         return values.to_subquery_node()
+    if not isinstance(values, IN_COLLECTIONS):
+        what = "an expression" if not isinstance(expr, Column) else \
+            f"{expr.table}.{expr.name}" if expr.table else expr.name
+        raise TypeError(f"in_() of {what} takes a list, tuple, set, frozenset or range, or "
+                        f"a Relation (subquery), not {type(values).__name__} {values!r:.60}")
+    if isinstance(values, (set, frozenset)):
+        values = sorted(values, key=repr)  # the same SQL and parameters on every call
     return tuple(wrap(v) for v in values)
+
+
+def _with_nulls(expr, items, negate: bool) -> "Node":
+    if isinstance(items, Select) or not any(isinstance(i, Param) and i.value is None
+                                            for i in items):
+        return In(expr, items, negate)
+    rest = tuple(i for i in items if not (isinstance(i, Param) and i.value is None))
+    null = IsNull(expr, negate)
+    if not rest:
+        return null
+    return And((In(expr, rest, True), null)) if negate else Or((In(expr, rest), null))
+
+
+def _as_list(values) -> list:
+    if isinstance(values, (set, frozenset)):
+        return sorted(values, key=repr)
+    if not isinstance(values, (list, tuple)):
+        raise TypeError(f"array comparisons take a list, not {type(values).__name__}")
+    return list(values)
 
 
 def wrap(value: Any) -> Node:
@@ -342,6 +398,26 @@ class Like(Expression):
 
 
 @dataclass(frozen=True, eq=False, slots=True)
+class Containment(Expression):
+    """An array test: ``kind`` is ``"contains"`` (``expr @> value``), ``"contained_by"``
+    (``<@``) or ``"overlaps"`` (``&&``), spelled by the dialect's ``containment``
+    (PostgreSQL; other databases raise NotSupportedError when compiling)."""
+
+    kind: str
+    expr: Node
+    value: Node
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Cast(Expression):
+    """``CAST(expr AS type_name)``; ``type_name`` comes from the database's catalog (a
+    column's declared type, e.g. ``integer[]``), never from user input."""
+
+    expr: Node
+    type_name: str
+
+
+@dataclass(frozen=True, eq=False, slots=True)
 class Tuple(Expression):
     """A row value ``(a, b)``, e.g. for a composite key ``IN (SELECT a, b ...)``."""
 
@@ -359,10 +435,12 @@ class Ordering(Node):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Table(Node):
-    """A table reference, optionally aliased."""
+    """A table reference, optionally aliased and schema-qualified (``schema`` is set
+    only on dialects with ``supports_schemas``; columns keep the bare ``name``)."""
 
     name: str
     alias: str | None = None
+    schema: str | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)

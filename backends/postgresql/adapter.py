@@ -56,6 +56,11 @@ Keys
 
 Errors
     Translated by SQLSTATE (Appendix A of the manual); see :meth:`translate_error`.
+    psycopg's own errors have no SQLSTATE: they are a lost connection only when the
+    connection is closed or broken afterwards (``conn.closed``/``conn.broken``, checked
+    in :meth:`execute`); a statement libpq refuses before sending it (more than 65535
+    parameters, the protocol's Int16 count) is an ordinary error on a healthy
+    connection, neither retried nor discarded from the pool.
 """
 
 from __future__ import annotations
@@ -124,6 +129,8 @@ _BY_DRIVER_CLASS = (
 #: Errors after which the server has closed the session (FATAL).
 _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25P03"})
 _RELATION = re.compile(r'relation "(.+)" does not exist')
+#: Set on a psycopg error without SQLSTATE after which the connection was still healthy.
+_CLIENT_SIDE = "_activerecord_client_side"
 _STALE_PLAN = "cached plan must not change result type"
 
 
@@ -268,6 +275,18 @@ class PostgreSQLAdapter(Adapter):
         params = () if params is None else params
         cur = conn.cursor()
         try:
+            self._send(conn, cur, sql, params)
+        except psycopg.Error as exc:
+            if exc.sqlstate is None and not (conn.closed or conn.broken):
+                # psycopg refused it before the server saw it (more than 65535
+                # parameters...): the connection is fine, not lost (is_disconnect).
+                setattr(exc, _CLIENT_SIDE, True)
+            raise
+        return cur
+
+    @staticmethod
+    def _send(conn, cur, sql, params) -> None:
+        try:
             cur.execute(sql, params)
         except pg_errors.FeatureNotSupported as exc:
             if _STALE_PLAN not in str(exc) or \
@@ -275,7 +294,6 @@ class PostgreSQLAdapter(Adapter):
                 raise
             conn.execute("DEALLOCATE ALL", prepare=False)
             cur.execute(sql, params)
-        return cur
 
     def last_insert_id(self, cursor):
         return None  # psycopg has no lastrowid; keys come back through RETURNING
@@ -290,8 +308,12 @@ class PostgreSQLAdapter(Adapter):
         state = exc.sqlstate
         if state is None:
             # Raised by psycopg itself: "the connection is closed", "server closed the
-            # connection unexpectedly", "consuming input failed"...
-            return isinstance(exc, psycopg.OperationalError)
+            # connection unexpectedly", "consuming input failed"... -- unless execute()
+            # saw the connection still healthy afterwards: then the client refused the
+            # statement ("number of parameters must be between 0 and 65535"), and the
+            # read must not be retried nor the pooled connection discarded.
+            return isinstance(exc, psycopg.OperationalError) and \
+                not getattr(exc, _CLIENT_SIDE, False)
         return state.startswith("08") or state in _DISCONNECT_STATES
 
     def translate_error(self, exc, sql=None, params=None):
@@ -301,6 +323,11 @@ class PostgreSQLAdapter(Adapter):
         if self.is_disconnect(exc):
             return errors.ConnectionError(
                 f"lost the connection to {self.describe()}: {msg}", **kw)
+        if isinstance(exc, psycopg.OperationalError) and getattr(exc, _CLIENT_SIDE, False):
+            # PEP 249 files "wrong number of parameters" under ProgrammingError.
+            return errors.ProgrammingError(
+                f"{msg} (refused by psycopg before sending; the connection to "
+                f"{self.describe()} is fine)", **kw)
         cls = _STATES.get(state or "") or _CLASSES.get((state or "")[:2])
         if cls is errors.TableNotFound:
             diag = getattr(exc, "diag", None)

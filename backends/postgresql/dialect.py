@@ -6,14 +6,19 @@ raw fragments as ``%%``; the adapter always hands psycopg a parameter sequence (
 empty), which is what makes psycopg turn ``%%`` back into ``%``. Case-insensitive LIKE is
 the native ``ILIKE`` (section 9.7.1), which also uses a trigram index where one exists,
 unlike ``LOWER(x) LIKE LOWER(y)``. ``NULLS FIRST/LAST``, ``RETURNING``, standard
-savepoints and ``INSERT ... DEFAULT VALUES`` need nothing beyond the base class.
+savepoints and ``INSERT ... DEFAULT VALUES`` need nothing beyond the base class. A
+model's ``"schema.table"`` name is split into ``"schema"."table"`` (section 5.9).
+Arrays have the containment operators ``@>``/``<@``/``&&`` (``Column.contains([...])``).
 """
 
 from __future__ import annotations
 
 from activerecord.connection.dialect import Dialect
+from activerecord.errors import ConfigurationError
 
 __all__ = ["PostgreSQLDialect"]
+
+_CONTAINMENT = {"contains": "@>", "contained_by": "<@", "overlaps": "&&"}
 
 
 class PostgreSQLDialect(Dialect):
@@ -22,6 +27,27 @@ class PostgreSQLDialect(Dialect):
     name = "postgresql"
     paramstyle = "format"
     quote_char = '"'
+    supports_schemas = True
+
+    def split_table_name(self, name: str) -> tuple[str | None, str]:
+        """Split ``"schema.table"`` at the first dot, as Rails' PostgreSQL
+        ``Utils.extract_schema_qualified_name`` does; an unqualified name is found along
+        the ``search_path``. Raises ConfigurationError for an empty part (``"s."``)."""
+        schema, dot, table = name.partition(".")
+        if not dot:
+            return None, name
+        if not schema or not table:
+            raise ConfigurationError(
+                f"table name {name!r}: give it as 'schema.table' (both parts non-empty)")
+        return schema, table
+
+    #: ``bigint`` is the widest integer type (section 8.1.1); there is no unsigned one.
+    integer_range = (-2**63, 2**63 - 1)
 
     def ilike(self, left: str, right: str, negate: bool = False) -> str:
         return f"{left} {'NOT ILIKE' if negate else 'ILIKE'} {right}"
+
+    def containment(self, kind: str, left: str, right: str) -> str:
+        """The array operators ``@>``, ``<@`` and ``&&`` (section 9.19, "Array
+        Functions and Operators"; ``jsonb`` has ``@>``/``<@`` too, section 9.16)."""
+        return f"{left} {_CONTAINMENT[kind]} {right}"

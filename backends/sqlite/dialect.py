@@ -5,6 +5,7 @@ paramstyle is ``qmark``). ``OFFSET`` needs a ``LIMIT``; ``LIMIT -1`` means no li
 (https://www.sqlite.org/lang_select.html#limitoffset). NULLS FIRST/LAST exist since
 3.30.0, RETURNING since 3.35.0 (flags in ``Features``). A plain ``EXPLAIN`` shows the
 bytecode; the plan is ``EXPLAIN QUERY PLAN`` (https://www.sqlite.org/eqp.html).
+Row values (``(a, b) IN (VALUES (?, ?), ...)``, for composite keys) need 3.15.
 """
 
 from __future__ import annotations
@@ -27,5 +28,14 @@ class SQLiteDialect(Dialect):
             return " LIMIT -1 OFFSET ?", [offset]
         return super().limit_offset(limit, offset)
 
+    #: INTEGER is a signed 64-bit value (https://www.sqlite.org/datatype3.html); the
+    #: sqlite3 module cannot bind a larger Python int (OverflowError).
+    integer_range = (-2**63, 2**63 - 1)
+
     def explain(self, sql: str) -> str:
         return "EXPLAIN QUERY PLAN " + sql
+
+    def row_in(self, left: str, rows: list[str], negate: bool = False) -> str:
+        # "the right-hand side of a row-value IN must be a subquery"
+        # (https://www.sqlite.org/rowvalue.html): VALUES is one.
+        return f"{left} {'NOT IN' if negate else 'IN'} (VALUES {', '.join(rows)})"
