@@ -19,12 +19,14 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
+import math
+import re
 import uuid
 
 __all__ = [
     "Type", "ValueType", "IntegerType", "FloatType", "DecimalType", "StringType",
-    "BooleanType", "DateType", "DateTimeType", "TimeType", "BinaryType", "JSONType",
-    "UUIDType", "TextUUIDType", "NEUTRAL_TYPE_CLASSES",
+    "BooleanType", "DateType", "DateTimeType", "TimeType", "IntervalType", "BinaryType",
+    "JSONType", "UUIDType", "TextUUIDType", "NEUTRAL_TYPE_CLASSES", "parse_duration",
 ]
 
 _TRUE = frozenset({"1", "t", "true", "y", "yes", "on"})
@@ -41,6 +43,19 @@ class Type:
     name = "value"
     python_type: type | tuple = object
     needs_deserialize = False
+    #: True when values can change in place (``dict``/``list``): dirty tracking then
+    #: also compares with a copy of the value (Rails' ``changed_in_place?``).
+    mutable = False
+    #: The SQL type a value compared with the column is cast to (``col = CAST(? AS
+    #: t)``), for a column whose driver cannot tell the type from the Python value
+    #: (psycopg sends ``[1, 2]`` as ``smallint[]``); ``None``: no cast (every scalar).
+    sql_cast: str | None = None
+
+    def force_equality(self, value) -> bool:
+        """Whether ``where(col=value)`` compares a list/tuple ``value`` whole (``=``) as
+        this column's value instead of as ``IN`` of its items: true for array columns
+        (Rails' ``Type#force_equality?``)."""
+        return False
 
     def cast(self, value):
         """Return ``value`` as this type's Python value; raise ValueError/TypeError."""
@@ -85,17 +100,34 @@ class IntegerType(Type):
 
 
 class FloatType(Type):
-    """Python ``float``. Accepts numbers and numeric strings."""
+    """Python ``float``. Accepts numbers and numeric strings.
+
+    Args:
+        finite: what the database cannot store, for a backend to refuse before any SQL:
+            ``""`` (it stores NaN and both infinities: PostgreSQL), ``"nan"`` (SQLite
+            binds NaN as NULL), ``"all"`` (MySQL's DOUBLE has neither).
+        database: the database's name, for the error message.
+    """
 
     name = "float"
     python_type = float
 
+    def __init__(self, finite: str = "", database: str = ""):
+        self.finite = finite
+        self.database = database
+
     def cast(self, value):
-        if value is None or type(value) is float:
-            return value
-        if isinstance(value, (int, float, decimal.Decimal, str)) and not isinstance(value, bool):
-            return float(value)
-        raise TypeError(f"cannot cast {type(value).__name__} to float")
+        if value is None:
+            return None
+        if type(value) is not float:
+            if not isinstance(value, (int, float, decimal.Decimal, str)) \
+                    or isinstance(value, bool):
+                raise TypeError(f"cannot cast {type(value).__name__} to float")
+            value = float(value)
+        if self.finite and not math.isfinite(value) and (self.finite == "all"
+                                                         or value != value):
+            raise ValueError(f"{self.database} cannot store {value!r} in a float column")
+        return value
 
     def deserialize(self, value):
         return None if value is None else float(value)
@@ -111,23 +143,32 @@ class DecimalType(Type):
     name = "decimal"
     python_type = decimal.Decimal
 
-    def __init__(self, precision: int | None = None, scale: int | None = None):
+    def __init__(self, precision: int | None = None, scale: int | None = None, *,
+                 finite: bool = False, database: str = ""):
         self.precision = precision
         self.scale = scale
         self._quantum = decimal.Decimal(1).scaleb(-scale) if scale is not None else None
+        self.finite = finite  # True: the database has no NaN/Infinity decimals (MySQL)
+        self.database = database
 
     def cast(self, value):
-        if value is None or isinstance(value, decimal.Decimal):
+        if value is None:
+            return value
+        if isinstance(value, decimal.Decimal):
+            if self.finite and not value.is_finite():
+                raise ValueError(f"{self.database} cannot store {value!r} in a decimal "
+                                 "column")
             return value
         if isinstance(value, bool):
             raise TypeError("cannot cast bool to Decimal")
         if isinstance(value, float):
-            return decimal.Decimal(repr(value))
+            return self.cast(decimal.Decimal(repr(value)))
         if isinstance(value, (int, str)):
             try:
-                return decimal.Decimal(value.strip() if isinstance(value, str) else value)
+                number = decimal.Decimal(value.strip() if isinstance(value, str) else value)
             except decimal.InvalidOperation:
                 raise ValueError(f"{value!r} is not a decimal number") from None
+            return self.cast(number)
         raise TypeError(f"cannot cast {type(value).__name__} to Decimal")
 
     def deserialize(self, value):
@@ -236,7 +277,10 @@ class DateTimeType(Type):
 
 
 class TimeType(Type):
-    """``datetime.time``. Accepts times and ISO 8601 strings (``HH:MM[:SS[.ffffff]]``)."""
+    """``datetime.time``, a time of day. Accepts times, ISO 8601 strings
+    (``HH:MM[:SS[.ffffff]]``) and a ``timedelta`` from 00:00 up to, not including, 24:00;
+    ValueError for any other ``timedelta`` (it is a duration: see :class:`IntervalType`),
+    which is never reduced modulo 24 hours."""
 
     name = "time"
     python_type = _dt.time
@@ -247,14 +291,100 @@ class TimeType(Type):
         if isinstance(value, str):
             return _dt.time.fromisoformat(value.strip())
         if isinstance(value, _dt.timedelta):
-            # MySQL's TIME is an interval; PyMySQL returns timedelta for it.
-            seconds = int(value.total_seconds())
-            return _dt.time(seconds // 3600 % 24, seconds // 60 % 60, seconds % 60,
-                            value.microseconds)
+            # A duration is a time of day only from 00:00 up to (not including) 24:00;
+            # anything else is refused, never reduced modulo 24 hours.
+            if not _dt.timedelta(0) <= value < _ONE_DAY:
+                raise ValueError(f"{value!r} is not a time of day (00:00 <= t < 24:00); "
+                                 "durations belong in an interval column")
+            return (_dt.datetime.min + value).time()
         raise TypeError(f"cannot cast {type(value).__name__} to time")
 
     def deserialize(self, value):
         return self.cast(value)
+
+
+class IntervalType(Type):
+    """``datetime.timedelta``: a duration (PostgreSQL ``interval``, MySQL/MariaDB ``TIME``,
+    which is an interval of -838:59:59..838:59:59, MySQL manual "The TIME Type").
+
+    ``cast`` accepts a ``timedelta``; a naive ``datetime.time`` (the time since midnight);
+    and text: ``[-]H:MM[:SS[.ffffff]]`` with any number of hours (the sign applies to the
+    whole), MySQL's ``[-]D HH:MM:SS``, Python's ``str(timedelta)`` (``-1 day, 23:00:00``),
+    PostgreSQL's ``1 day -02:00:00`` and ISO 8601 durations (``P1DT6H``, ``-PT30M``).
+    It raises ValueError for text it cannot read and for years or months (they have no
+    fixed length), TypeError for numbers (ambiguous: MySQL reads ``1230`` as 00:12:30)
+    and for an aware time. Nothing is ever reduced modulo 24 hours.
+    """
+
+    name = "interval"
+    python_type = _dt.timedelta
+
+    def cast(self, value):
+        if value is None or isinstance(value, _dt.timedelta):
+            return value
+        if isinstance(value, _dt.time):
+            if value.tzinfo is not None:
+                raise TypeError(f"{value!r} has a time zone: it is not a duration")
+            return _dt.datetime.combine(_dt.date.min, value) - _dt.datetime.min
+        if isinstance(value, str):
+            return parse_duration(value)
+        raise TypeError(f"cannot cast {type(value).__name__} to timedelta (give a "
+                        "timedelta, a time or text such as '30:00:00' or 'PT30H')")
+
+    def deserialize(self, value):
+        return self.cast(value)
+
+
+_ONE_DAY = _dt.timedelta(days=1)
+_CLOCK = r"(?P<sign>[-+])?(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d{1,6})?))?"
+_DURATION_TEXT = re.compile(
+    r"^(?:(?P<days>[-+]?\d+)(?P<word>\s*days?,?)?\s+)?" + _CLOCK + r"$"
+    r"|^(?P<only>[-+]?\d+)\s*days?$", re.IGNORECASE)
+_ISO_DURATION = re.compile(
+    r"^(?P<sign>[-+])?P(?!$)(?:(?P<y>\d+)Y)?(?:(?P<mo>\d+)M)?(?:(?P<w>\d+)W)?(?:(?P<d>\d+)D)?"
+    r"(?:T(?!$)(?:(?P<h>\d+)H)?(?:(?P<mi>\d+)M)?(?:(?P<s>\d+(?:[.,]\d{1,6})?)S)?)?$", re.IGNORECASE)
+
+
+def _seconds(text: str | None) -> _dt.timedelta:
+    # "59.5" -> 59 s 500000 us, exactly (no float rounding).
+    whole, _, frac = (text or "0").partition(".")
+    return _dt.timedelta(seconds=int(whole), microseconds=int(frac.ljust(6, "0")[:6] or 0))
+
+
+def parse_duration(text: str) -> _dt.timedelta:
+    """Return the ``timedelta`` for a duration written as :class:`IntervalType` reads it.
+
+    Raises ValueError for anything else, naming the accepted forms.
+    """
+    s = text.strip()
+    m = _DURATION_TEXT.match(s)
+    if m and m.group("only") is not None:
+        return _dt.timedelta(days=int(m.group("only")))
+    if m:
+        if int(m["m"]) > 59 or float(m["s"] or 0) >= 60:
+            raise ValueError(f"{text!r}: minutes and seconds must be below 60")
+        clock = _dt.timedelta(hours=int(m["h"]), minutes=int(m["m"])) + _seconds(m["s"])
+        if m["sign"] == "-":
+            clock = -clock
+        days = _dt.timedelta(days=int(m["days"] or 0))
+        if m["days"] is not None and not m["word"]:
+            # MySQL's "[-]D HH:MM:SS": one sign for the whole value.
+            if m["sign"]:
+                raise ValueError(f"{text!r}: a sign may only lead a 'D HH:MM:SS' duration")
+            total = abs(days) + clock
+            return -total if m["days"].startswith("-") else total
+        return days + clock  # "1 day, 02:00:00" / "-1 days +23:00:00": fields signed apart
+    m = _ISO_DURATION.match(s)
+    if m:
+        if m["y"] or m["mo"]:
+            raise ValueError(f"{text!r} has years or months, which have no fixed length; "
+                             "give the duration in weeks, days, hours, minutes, seconds")
+        total = _dt.timedelta(weeks=int(m["w"] or 0), days=int(m["d"] or 0),
+                              hours=int(m["h"] or 0), minutes=int(m["mi"] or 0))
+        total += _seconds((m["s"] or "0").replace(",", "."))
+        return -total if m["sign"] == "-" else total
+    raise ValueError(f"{text!r} is not a duration: use [-]HH:MM[:SS[.ffffff]], "
+                     "'D HH:MM:SS', '1 day, 02:00:00' or ISO 8601 such as 'P1DT2H'")
 
 
 class BinaryType(Type):
@@ -284,6 +414,7 @@ class JSONType(Type):
     name = "json"
     python_type = (dict, list, str, int, float, bool)
     needs_deserialize = True
+    mutable = True
 
     def cast(self, value):
         if value is None:
@@ -335,6 +466,7 @@ class TextUUIDType(UUIDType):
 NEUTRAL_TYPE_CLASSES: dict[str, type[Type]] = {
     "integer": IntegerType, "float": FloatType, "decimal": DecimalType,
     "string": StringType, "boolean": BooleanType, "date": DateType,
-    "datetime": DateTimeType, "time": TimeType, "binary": BinaryType,
+    "datetime": DateTimeType, "time": TimeType, "interval": IntervalType,
+    "binary": BinaryType,
     "json": JSONType, "uuid": UUIDType,
 }

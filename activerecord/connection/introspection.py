@@ -16,7 +16,7 @@ __all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "TableInfo", "Introspect
 #: The neutral type names a backend maps its SQL types to.
 NEUTRAL_TYPES = frozenset({
     "integer", "float", "decimal", "string", "boolean", "date", "datetime", "time",
-    "binary", "json", "uuid",
+    "interval", "binary", "json", "uuid",
 })
 
 
@@ -44,6 +44,10 @@ class ColumnInfo:
         generated: whether the database computes the column from an expression
             (``GENERATED ALWAYS AS (...)``, virtual or stored): it is read, never
             written.
+        stored_format: for a database that keeps dates and times as text (SQLite), the
+            layout of the values already stored in the column (e.g.
+            ``"YYYY-MM-DD HH:MM:SS.fff"``), so values are written and compared in it;
+            ``None`` when the column is empty or the database has temporal types.
     """
 
     name: str
@@ -60,6 +64,7 @@ class ColumnInfo:
     timezone: bool = False
     enum_values: tuple[str, ...] | None = None
     generated: bool = False
+    stored_format: str | None = None
 
 
 @dataclass(frozen=True)

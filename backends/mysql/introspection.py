@@ -19,6 +19,10 @@ Defaults (``COLUMNS.COLUMN_DEFAULT``) come in two spellings, pinned by tests:
   ``NULL`` for no default, and an expression's text with ``DEFAULT_GENERATED`` in
   ``EXTRA`` (8.0.13+) or ``CURRENT_TIMESTAMP`` for temporal columns (5.7).
 
+Generated columns (``AS (expr) VIRTUAL|STORED|PERSISTENT``) are recognised by
+``COLUMNS.EXTRA`` (MariaDB 10.11 also has ``IS_GENERATED = 'ALWAYS'``, MySQL does not)
+and reported with ``generated=True`` and no default (MariaDB reports ``NULL`` there).
+
 JSON: MariaDB's JSON is an alias of ``LONGTEXT`` with a ``CHECK (json_valid(col))``
 constraint; such columns are reported with the neutral type ``json`` (their
 ``sql_type`` stays ``longtext``).
@@ -45,6 +49,9 @@ _INTEGER_TYPES = frozenset({"tinyint", "smallint", "mediumint", "int", "integer"
 _DECIMAL_TYPES = frozenset({"decimal", "numeric", "dec", "fixed"})
 _FLOAT_TYPES = frozenset({"float", "double", "real", "double precision"})
 _TEMPORAL = frozenset({"datetime", "timestamp", "date", "time"})
+# COLUMNS.EXTRA of a generated column: "VIRTUAL GENERATED" / "STORED GENERATED" (MySQL
+# 5.7+, MariaDB 10.2+), "VIRTUAL" / "PERSISTENT" (MariaDB 10.1); never DEFAULT_GENERATED.
+_GENERATED = re.compile(r"\b(virtual|stored|persistent)\b", re.IGNORECASE)
 
 
 def parse_server_version(text: str) -> tuple[bool, tuple[int, ...]]:
@@ -177,7 +184,9 @@ class MySQLIntrospector(Introspector):
         name, col_type, nullable, dflt, extra, key, length, precision, scale = row
         sql_type = _lower_outside_quotes(col_type)
         kind = "json" if name in json_cols else (neutral_type(sql_type) or "value")
-        default, default_sql = parse_default(dflt, sql_type, extra or "", quoted)
+        generated = bool(_GENERATED.search(extra or ""))
+        default, default_sql = (None, None) if generated else parse_default(
+            dflt, sql_type, extra or "", quoted)
         if kind == "json" and isinstance(default, str):
             try:
                 default = json.loads(default)
@@ -193,7 +202,7 @@ class MySQLIntrospector(Introspector):
             else None,
             scale=int(scale) if kind == "decimal" and scale is not None else None,
             timezone=base_type(sql_type) == "timestamp",
-            enum_values=parse_enum_values(sql_type))
+            enum_values=parse_enum_values(sql_type), generated=generated)
 
     def _json_checked(self, conn, table: str) -> set[str]:
         # MariaDB (10.2.22+/10.3.10+) lists CHECK constraints with their table name.

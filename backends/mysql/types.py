@@ -9,19 +9,26 @@ Declared type (``information_schema.COLUMNS.COLUMN_TYPE``, lower case) -> neutra
 * ``char``/``varchar``/``*text``, ``enum``/``set`` (allowed values in
   ``ColumnInfo.enum_values``) and MariaDB's ``inet4``/``inet6`` -> string.
 * ``binary``/``varbinary``/``*blob`` -> binary.
-* ``date``, ``time``, ``datetime`` (naive) and ``timestamp`` (time zone: stored in UTC).
+* ``date``, ``datetime`` (naive) and ``timestamp`` (time zone: stored in UTC).
+* ``time`` -> interval (``datetime.timedelta``): MySQL's TIME is a duration from
+  -838:59:59 to 838:59:59, not a time of day (manual "The TIME Type"), so ``'30:00:00'``
+  reads as ``timedelta(hours=30)`` and is written back as such, never modulo 24 hours.
 * ``json`` -> json. MariaDB reports a JSON column as ``longtext`` with a
   ``CHECK (json_valid(col))`` constraint; the introspector sees the check and sets the
   neutral type to json (MariaDB KB "JSON Data Type").
 * ``uuid`` (MariaDB >= 10.7) -> uuid. A ``char(36)`` holding UUIDs stays a string.
 
 Reading (PyMySQL's ``converters.decoders``): the driver already returns ``int``,
-``float``, ``Decimal`` (with the column's scale), ``str``, ``bytes``, ``date`` and naive
-``datetime``, so those types set ``needs_deserialize = False`` and the row loader skips
+``float``, ``Decimal`` (with the column's scale), ``str``, ``bytes`` and ``timedelta``
+(TIME), so those types set ``needs_deserialize = False`` and the row loader skips
 them. What needs work: booleans (``tinyint`` comes back as ``int``, ``bit`` as
-``bytes``), ``time`` (``timedelta``: MySQL's TIME is an interval), ``timestamp``
-(naive, in the session time zone, which the adapter pins to UTC: UTC is attached),
-JSON (text) and native UUIDs (text).
+``bytes``), ``timestamp`` (naive, in the session time zone, which the adapter pins to
+UTC: UTC is attached), JSON (text), native UUIDs (text), and ``date``/``datetime``/
+``timestamp``, which PyMySQL returns as text when Python cannot hold the value: the
+zero date ``'0000-00-00'`` (``'0000-00-00 00:00:00'``), allowed by a ``sql_mode``
+without ``NO_ZERO_DATE``, reads as ``None`` as in Rails (mysql2 returns nil); a partial
+zero date (``'2020-00-00'``) raises DataError naming the column, as mysql2 does ("Invalid
+date in field"), rather than hand out a ``str``.
 
 Writing (PyMySQL's ``converters.encoders`` interpolate values client side): its
 datetime encoder drops ``tzinfo``, so aware values are converted to UTC and made naive
@@ -37,6 +44,7 @@ import re
 
 from activerecord import types as t
 from activerecord.connection.introspection import ColumnInfo
+from activerecord.errors import DataError
 
 __all__ = ["neutral_type", "type_for", "parse_type_args", "parse_enum_values", "base_type",
            "unquote_string"]
@@ -52,7 +60,7 @@ _STRINGS = frozenset({"char", "varchar", "tinytext", "text", "mediumtext", "long
                       "national char", "national varchar", "long", "long varchar"})
 _BINARIES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob",
                        "longblob", "long varbinary"})
-_SIMPLE = {"date": "date", "time": "time", "datetime": "datetime",
+_SIMPLE = {"date": "date", "time": "interval", "datetime": "datetime",
            "timestamp": "datetime", "json": "json", "uuid": "uuid",
            "bool": "boolean", "boolean": "boolean"}
 
@@ -180,15 +188,52 @@ class _BitInteger(t.IntegerType):
         return value
 
 
+def _zero_date(text: str, kind: str, column: str):
+    """Return ``None`` for MySQL's zero date/datetime (``'0000-00-00'``,
+    ``'0000-00-00 00:00:00'``), which PyMySQL returns as text; raise DataError for any
+    other text (a partial zero date ``'2020-00-00'``, a day the calendar lacks).
+
+    As Rails with mysql2: nil for the zero value, an "Invalid date in field" error for
+    the others (mysql2 ``result.c``).
+    """
+    if not text.strip("0-: .T"):
+        return None
+    raise DataError(
+        f"column {column!r} holds the {kind} {text!r}, which is no calendar {kind} (MySQL "
+        "stores zero parts unless sql_mode has NO_ZERO_IN_DATE): it cannot be read as a "
+        f"Python {kind}; fix the row, or select the column as text with CAST(... AS CHAR)")
+
+
+class _Date(t.DateType):
+    """``date``: PyMySQL returns ``date``, or text for a value Python cannot hold: the
+    zero date reads as ``None``, others raise DataError (:func:`_zero_date`)."""
+
+    needs_deserialize = True
+
+    def __init__(self, column: str = "?"):
+        self.column = column
+
+    def deserialize(self, value):
+        if value.__class__ is str:
+            return _zero_date(value, "date", self.column)
+        return value
+
+
 class _DateTime(t.DateTimeType):
     """``datetime``: naive on both sides; an aware value is stored as UTC wall time
-    (the session time zone)."""
+    (the session time zone). Zero datetimes read as ``None`` (:func:`_zero_date`)."""
 
-    needs_deserialize = False
+    needs_deserialize = True
 
-    def __init__(self, timezone: bool = False, fsp: int = 0):
+    def __init__(self, timezone: bool = False, fsp: int = 0, column: str = "?"):
         super().__init__(timezone)
         self.fsp = fsp
+        self.column = column
+
+    def deserialize(self, value):
+        if value.__class__ is str:
+            return _zero_date(value, "datetime", self.column)
+        return value
 
     def serialize(self, value):
         if value is None:
@@ -206,29 +251,47 @@ class _Timestamp(_DateTime):
 
     needs_deserialize = True
 
-    def __init__(self, fsp: int = 0):
-        super().__init__(True, fsp)
+    def __init__(self, fsp: int = 0, column: str = "?"):
+        super().__init__(True, fsp, column)
 
     def deserialize(self, value):
         if isinstance(value, _dt.datetime):
             return value.replace(tzinfo=_dt.timezone.utc)
-        return value  # None, or the zero date PyMySQL returns as text
+        return _zero_date(value, "timestamp", self.column)
 
 
-class _Time(t.TimeType):
-    """``time``: PyMySQL returns ``timedelta`` (TIME is an interval in MySQL)."""
+_TIME_MAX = _dt.timedelta(hours=838, minutes=59, seconds=59)
 
-    needs_deserialize = True
+
+class _Interval(t.IntervalType):
+    """``time``: a duration from -838:59:59 to 838:59:59 (MySQL manual "The TIME Type"),
+    as ``timedelta``, which PyMySQL already returns (``needs_deserialize = False``).
+
+    ``cast`` raises ValueError outside that range (the server would refuse it in strict
+    mode and clip it otherwise). ``serialize`` writes ``[-]H:MM:SS[.ffffff]`` with the
+    fraction truncated to the column's precision (MySQL would round it).
+    """
 
     def __init__(self, fsp: int = 0):
         self.fsp = fsp
 
-    def serialize(self, value):
-        if isinstance(value, _dt.time):
-            value = _truncate(value, self.fsp)
-            if value.tzinfo is not None:
-                value = value.replace(tzinfo=None)
+    def cast(self, value):
+        value = super().cast(value)
+        if value is not None and abs(value) > _TIME_MAX:
+            raise ValueError(f"{value} is outside MySQL's TIME range "
+                             "-838:59:59..838:59:59")
         return value
+
+    def serialize(self, value):
+        if value is None:
+            return None
+        sign, value = ("-", -value) if value < _dt.timedelta(0) else ("", value)
+        step = 10 ** (6 - self.fsp)
+        us = value.microseconds // step * step
+        minutes, seconds = divmod(value.seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        text = f"{sign}{value.days * 24 + hours:02d}:{minutes:02d}:{seconds:02d}"
+        return text + (f".{us:06d}" if us else "")
 
 
 def type_for(column: ColumnInfo) -> t.Type:
@@ -239,14 +302,19 @@ def type_for(column: ColumnInfo) -> t.Type:
         return _BitBoolean() if base == "bit" else _Boolean()
     if kind == "integer":
         return _BitInteger() if base == "bit" else t.IntegerType()
-    if kind == "decimal":
-        return t.DecimalType(column.precision, column.scale)
+    if kind == "decimal":  # DECIMAL has no NaN or infinity (manual "Fixed-Point Types")
+        return t.DecimalType(column.precision, column.scale, finite=True,
+                             database="MySQL/MariaDB")
+    if kind == "float":  # nor has FLOAT/DOUBLE: refused before any SQL
+        return t.FloatType(finite="all", database="MySQL/MariaDB")
+    if kind == "date":
+        return _Date(column.name)
     if kind == "datetime":
         if base == "timestamp" or column.timezone:
-            return _Timestamp(_fsp(column.sql_type))
-        return _DateTime(False, _fsp(column.sql_type))
-    if kind == "time":
-        return _Time(_fsp(column.sql_type))
+            return _Timestamp(_fsp(column.sql_type), column.name)
+        return _DateTime(False, _fsp(column.sql_type), column.name)
+    if kind == "interval":
+        return _Interval(min(_fsp(column.sql_type), 6))
     if kind == "uuid":
         return t.TextUUIDType()
     cls = t.NEUTRAL_TYPE_CLASSES.get(kind)

@@ -1,9 +1,10 @@
 """PostgreSQL catalog reading from ``pg_catalog`` (chapter 53 of the manual).
 
 A table is named exactly as stored (case-sensitive) and found along the session's
-``search_path``, as an unqualified name in a query would be: every query resolves it with
-``to_regclass(quote_ident(%s))`` (PostgreSQL >= 9.6), so the name is a bound parameter and
-a missing table gives ``NULL`` rather than an error. :meth:`table_names` lists the tables
+``search_path``, as an unqualified name in a query would be, or in the named schema for
+``"schema.table"``: every query resolves it with ``to_regclass`` over the quoted parts
+(PostgreSQL >= 9.6), so the name is a bound parameter and a missing table gives ``NULL``
+rather than an error. :meth:`table_names` lists the tables
 of ``current_schema()`` (the first existing schema of the search path).
 
 Types are printed by ``format_type`` (``character varying(120)``, ``numeric(10,2)``,
@@ -12,7 +13,9 @@ modifier (``atttypmod``) the same way ``information_schema.columns`` does. Colum
 come from ``pg_get_expr``; literal ones (``'abc'::character varying``, ``0``,
 ``'-1'::integer``, ``true``, ``'{1,2}'::integer[]``) are turned into Python values.
 ``nextval(...)`` defaults (serial) and identity columns (PostgreSQL >= 10) are reported
-as ``auto_increment`` with no default. Needs PostgreSQL >= 12 (``attgenerated``).
+as ``auto_increment`` with no default. Generated columns (``attgenerated``, PostgreSQL >=
+12: ``'s'`` stored, ``'v'`` virtual from 18) are reported with ``generated=True`` and
+neither default nor ``default_sql`` (``pg_attrdef`` holds their expression).
 """
 
 from __future__ import annotations
@@ -25,12 +28,19 @@ import uuid
 
 from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
                                                    Introspector)
+from activerecord.types import parse_duration
 
 from .types import neutral_type, parse_array
 
 __all__ = ["PostgreSQLIntrospector", "parse_default"]
 
-_REL = "to_regclass(quote_ident(%s))"
+# One bound name -> the table's oid (NULL when missing): "table" along the search_path,
+# "schema.table" (split at the first dot, as PostgreSQLDialect.split_table_name does)
+# in that schema. Each part is quoted, so the name is matched exactly.
+_REL = ("(SELECT to_regclass(CASE WHEN strpos(q.s, '.') > 0 "
+        "THEN quote_ident(left(q.s, strpos(q.s, '.') - 1)) || '.' || "
+        "quote_ident(substr(q.s, strpos(q.s, '.') + 1)) "
+        "ELSE quote_ident(q.s) END) FROM (SELECT %s::text AS s) AS q)")
 
 _COLUMNS_SQL = f"""
 SELECT a.attname::text,
@@ -133,6 +143,8 @@ def _convert(text: str, kind: str | None, sql_type: str):
         return _dt.time.fromisoformat(text)
     if kind == "uuid":
         return uuid.UUID(text)
+    if kind == "interval":
+        return parse_duration(text)  # '1 day', '01:30:00'; '1 mon' raises: no default
     if kind == "json":
         return json.loads(text)
     if kind == "binary":
@@ -233,7 +245,9 @@ class PostgreSQLIntrospector(Introspector):
             if auto:
                 default = None
             elif generated:
-                default = None  # GENERATED ALWAYS AS (expr) STORED: computed on write
+                # GENERATED ALWAYS AS (expr) STORED ('s'; 'v' virtual, PostgreSQL 18):
+                # pg_attrdef holds the expression, which is no default.
+                default = default_sql = None
             else:
                 elem_kind = neutral_type(scalar)
                 default = parse_default(default_sql, kind or elem_kind, sql_type)
@@ -245,7 +259,8 @@ class PostgreSQLIntrospector(Introspector):
                 primary_key=pk, auto_increment=auto, length=length,
                 precision=precision, scale=scale,
                 timezone=scalar in ("timestamptz", "timetz"),
-                enum_values=tuple(labels) if labels is not None else None))
+                enum_values=tuple(labels) if labels is not None else None,
+                generated=bool(generated)))
         return out
 
     def primary_key(self, conn, table: str) -> tuple[str, ...]:

@@ -17,8 +17,14 @@ What is left to do:
   before binding; PostgreSQL would otherwise read it in the session ``TimeZone``.
 * Arrays of types psycopg does not know by OID (enums, ``citext``: their OIDs differ per
   database) come back as the array's text form ``{a,b}``; :class:`ArrayType` parses it.
-* Enums are strings (``ColumnInfo.enum_values`` lists the labels); ``interval`` and the
-  types without a neutral equivalent (``inet``, ``money``, geometric...) pass through.
+* ``interval`` -> interval (``timedelta``, as MySQL's TIME). psycopg converts an interval
+  with months or years approximately, a month as 30 days and a year as 365 days
+  (``IntervalLoader``: ``timedelta`` has no months), so such a value is read as days;
+  it is written back only when assigned, as days (``'1 mon'`` would become ``'30
+  days'``), and ``where(col=value)`` with it does not find ``'1 year'`` (PostgreSQL
+  compares a year as 360 days). Keep calendar intervals out of ``timedelta`` columns.
+* Enums are strings (``ColumnInfo.enum_values`` lists the labels); the types without a
+  neutral equivalent (``inet``, ``money``, geometric...) pass through.
 """
 
 from __future__ import annotations
@@ -52,10 +58,11 @@ _NEUTRAL = {
     "bytea": "binary",
     "json": "json", "jsonb": "json",
     "uuid": "uuid",
+    "interval": "interval",
 }
 
 #: Element types whose arrays psycopg loads into lists by itself (built-in OIDs).
-_BUILTIN_ELEMENTS = frozenset(k for k in _NEUTRAL if k not in ("citext",)) | {"interval"}
+_BUILTIN_ELEMENTS = frozenset(k for k in _NEUTRAL if k not in ("citext",))
 
 _TYPMOD = re.compile(r"\(\s*\d+\s*(?:,\s*\d+\s*)?\)")
 
@@ -68,7 +75,7 @@ def _base_name(sql_type: str) -> str:
 
 def neutral_type(sql_type: str) -> str | None:
     """Return the neutral type for a PostgreSQL type name (``format_type`` output or
-    ``typname``), or ``None`` when it has none (arrays, ``interval``, enums, ...)."""
+    ``typname``), or ``None`` when it has none (arrays, enums, ``inet``...)."""
     name = _base_name(sql_type)
     if name.endswith("]"):
         return None
@@ -97,28 +104,40 @@ class ArrayType(t.ValueType):
 
     ``element`` is the :class:`Type` of the items; it casts and serializes each item.
     ``needs_deserialize`` is true only for element types psycopg returns as text.
+    ``sql_type`` is the column's declared type (``integer[]``): a value compared with
+    the column is sent as ``CAST(? AS integer[])``, because psycopg types a list by its
+    items (``[1, 2]`` is a ``smallint[]``, and ``integer[] = smallint[]`` has no operator).
+
+    A list given to ``where(col=[...])`` is the column's value (``=``), not ``IN`` (Rails'
+    ``force_equality?``). Assigning a string is an error: text is not an array (the
+    driver's text form ``{a,b}`` is parsed only when loading).
     """
 
     name = "array"
     python_type = list
+    mutable = True
 
-    def __init__(self, element: t.Type, parse_text: bool = False):
+    def __init__(self, element: t.Type, parse_text: bool = False,
+                 sql_type: str | None = None):
         self.element = element
         self.needs_deserialize = parse_text
+        self.sql_cast = sql_type
+
+    def force_equality(self, value) -> bool:
+        return isinstance(value, (list, tuple))
 
     def cast(self, value):
         if value is None:
             return None
-        if isinstance(value, str):
-            value = parse_array(value)
         if not isinstance(value, (list, tuple)):
-            raise TypeError(f"cannot cast {type(value).__name__} to an array (list)")
+            raise TypeError(f"cannot cast {type(value).__name__} {value!r:.40} to an array: "
+                            "give a list")
         return [self.cast(v) if isinstance(v, (list, tuple)) else
                 None if v is None else self.element.cast(v) for v in value]
 
     def deserialize(self, value):
         if isinstance(value, str):
-            return self.cast(value)
+            return self.cast(parse_array(value))
         return value
 
     def serialize(self, value):
@@ -141,13 +160,16 @@ def parse_array(text: str) -> list:
     result = None
     for m in _ARRAY_TOKEN.finditer(text):
         tok = m.group()
+        if result is not None or (not stack and tok != "{"):
+            raise ValueError(f"malformed array literal {text!r}: text outside '{{...}}'")
         if tok == "{":
             new: list = []
             if stack:
                 stack[-1].append(new)
             stack.append(new)
         elif tok == "}":
-            result = stack.pop()
+            done = stack.pop()
+            result = done if not stack else None
         elif tok == ",":
             continue
         elif m.group(1) is not None:
@@ -178,5 +200,5 @@ def type_for(column: ColumnInfo) -> t.Type:
         elem = _base_name(sql.split("[", 1)[0])
         elem_kind = _NEUTRAL.get(elem)
         return ArrayType(_scalar_type(elem_kind, column, elem),
-                         parse_text=elem not in _BUILTIN_ELEMENTS)
+                         parse_text=elem not in _BUILTIN_ELEMENTS, sql_type=sql)
     return _scalar_type(column.type, column, _base_name(sql))

@@ -26,6 +26,17 @@ from .types import type_for
 __all__ = ["SQLiteAdapter"]
 
 
+def _variable_limit(conn, version) -> int:
+    """The most ``?`` one statement may hold: the library's SQLITE_LIMIT_VARIABLE_NUMBER
+    (builds raise it: Debian's is 250000), read with ``Connection.getlimit`` (Python
+    3.11); else the default, 999 before SQLite 3.32.0 and 32766 since
+    (https://www.sqlite.org/limits.html#max_variable_number)."""
+    getlimit = getattr(conn, "getlimit", None)
+    if getlimit is not None:
+        return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+    return 32766 if version >= (3, 32, 0) else 999
+
+
 class SQLiteAdapter(Adapter):
     """Adapter for SQLite files and in-memory databases.
 
@@ -36,7 +47,8 @@ class SQLiteAdapter(Adapter):
     name = "sqlite"
     dialect_class = SQLiteDialect
     introspector_class = SQLiteIntrospector
-    driver_errors = (sqlite3.Error,)
+    # OverflowError: sqlite3 cannot bind an int beyond 64 bits (raised client side).
+    driver_errors = (sqlite3.Error, OverflowError)
 
     @property
     def memory(self) -> bool:
@@ -81,8 +93,7 @@ class SQLiteAdapter(Adapter):
             supports_nulls_ordering=version >= (3, 30, 0),
             supports_native_uuid=False,
             supports_native_boolean=False,
-            # SQLITE_MAX_VARIABLE_NUMBER: 999 before 3.32.0, 32766 since.
-            max_parameters=32766 if version >= (3, 32, 0) else 999,
+            max_parameters=_variable_limit(conn, version),
         )
 
     def execute(self, conn, sql, params):
@@ -95,6 +106,9 @@ class SQLiteAdapter(Adapter):
         msg = str(exc)
         low = msg.lower()
         kw = {"sql": sql, "params": params}
+        if isinstance(exc, OverflowError):
+            return errors.DataError(f"{msg}: SQLite integers are 64-bit "
+                                    f"(-2**63..2**63-1)", **kw)
         if isinstance(exc, sqlite3.IntegrityError):
             if "unique constraint" in low or "primary key" in low:
                 return errors.RecordNotUnique(msg, **kw)

@@ -1,24 +1,52 @@
 """SQLite catalog reading through the PRAGMA table-valued functions
-(``pragma_table_info``, ``pragma_foreign_key_list``, ``pragma_index_list``,
-``pragma_index_info``; SQLite >= 3.16, https://www.sqlite.org/pragma.html), so table
-names are bound parameters, never formatted into SQL.
+(``pragma_table_xinfo`` (>= 3.26; ``pragma_table_info`` before), ``pragma_foreign_key_list``,
+``pragma_index_list``, ``pragma_index_info``; SQLite >= 3.16,
+https://www.sqlite.org/pragma.html), so table names are bound parameters there.
 
 SQLite compares table names case-insensitively (ASCII), and so does this introspector.
+
+Generated columns (``GENERATED ALWAYS AS (...)``, SQLite >= 3.31) are listed by
+``table_xinfo`` only, with ``hidden`` 2 (virtual) or 3 (stored); they are reported with
+``generated=True`` and no default.
+
+Dates and times are text in SQLite, compared as text, so the layout of the values
+already in a table matters (``'1996-07-04 00:00:00.000'`` is not ``'1996-07-04
+00:00:00'``). For each date/datetime/time column of a table, the first stored text
+value is read once, at introspection, in one statement (the only one here with
+identifiers, double-quoted, in its SQL), and its layout becomes
+``ColumnInfo.stored_format``; the column's type then writes values and conditions in it
+(see backends/sqlite/types.py and docs/guide.md, "Dates and times in SQLite").
 """
 
 from __future__ import annotations
 
 import decimal
 import re
+import sqlite3
 
 from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
                                                    Introspector)
 
-from .types import neutral_type, parse_type_args
+from .types import neutral_type, parse_type_args, stored_format
 
 __all__ = ["SQLiteIntrospector", "parse_default"]
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
+_GENERATED_SUFFIX = re.compile(r"\s+GENERATED\s+ALWAYS\s*$", re.IGNORECASE)
+
+# pragma_table_xinfo (SQLite >= 3.26) also lists generated columns, which table_info
+# hides: hidden = 2 (virtual) or 3 (stored). hidden = 1 marks the hidden columns of a
+# virtual table (FTS5's rank...), which SELECT * leaves out too: they are left out here.
+if sqlite3.sqlite_version_info >= (3, 26, 0):
+    _COLUMNS_SQL = ('SELECT name, type, "notnull", dflt_value, pk, hidden '
+                    "FROM pragma_table_xinfo(?) WHERE hidden <> 1 ORDER BY cid")
+else:  # pragma: no cover - no generated columns before 3.31 anyway
+    _COLUMNS_SQL = ('SELECT name, type, "notnull", dflt_value, pk, 0 '
+                    "FROM pragma_table_info(?) ORDER BY cid")
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def parse_default(text: str | None):
@@ -58,16 +86,16 @@ class SQLiteIntrospector(Introspector):
         return cur.fetchone() is not None
 
     def columns(self, conn, table: str) -> list[ColumnInfo]:
-        rows = conn.execute(
-            'SELECT name, type, "notnull", dflt_value, pk FROM pragma_table_info(?) '
-            "ORDER BY cid", (table,)).fetchall()
+        rows = conn.execute(_COLUMNS_SQL, (table,)).fetchall()
         pk_cols = [r for r in rows if r[4]]
+        formats = self._stored_formats(conn, table, rows)
         out = []
-        for name, decl, notnull, dflt, pk in rows:
-            decl = (decl or "").strip()
+        for name, decl, notnull, dflt, pk, hidden in rows:
+            decl = _GENERATED_SUFFIX.sub("", (decl or "").strip())
             kind = neutral_type(decl) or "value"
             a, b = parse_type_args(decl)
-            default, default_sql = parse_default(dflt)
+            generated = hidden in (2, 3)
+            default, default_sql = (None, None) if generated else parse_default(dflt)
             # An INTEGER PRIMARY KEY is an alias of the rowid: SQLite assigns it
             # (https://www.sqlite.org/lang_createtable.html#rowid).
             rowid_alias = bool(pk) and len(pk_cols) == 1 and decl.upper() == "INTEGER"
@@ -79,8 +107,31 @@ class SQLiteIntrospector(Introspector):
                 length=a if kind in ("string", "binary") else None,
                 precision=a if kind == "decimal" else None,
                 scale=(b or 0) if kind == "decimal" and a is not None else None,
-                timezone="time zone" in decl.lower() or "tz" in decl.lower()))
+                timezone="time zone" in decl.lower() or "tz" in decl.lower(),
+                generated=generated, stored_format=formats.get(name)))
         return out
+
+    def _stored_formats(self, conn, table: str, rows) -> dict[str, str]:
+        """Return ``{column: layout}`` for the date/datetime/time columns of a table (not
+        a view: running it could be costly), from the first text value of each (one
+        statement; each sub-select stops at its first hit)."""
+        temporal = [(r[0], neutral_type(r[1] or "")) for r in rows]
+        temporal = [(c, k) for c, k in temporal if k in ("date", "datetime", "time")]
+        if not temporal or conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
+                "COLLATE NOCASE", (table,)).fetchone() is None:
+            return {}
+        src = _quote(table)
+        sql = "SELECT " + ", ".join(
+            f"(SELECT {_quote(c)} FROM {src} WHERE typeof({_quote(c)}) = 'text' LIMIT 1)"
+            for c, _ in temporal)
+        sample = conn.execute(sql).fetchone()
+        found = {}
+        for (col, kind), text in zip(temporal, sample):
+            layout = stored_format(kind, text) if text is not None else None
+            if layout is not None:
+                found[col] = layout
+        return found
 
     def primary_key(self, conn, table: str) -> tuple[str, ...]:
         rows = conn.execute(

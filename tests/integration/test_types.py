@@ -41,10 +41,13 @@ VALUES = {
 }
 
 
-def test_every_type_round_trips(samples):
+def test_every_type_round_trips(samples, db):
     created = Sample.create(**VALUES)
     loaded = Sample.find(created.id)
-    for name, value in VALUES.items():
+    expected = dict(VALUES)
+    if db.adapter.name == "mysql":  # TIME is a duration there (docs/guide.md)
+        expected["at"] = dt.timedelta(hours=23, minutes=59, seconds=58, microseconds=123456)
+    for name, value in expected.items():
         got = loaded[name]
         assert got == value, name
         assert type(got) is type(value), (name, type(got))

@@ -61,7 +61,7 @@ EXPECTED = {
     "mood": ("enum('happy','it''s ok','sad, really')", "string"),
     "perms": ("set('r','w','X')", "string"), "doc": (None, "json"),
     "bin": ("binary(16)", "binary"), "vbin": ("varbinary(64)", "binary"),
-    "blb": ("blob", "binary"), "day": ("date", "date"), "clock": ("time(3)", "time"),
+    "blb": ("blob", "binary"), "day": ("date", "date"), "clock": ("time(3)", "interval"),
     "seen": ("datetime(6)", "datetime"), "stamp": ("timestamp", "datetime"),
 }
 

@@ -89,7 +89,7 @@ def test_columns_in_order_with_types(pg, schema):
         "tstz": ("timestamp with time zone", "datetime"), "bin": ("bytea", "binary"),
         "j": ("json", "json"), "jb": ("jsonb", "json"), "u": ("uuid", "uuid"),
         "ints": ("integer[]", "value"), "names": ("character varying(20)[]", "value"),
-        "grid": ("numeric(5,1)[]", "value"), "iv": ("interval", "value"),
+        "grid": ("numeric(5,1)[]", "value"), "iv": ("interval", "interval"),
         "inet_addr": ("inet", "value"),
     }
     for name, (sql_type, kind) in expect.items():
@@ -136,7 +136,8 @@ def test_expression_defaults_are_kept_as_sql(pg, schema):
     c = cols(pg, schema["table"])
     assert c["tstz"].default is None and c["tstz"].default_sql == "now()"
     assert c["u"].default is None and c["u"].default_sql == "gen_random_uuid()"
-    assert c["iv"].default is None and "interval" in c["iv"].default_sql
+    # A literal interval default is a value now that interval is a neutral type.
+    assert c["iv"].default == dt.timedelta(days=1) and "interval" in c["iv"].default_sql
 
 
 def test_identity_and_serial_are_auto_increment(pg, schema):
