@@ -13,8 +13,8 @@ import urllib.parse
 
 import pytest
 
-import activerecord
 from activerecord import Model
+from activerecord.connection import database as _registry
 from activerecord.connection.database import Database, set_default_database
 from tests.support.schema import create_table, drop_table
 
@@ -118,6 +118,20 @@ def make_table(db):
     yield make
     for name in reversed(made):
         drop_table(db, name)
+
+
+@pytest.fixture
+def restored_registry():
+    """Restore the registered databases and the default after the test, closing the
+    Databases the test connected (for tests that call ``activerecord.connect``)."""
+    saved, default = dict(_registry._databases), _registry._default[0]
+    yield
+    for name, d in list(_registry._databases.items()):
+        if saved.get(name) is not d:
+            d.close()
+    _registry._databases.clear()
+    _registry._databases.update(saved)
+    set_default_database(default)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -14,6 +14,9 @@ holder checked out.
 
 from __future__ import annotations
 
+import contextlib
+import inspect
+import os
 import sys
 import threading
 import time
@@ -83,7 +86,8 @@ class ConnectionPool(Pool):
         self._describe = describe
         self._cond = threading.Condition(threading.Lock())
         self._idle: deque = deque()          # (conn, created_at, returned_at)
-        self._in_use: dict[int, tuple] = {}  # id(conn) -> (conn, created_at, since, thread, frame)
+        # id(conn) -> (conn, created_at, since, thread, (holder frame, its line))
+        self._in_use: dict[int, tuple] = {}
         self._open = 0
         self._closed = False
 
@@ -98,8 +102,7 @@ class ConnectionPool(Pool):
                     if not self._due_for_check(created, returned):
                         # Fast path: a recently used connection, one lock round trip.
                         self._in_use[id(conn)] = (conn, created, time.monotonic(),
-                                                  threading.current_thread().name,
-                                                  sys._getframe(1))
+                                                  threading.current_thread(), _holder())
                         return conn
                     break
                 if self._open < self.size:
@@ -116,9 +119,10 @@ class ConnectionPool(Pool):
             conn, created = self._open_new()
         else:
             conn, created = self._verify(conn, created, returned)
+        holder = _holder()
         with self._cond:
             self._in_use[id(conn)] = (conn, created, time.monotonic(),
-                                      threading.current_thread().name, sys._getframe(1))
+                                      threading.current_thread(), holder)
         return conn
 
     def _due_for_check(self, created: float, returned: float) -> bool:
@@ -188,22 +192,70 @@ class ConnectionPool(Pool):
     def _timeout_message(self) -> str:
         msg = (f"could not get a connection to {self._describe} within {self.timeout:g}s: "
                f"all {self.size} of {self.size} connections are in use")
-        if self._in_use:
-            _, _, since, thread, frame = min(self._in_use.values(), key=lambda e: e[2])
-            msg += (f"; the longest holder (thread {thread!r}, for "
-                    f"{time.monotonic() - since:.1f}s) checked out at:\n")
-            frame = _outside_frame(frame)
-            if frame is not None:
-                msg += "".join(traceback.format_stack(frame, limit=8))
+        if not self._in_use:
+            return msg
+        _, _, since, thread, (frame, line) = min(self._in_use.values(), key=lambda e: e[2])
+        now = _user_frame(sys._current_frames().get(thread.ident))
+        if line == 0:  # an ORM frame of a call still running: its user caller is live
+            frame = _user_frame(frame) or now
+            line = frame.f_lineno if frame is not None else 0
+        msg += (f"; the longest holder (thread {thread.name!r}, for "
+                f"{time.monotonic() - since:.1f}s) checked out at {_where(frame, line)}")
+        if now is not None and (now is not frame or now.f_lineno != line):
+            msg += f"; it is now at {_where(now, now.f_lineno)}"
+        if frame is not None and frame.f_back is not None:
+            stack = "".join(traceback.format_stack(frame.f_back, limit=6))
+            msg += f"; it checked out when called from:\n{stack}"
         return msg
 
 
-def _outside_frame(frame):
-    # The holder's frame outside activerecord: found only when a timeout needs it, so
-    # a checkout costs a frame reference, not a stack walk.
-    while frame is not None and frame.f_globals.get("__name__", "").startswith("activerecord"):
+# Frames of these files are the ORM's own (and contextlib's, for ``with transaction()``);
+# the holder is the first frame outside them: the user's code.
+_ORM = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+_INTERNAL = (_ORM + os.sep, os.path.join(os.path.dirname(_ORM), "backends") + os.sep,
+             os.path.abspath(contextlib.__file__))
+_internal_files: dict[str, bool] = {}  # co_filename -> internal (str hashes are cached)
+_SUSPENDS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
+
+
+def _internal(frame) -> bool:
+    file = frame.f_code.co_filename
+    internal = _internal_files.get(file)
+    if internal is None:
+        internal = _internal_files[file] = file.startswith(_INTERNAL)
+    return internal
+
+
+def _holder() -> tuple:
+    # ``(frame, line)`` of checkout()'s caller, as cheaply as is still right later:
+    # - user code calling checkout() itself: that frame and its line now (it moves on);
+    # - an ORM function: the frame alone, line 0; the connection comes back before the
+    #   call returns, so at a timeout its stack is live and walked then;
+    # - an ORM generator (a transaction): it keeps the connection across ``yield``,
+    #   after which its callers are unreachable, so the user's frame is found now.
+    frame = sys._getframe(2)
+    code = frame.f_code
+    internal = _internal_files.get(code.co_filename)
+    if internal is None:
+        internal = _internal(frame)
+    if not internal:
+        return frame, frame.f_lineno
+    if not code.co_flags & _SUSPENDS:
+        return frame, 0
+    frame = _user_frame(frame)
+    return (frame, frame.f_lineno) if frame is not None else (None, -1)
+
+
+def _user_frame(frame):
+    while frame is not None and _internal(frame):
         frame = frame.f_back
     return frame
+
+
+def _where(frame, line: int) -> str:
+    if frame is None:
+        return "an unknown place (no caller outside activerecord)"
+    return f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}"
 
 
 def _close_quietly(conn) -> None:

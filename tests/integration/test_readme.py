@@ -1,0 +1,80 @@
+"""README.md and docs/guide.md are runnable: their ```python blocks run, in order, in one
+namespace per page, on every requested database (blocks whose first line is
+``# not run`` are left out). In the code, ``expr  # => value`` must give ``value`` (equal
+and of the same type; text after two spaces following the value is a remark) and
+``expr  # raises Name`` must raise the error of that name.
+
+The pages connect to ``sqlite:///app.db``: that URL is replaced by the test database's,
+and the tables the examples use are made first (dropped after). Relative SQLite files
+(``archive.db``) land in a temporary working directory, never in the repository. The
+registered databases and the default are restored afterwards.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+import activerecord
+
+ROOT = Path(__file__).resolve().parents[2]
+_BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+_RESULT = re.compile(r"^(?P<expr>\S.*?)\s+# => (?P<expected>.+)$")
+_RAISES = re.compile(r"^(?P<expr>\S.*?)\s+# raises (?P<error>\w+)\s*$")
+_APP_URL = '"sqlite:///app.db"'
+
+#: The tables each page's examples use, as make_table specs.
+TABLES = {
+    "README.md": {"artists": dict(id="pk", name="string(120)", country="string(60)",
+                                  created_at="datetime", updated_at="datetime")},
+    "docs/guide.md": {"orders": dict(id="pk", total="int")},
+}
+
+
+def blocks(text: str) -> list[tuple[int, str]]:
+    """The runnable blocks of a page with the line number each starts at."""
+    return [(text.count("\n", 0, m.start(1)) + 1, m.group(1)) for m in _BLOCK.finditer(text)
+            if not m.group(1).lstrip().startswith("# not run")]
+
+
+def instrument(code: str) -> str:
+    """Turn ``expr  # => value`` and ``expr  # raises Name`` lines into checks (the line
+    numbers stay those of the page)."""
+    lines = []
+    for line in code.splitlines():
+        result, raises = _RESULT.match(line), _RAISES.match(line)
+        if result:
+            expected = re.split(r"\s{2,}", result.group("expected").strip())[0]
+            line = f"_check(lambda: ({result.group('expr')}), {expected!r})"
+        elif raises:
+            line = f"_raises(lambda: ({raises.group('expr')}), {raises.group('error')!r})"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _check(thunk, expected_text: str) -> None:
+    got, expected = thunk(), eval(expected_text, {})  # our own docs: trusted text
+    assert (type(got), got) == (type(expected), expected), \
+        f"got {got!r}, the page says {expected_text}"
+
+
+def _raises(thunk, error: str) -> None:
+    with pytest.raises(getattr(activerecord, error, None) or __builtins__[error]):
+        thunk()
+
+
+@pytest.mark.parametrize("page", list(TABLES))
+def test_page_runs(db, make_table, tmp_path, monkeypatch, restored_registry, page):
+    monkeypatch.chdir(tmp_path)
+    for name, spec in TABLES[page].items():
+        make_table(name, **spec)
+    text = (ROOT / page).read_text(encoding="utf-8")
+    found = blocks(text)
+    assert found, f"{page} has no python blocks"
+    namespace = {"__name__": f"docs_{page}", "_check": _check, "_raises": _raises}
+    for first_line, code in found:
+        source = instrument(code).replace(_APP_URL, repr(db.config.url))
+        exec(compile("\n" * (first_line - 1) + source, str(ROOT / page), "exec"), namespace)
+    assert not list(ROOT.glob("*.db")), "a page's example wrote a database into the repo"
