@@ -18,11 +18,11 @@ from .base import Model
 from .connection.database import (Database, connect, databases, get_database,
                                   set_default_database)
 from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
-from .predicates import between
+from .relation.predicates import between
 from .relation import Relation
-from .scoping import default_scope, scope
+from .model.scoping import default_scope, scope
 from .sql.nodes import and_, not_, or_
-from .transactions import transaction
+from .model.transactions import transaction
 
 __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_database",
            "set_default_database",

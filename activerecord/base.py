@@ -16,17 +16,19 @@ A model needs no declarations::
 
 from __future__ import annotations
 
-from .attributes import AttributesMixin
-from .core import Core
-from .model_schema import ModelMeta, SchemaMixin
-from .persistence import PersistenceMixin
-from .querying import QueryingMixin
-from .transactions import TransactionsMixin
+from .model.attributes import AttributesMixin
+from .model.core import Core
+from .model.schema import ModelMeta, SchemaMixin
+from .model.persistence import PersistenceMixin
+from .model.querying import QueryingMixin
+from .model.scoping import ScopingMixin
+from .model.transactions import TransactionsMixin
 
 __all__ = ["Model"]
 
 
-class Model(Core, AttributesMixin, PersistenceMixin, QueryingMixin, TransactionsMixin,
+class Model(Core, AttributesMixin, PersistenceMixin, QueryingMixin, ScopingMixin,
+            TransactionsMixin,
             SchemaMixin, metaclass=ModelMeta):
     """Base class of models. Subclass it once per table; see the module docstring.
 

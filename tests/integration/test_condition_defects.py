@@ -17,9 +17,9 @@ from activerecord import Model, between
 from activerecord.errors import (AttributeCastError, InvalidForeignKey, NotSupportedError,
                                  ProgrammingError, RecordNotFound, UnknownAttributeError,
                                  UnknownPrimaryKey)
-from activerecord.scoping import scope
+from activerecord import scope
 from activerecord.sql import nodes as n
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
 HUGE = 2**70

@@ -8,7 +8,7 @@ import pytest
 
 from activerecord import Model, RecordNotFound, UnknownAttributeError
 from activerecord.connection.database import Database
-from tests.support.queries import assert_queries, capture_sql
+from activerecord.testing import assert_queries, capture_sql
 
 
 class Artist(Model):

@@ -15,7 +15,7 @@ import pytest
 from activerecord import (AttributeCastError, ConfigurationError, DatabaseError, DataError,
                           Model, ProgrammingError, RecordNotUnique, TableNotFound,
                           transaction)
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 
 
 class Entry(Model):

@@ -11,7 +11,7 @@ import tracemalloc
 import pytest
 
 from activerecord import Model
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 from tests.support.query_data import QArtist, make_catalogue
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from activerecord import (AttributeCastError, Model, NotSupportedError, RecordNotUnique,
                           UnknownAttributeError, transaction)
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from activerecord import UnknownAttributeError, between
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
 

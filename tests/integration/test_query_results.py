@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from activerecord import RecordNotFound, Relation, SoleRecordExceeded
-from tests.support.queries import assert_queries
+from activerecord.testing import assert_queries
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from activerecord import MissingAttributeError, UnknownAttributeError
-from tests.support.queries import assert_queries, capture_sql
+from activerecord.testing import assert_queries, capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
 

@@ -11,7 +11,7 @@ import pytest
 
 from activerecord import (MissingAttributeError, Model, ReadOnlyAttributeError,
                           UnknownAttributeError, UnknownPrimaryKey)
-from tests.support.queries import capture_sql
+from activerecord.testing import capture_sql
 
 
 class LogEntry(Model):

@@ -13,7 +13,7 @@ import pytest
 from activerecord import Model, between
 from activerecord.connection.database import Database, Result
 from activerecord.connection.features import Features
-from activerecord.predicates import fragment
+from activerecord.relation.predicates import fragment
 from activerecord.sql import nodes as n
 from activerecord.sql.compiler import Compiler
 from backends.mysql.dialect import MySQLDialect
@@ -329,7 +329,7 @@ def test_in_batches_plucks_keys_then_yields_relations(database, name):
 
 
 def test_composite_keyset_condition():
-    from activerecord.relation_batches import _after
+    from activerecord.relation.batches import _after
 
     class Fake:
         def _schema(self):

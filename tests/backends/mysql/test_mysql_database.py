@@ -237,7 +237,7 @@ WIDGETS = ("CREATE TABLE {t} (id BIGINT UNSIGNED AUTO_INCREMENT PRIMARY KEY, "
 def test_insert_key_with_returning_on_mariadb(mdb, tables):
     if not mdb.features.supports_returning:
         pytest.skip("no INSERT ... RETURNING (features.supports_returning)")
-    from tests.support.queries import capture_sql
+    from activerecord.testing import capture_sql
     name = tables("ret", WIDGETS)
     Widget = _widget(mdb, name)
     Widget.columns  # load the schema outside the captured block
@@ -285,7 +285,7 @@ def _connection_id(db):
 
 
 def test_killed_pooled_connection_is_replaced_for_the_next_read(mdb, tables, open_db):
-    from tests.support.queries import capture_sql
+    from activerecord.testing import capture_sql
     name = tables("kill", "CREATE TABLE {t} (id INT PRIMARY KEY)")
     mdb.run(f"INSERT INTO {q(mdb, name)} VALUES (1)", [])
     db = open_db(pool_size=1)

@@ -26,12 +26,12 @@ from typing import Any
 
 import inflection
 
-from .connection import database as _registry
-from .connection.database import Database, get_database
-from .errors import (ConfigurationError, MissingAttributeError, ReadOnlyAttributeError,
+from ..connection import database as _registry
+from ..connection.database import Database, get_database
+from ..errors import (ConfigurationError, MissingAttributeError, ReadOnlyAttributeError,
                      TableNotFound,
                      UnknownAttributeError)
-from .sql import nodes as n
+from ..sql import nodes as n
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
 

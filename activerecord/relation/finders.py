@@ -22,32 +22,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded, UnknownPrimaryKey
+from ..sql import nodes as n
 from . import predicates as p
-from .errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded, UnknownPrimaryKey
-from .sql import nodes as n
+from .core import NOVALUE, RelationCore, nonneg
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .relation import Relation
+    from typing_extensions import Self
 
 __all__ = ["FinderMethods"]
 
-class _NoValue:
-    """The value of a condition that is not a ``column=value`` equality; one object,
-    also after copy and pickle (it pickles as a reference to this module's name)."""
-
-    __slots__ = ()
-
-    def __reduce__(self) -> str:
-        return "_NOVALUE"
-
-    def __repr__(self) -> str:
-        return "_NOVALUE"
-
-
-_NOVALUE = _NoValue()
-
-
-class FinderMethods:
+class FinderMethods(RelationCore):
     """Finders and scoped creation of a :class:`~activerecord.relation.Relation`."""
 
     __slots__ = ()
@@ -61,7 +46,7 @@ class FinderMethods:
             raise no_primary_key(self.model, schema, what, hint)
         return schema.pk
 
-    def _ordered_by_key(self, what: str = "first()/last()") -> "Relation":
+    def _ordered_by_key(self, what: str = "first()/last()") -> Self:
         if self._order:
             return self
         schema = self._schema()
@@ -75,7 +60,7 @@ class FinderMethods:
 
         Raises UnknownPrimaryKey without an order on a table without a primary key."""
         rel = self._ordered_by_key("first()")
-        want = 1 if count is None else _nonneg("count", count)
+        want = 1 if count is None else nonneg("count", count)
         if self._limit is not None:
             want = min(want, self._limit)
         found = rel.limit(want).to_list()
@@ -90,19 +75,19 @@ class FinderMethods:
             records = self._ordered_by_key("last()").to_list()
             if count is None:
                 return records[-1] if records else None
-            return records[len(records) - _nonneg("count", count):] if count else []
+            return records[len(records) - nonneg("count", count):] if count else []
         rev = self.reverse_order()
         if count is None:
             found = rev.limit(1).to_list()
             return found[0] if found else None
-        return list(reversed(rev.limit(_nonneg("count", count)).to_list()))
+        return list(reversed(rev.limit(nonneg("count", count)).to_list()))
 
     def take(self, count: int | None = None):
         """Return a record (no ordering imposed), or ``None``; with ``count``, a list."""
         if count is None:
             found = self.limit(1 if self._limit is None else min(1, self._limit)).to_list()
             return found[0] if found else None
-        want = _nonneg("count", count)
+        want = nonneg("count", count)
         return self.limit(want if self._limit is None else min(want, self._limit)).to_list()
 
     def sole(self):
@@ -182,12 +167,46 @@ class FinderMethods:
                 found[record._identity()] = record
         return found
 
+    # -- indexing: rel[i] and rel[a:b] ---------------------------------------------
+    def __getitem__(self, index):
+        """``rel[i]`` and ``rel[a:b]``: compiled to LIMIT/OFFSET unless already loaded
+        (a negative index reverses the order instead). Raises IndexError."""
+        if self._records is not None:
+            return self._records[index]
+        if isinstance(index, slice):
+            return self._slice(index)
+        if not isinstance(index, int):
+            raise TypeError(f"relation indices must be integers or slices, not {index!r}")
+        if index < 0:
+            if self._limit is not None or self._offset:
+                return self.to_list()[index]
+            rel = self.reverse_order().offset(-index - 1 or None)
+        else:
+            rel = self.offset((self._offset or 0) + index or None)
+        if self._limit is not None and index >= self._limit:
+            raise IndexError("relation index out of range")
+        rows = rel.limit(1).to_list()
+        if not rows:
+            raise IndexError("relation index out of range")
+        return rows[0]
+
+    def _slice(self, index: slice) -> list:
+        start, stop = index.start or 0, index.stop
+        if index.step not in (None, 1) or start < 0 or (stop is not None and stop < 0):
+            return self.to_list()[index]
+        if self._limit is not None:
+            stop = self._limit if stop is None else min(stop, self._limit)
+        rel = self.offset((self._offset or 0) + start or None)
+        if stop is not None:
+            rel = rel.limit(max(0, stop - start))
+        return rel.to_list()
+
     # -- creating through a relation -----------------------------------------------
     def scope_attributes(self) -> dict:
         """The ``column=value`` equalities of this relation's conditions: what
         :meth:`new` and :meth:`create` assign (Rails' ``scope_for_create``)."""
         return {next(iter(c.columns)): c.value for c in self._where
-                if c.value is not _NOVALUE}
+                if c.value is not NOVALUE}
 
     def new(self, **attrs: Any):
         """Return a new, unsaved record with the relation's equality conditions and
@@ -301,12 +320,6 @@ def key_chunks(schema, rows: list, reserve: int = 0) -> list:
     ``(features.max_parameters - reserve) // len(pk)`` keys each."""
     size = max(1, (schema.db.features.max_parameters - reserve) // len(schema.pk))
     return [rows[i:i + size] for i in range(0, len(rows), size)]
-
-
-def _nonneg(what: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{what} must be a non-negative int, not {value!r}")
-    return value
 
 
 def _pk_text(schema) -> str:

@@ -28,8 +28,8 @@ import copy
 from decimal import InvalidOperation
 from typing import Any
 
-from .errors import AttributeCastError, MissingAttributeError
-from .model_schema import _ColumnDescriptor
+from ..errors import AttributeCastError, MissingAttributeError
+from .schema import _ColumnDescriptor
 
 __all__ = ["AttributesMixin"]
 

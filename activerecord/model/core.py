@@ -18,7 +18,7 @@ import copy
 from typing import Any
 
 from .attributes import _same
-from .errors import UnknownPrimaryKey
+from ..errors import UnknownPrimaryKey
 
 __all__ = ["Core"]
 

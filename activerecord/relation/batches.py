@@ -25,12 +25,13 @@ from __future__ import annotations
 from typing import Any, Iterator
 
 from . import predicates as p
-from .sql import nodes as n
+from ..sql import nodes as n
+from .core import RelationCore
 
-__all__ = ["BatchesMixin", "Batches"]
+__all__ = ["BatchMethods", "Batches"]
 
 
-class BatchesMixin:
+class BatchMethods(RelationCore):
     """Batch iteration of a :class:`~activerecord.relation.Relation`."""
 
     __slots__ = ()
@@ -165,7 +166,7 @@ def _after(rel, last: tuple, order: str, cols: tuple | None = None) -> n.Node:
 
 
 class Batches:
-    """What :meth:`BatchesMixin.in_batches` returns: iterate it for one relation per
+    """What :meth:`BatchMethods.in_batches` returns: iterate it for one relation per
     batch, or call a bulk method that runs batch by batch."""
 
     def __init__(self, relation, base, size: int, remaining: int | None, order: str,

@@ -33,16 +33,17 @@ import dataclasses
 from decimal import Decimal
 from typing import Any
 
-from . import types as t
-from .sql import nodes as n
+from .. import types as t
+from ..sql import nodes as n
+from .core import RelationCore
 
-__all__ = ["CalculationsMixin"]
+__all__ = ["Calculations"]
 
 _OPERATIONS = {"count": "COUNT", "sum": "SUM", "average": "AVG", "minimum": "MIN",
                "maximum": "MAX"}
 
 
-class CalculationsMixin:
+class Calculations(RelationCore):
     """Aggregates and column reads of a :class:`~activerecord.relation.Relation`."""
 
     __slots__ = ()
@@ -181,7 +182,7 @@ class CalculationsMixin:
 
 
     def _exists_key(self, key) -> bool:
-        from .relation_finders import key_values, keys_condition
+        from .finders import key_values, keys_condition
         self._key_columns("exists(key)")
         schema = self._schema()
         found = key_values(schema, key, schema.db.dialect.integer_range)

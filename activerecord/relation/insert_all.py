@@ -39,8 +39,8 @@ import itertools
 from decimal import InvalidOperation
 from typing import Any, Iterable
 
-from .errors import AttributeCastError, NotSupportedError
-from .sql import nodes as n
+from ..errors import AttributeCastError, NotSupportedError
+from ..sql import nodes as n
 
 __all__ = ["insert_all", "upsert_all"]
 
@@ -120,7 +120,7 @@ def _columns(model, schema, first, record_timestamps: bool):
 
 
 def _stamp_values(schema, stamps) -> list:
-    from .persistence import _now  # naive columns hold UTC wall time, as save() writes
+    from ..model.persistence import _now  # naive columns hold UTC wall time, as save() writes
     now = _dt.datetime.now(_dt.timezone.utc)  # one instant for the whole call
     return [schema.types[c].serialize(_now(schema, c, now)) for c in stamps]
 

@@ -53,8 +53,8 @@ from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
-from .errors import AttributeCastError
-from .sql import nodes as n
+from ..errors import AttributeCastError
+from ..sql import nodes as n
 
 __all__ = ["Between", "between", "hash_condition", "fragment", "bind_types", "negate",
            "referenced_columns", "bind_value", "bind_strict", "compare", "param",

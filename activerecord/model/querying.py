@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from . import insert_all as _bulk
-from . import predicates as p
-from .errors import ColumnNotFound, RecordNotFound
-from .relation import Relation
+from ..relation import insert_all as _bulk
+from ..relation import predicates as p
+from ..errors import ColumnNotFound, RecordNotFound
+from ..relation import Relation
 from .scoping import default_scopes
-from .sql import nodes as n
+from ..sql import nodes as n
 
 __all__ = ["QueryingMixin"]
 

@@ -32,7 +32,7 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
-__all__ = ["scope", "default_scope", "find_scope", "default_scopes"]
+__all__ = ["scope", "default_scope", "find_scope", "default_scopes", "ScopingMixin"]
 
 
 class scope:  # noqa: N801 - used as a decorator, like property
@@ -127,3 +127,18 @@ def default_scopes(model: type) -> tuple:
         cached = tuple(found)
         type.__setattr__(model, "_ar_default_scopes", cached)
     return cached
+
+
+class ScopingMixin:
+    """The model side of scopes: what relations ask the model through ``self.model``
+    (they never import this module)."""
+
+    @classmethod
+    def _find_scope(cls, name: str) -> scope | None:
+        """Return the named scope ``name`` of this model (or a base), or None."""
+        return find_scope(cls, name)
+
+    @classmethod
+    def _default_scopes(cls) -> tuple:
+        """Return this model's default scopes, base classes' first."""
+        return default_scopes(cls)

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Iterator
 
 from .attributes import _same
-from .connection.database import Database, get_database
+from ..connection.database import Database, get_database
 
 __all__ = ["transaction", "TransactionsMixin"]
 

@@ -27,8 +27,8 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from .errors import MissingAttributeError, RecordNotFound, RecordNotSaved, UnknownPrimaryKey
-from .sql import nodes as n
+from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved, UnknownPrimaryKey
+from ..sql import nodes as n
 
 __all__ = ["PersistenceMixin", "dualmethod", "pk_condition"]
 
@@ -316,8 +316,8 @@ class PersistenceMixin:
 
         Raises UnknownPrimaryKey for a table without a primary key, ValueError for a
         composite key that is not a tuple of as many values (both before any SQL)."""
-        from .relation_finders import key_chunks, key_values, keys_condition
-        from .relation_finders import no_primary_key as no_key
+        from ..relation.finders import key_chunks, key_values, keys_condition
+        from ..relation.finders import no_primary_key as no_key
         schema = cls._load_schema()
         if not schema.pk:
             raise no_key(cls, schema, "delete(key)")

@@ -1,0 +1,62 @@
+"""Bulk writes of a Relation: ``update_all`` and ``delete_all`` (Rails' ``update_all``
+/ ``delete_all``): one statement for every matching row, no records built, no
+callbacks. A relation with joins, a limit, an offset or DISTINCT writes through
+``pk IN (subquery)`` (a derived table, so MySQL accepts it); a grouped one is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..sql import nodes as n
+from . import predicates as p
+from .core import RelationCore
+
+__all__ = ["BulkWrites"]
+
+
+class BulkWrites(RelationCore):
+    """``update_all``/``delete_all`` of a relation (see the module doc)."""
+
+    __slots__ = ()
+
+    # -- bulk writes ---------------------------------------------------------------
+    def _write_where(self):
+        if self._joins or self._limit is not None or self._offset or self._group \
+                or self._having or self._distinct:
+            if self._group or self._having:
+                raise ValueError("update_all()/delete_all() cannot run on a grouped relation")
+            return self._key_subquery_condition()
+        return self._where_node()
+
+    def update_all(self, **values: Any) -> int:
+        """UPDATE every matching row with ``values`` (plain values or expressions such
+        as ``Track.c.Milliseconds + 1000``); no callbacks, no timestamps unless given
+        (as Rails). Return the number of rows matched. Joins, limit and order are
+        honoured through a ``pk IN (subquery)``. Values are cast as assignment casts
+        them, before any SQL.
+
+        Raises UnknownAttributeError for a name that is not a column,
+        AttributeCastError for a value its column's type cannot take (or an int
+        beyond the database's integers).
+        """
+        schema = self._schema()
+        if not values:
+            raise ValueError("update_all() needs column=value pairs")
+        sets = []
+        schema.check_writable(self.model, values)
+        for name, value in values.items():
+            typ = schema.types[name]
+            sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
+                n.Column(name, schema.table), typ, p._key_of(value),
+                schema.db.dialect.integer_range, write=True)))
+        node = n.Update(schema.table_node, tuple(sets), self._write_where())
+        sql, params = schema.db.compile(node)
+        return schema.db.run(sql, params).rowcount
+
+    def delete_all(self) -> int:
+        """DELETE every matching row (no callbacks); return the number deleted.
+        Joins, limit and order are honoured through a ``pk IN (subquery)``."""
+        schema = self._schema()
+        sql, params = schema.db.compile(n.Delete(schema.table_node, self._write_where()))
+        return schema.db.run(sql, params).rowcount

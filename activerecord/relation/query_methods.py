@@ -1,0 +1,376 @@
+"""Query methods of a Relation: conditions (``where``, ``where_not``, ``or_``,
+``rewhere``, ``unscope``, ``none``), shape (``order``, ``reorder``, ``reverse_order``,
+``limit``, ``offset``, ``page``, ``distinct``, ``select``, ``reselect``, ``group``,
+``having``) and joins (``joins``, ``left_joins``), as Rails' ``QueryMethods``.
+
+Every method returns a new relation. Strings name columns and are checked against the
+model (and joined models) before any SQL runs; SQL text enters only as templates with
+bound values (``where("Name LIKE ?", "A%")``); nothing a user passes as a value is ever
+formatted into SQL. Hash conditions and templates are built by ``predicates.py``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..sql import nodes as n
+from . import predicates as p
+from .core import NOVALUE, Cond, RelationCore, nonneg
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
+__all__ = ["QueryMethods"]
+
+_ORDER_TEXT = re.compile(r"^\s*([^\s,]+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$",
+                         re.IGNORECASE)
+_JOIN_TEXT = re.compile(r"^\s*((natural|inner|cross|left|right|full)\s+(outer\s+)?)?join\s",
+                        re.IGNORECASE)
+_PARTS = ("where", "order", "limit", "offset", "select", "group", "having", "joins",
+          "distinct")
+
+
+class QueryMethods(RelationCore):
+    """Builders of a relation's conditions, shape and joins (see the module doc)."""
+
+    __slots__ = ()
+
+    # -- conditions ----------------------------------------------------------------
+    def where(self, *args: Any, **conds: Any) -> Self:
+        """Return a relation with these conditions added (AND).
+
+        ``args``: a SQL template and its values (``"Name LIKE ?", "A%"``; with
+        ``:name`` placeholders the keywords are its values), or column expressions
+        (``Track.c.Milliseconds > 300000``). ``conds``: ``column=value`` (equality,
+        ``IN`` for lists/sets/Relations, ``IS NULL`` for None, ``BETWEEN`` for a
+        ``range`` or ``between(low, high)``). Follows Rails' ``where``. Values are cast
+        to the column's type first (see ``predicates``); a blank template
+        (``where("")``, ``where("  ")``) adds nothing, as Rails ignores blank conditions.
+
+        Raises:
+            UnknownAttributeError: a keyword is not a column of the model.
+            AttributeCastError: a value the column's type cannot take (``id="x"``).
+            ValueError/TypeError: a template whose placeholders and values differ; a
+                generator or other iterable that is not a list/tuple/set/range.
+        """
+        return self._clone(_where=self._where + tuple(self._conds(args, conds)))
+
+    def where_not(self, *args: Any, **conds: Any) -> Self:
+        """Return a relation excluding rows that match these conditions (as
+        :meth:`where`): Rails' ``where.not``. Several keywords are negated together
+        (``NOT (a = 1 AND b = 2)``). Rows where the column is NULL do not match a
+        negated comparison (SQL semantics, as in Rails; Django's ``exclude`` differs).
+        """
+        conds_ = self._conds(args, conds)
+        if not conds_:
+            if args:  # a blank template: nothing to negate (Rails)
+                return self._clone()
+            raise ValueError("where_not() needs conditions")
+        node = p.negate(n.and_(*(c.node for c in conds_)))
+        cols = frozenset().union(*(c.columns for c in conds_))
+        return self._clone(_where=self._where + (Cond(node, cols),))
+
+    not_ = where_not
+
+    def _conds(self, args: tuple, conds: dict, lenient_keys: bool = False) -> list:
+        """The ``Cond`` items of ``where(*args, **conds)``; ``lenient_keys`` (find_by):
+        a value a primary key column cannot take matches no row instead of raising."""
+        schema = self._schema()
+        limits = schema.db.dialect.integer_range
+        out = []
+        if args:
+            if isinstance(args[0], str):
+                if not args[0].strip() and len(args) == 1 and not conds:
+                    return []  # blank: no condition (Rails ignores blank ones)
+                raw = p.fragment(args[0], args[1:], conds)
+                return [Cond(raw)]
+            for arg in args:
+                if isinstance(arg, RelationCore):
+                    raise TypeError("combine relations with or_() (where() takes "
+                                    "conditions)")
+                if not isinstance(arg, n.Node):
+                    raise TypeError(
+                        f"where() takes a SQL template string, column expressions or "
+                        f"keyword conditions, not {type(arg).__name__}")
+                node = p.bind_types(arg, self._type_of, limits)
+                out.append(Cond(node, p.referenced_columns(node, schema.table)))
+        for name, value in conds.items():
+            if name not in schema.name_set:
+                raise schema.unknown(self.model, name)
+            typ = schema.types[name]
+            node = p.hash_condition(n.Column(name, schema.table), value, typ, limits=limits,
+                                    lenient=lenient_keys and name in schema.pk)
+            out.append(Cond(node, frozenset((name,)),
+                             value if _is_scalar(value, typ) else NOVALUE))
+        return out
+
+    def _and(self, node: n.Node) -> Self:
+        """This relation with ``node`` added to its conditions as it is (its values
+        are already bound: no second cast)."""
+        cols = p.referenced_columns(node, self._schema().table)
+        return self._clone(_where=self._where + (Cond(node, cols),))
+
+    def or_(self, other: RelationCore) -> Self:
+        """Return a relation matching this relation's conditions OR ``other``'s
+        (Rails' ``or``). Both must be of the same model and differ only in their
+        conditions (WHERE and HAVING).
+
+        Raises:
+            TypeError: ``other`` is not a Relation of the same model.
+            ValueError: the relations differ in joins, order, limit, grouping...
+        """
+        if not isinstance(other, RelationCore) or other.model is not self.model:
+            raise TypeError(f"or_() takes a relation of {self.model.__name__}, not {other!r}")
+        mine, theirs = self._structure(), other._structure()
+        if mine != theirs:
+            raise ValueError(f"relations passed to or_() must differ only in their "
+                             f"conditions:\n  {mine}\n  {theirs}")
+        where = _or_items([c.node for c in self._where], [c.node for c in other._where])
+        having = _or_items(list(self._having), list(other._having))
+        return self._clone(_where=(Cond(where),) if where is not None else (),
+                           _having=(having,) if having is not None else ())
+
+    def _structure(self) -> str:
+        bare = self._clone(_where=(), _having=())
+        return bare.to_sql()
+
+    def rewhere(self, *args: Any, **conds: Any) -> Self:
+        """Like :meth:`where`, first dropping the conditions on the same columns
+        (Rails' ``rewhere``), including those of a default scope."""
+        new = self._conds(args, conds)
+        names = frozenset().union(*(c.columns for c in new)) if new else frozenset()
+        kept = tuple(c for c in self._where if not (c.columns & names))
+        return self._clone(_where=kept + tuple(new))
+
+    def unscope(self, *parts: str, where: str | tuple | list | None = None) -> Self:
+        """Return a relation without the named parts: ``"where"``, ``"order"``,
+        ``"limit"``, ``"offset"``, ``"select"``, ``"group"``, ``"having"``, ``"joins"``,
+        ``"distinct"``; ``where="col"`` (or several) drops only the conditions on
+        those columns. Follows Rails' ``unscope``. Raises ValueError for another name.
+        """
+        changes: dict = {}
+        for part in parts:
+            if part not in _PARTS:
+                raise ValueError(f"unscope() takes {', '.join(_PARTS)}; not {part!r}")
+            changes["_" + part] = {"limit": None, "offset": None,
+                                   "distinct": False}.get(part, ())
+        if where is not None:
+            names = frozenset([where] if isinstance(where, str) else where)
+            schema = self._schema()
+            for name in names:
+                if name not in schema.name_set:
+                    raise schema.unknown(self.model, name)
+            base = changes.get("_where", self._where)
+            changes["_where"] = tuple(c for c in base if not (c.columns & names))
+        return self._clone(**changes)
+
+    def none(self) -> Self:
+        """Return a relation that matches no rows (``WHERE 1=0``)."""
+        return self._clone(_where=self._where + (Cond(n.Or(())),))
+
+    # -- shape ---------------------------------------------------------------------
+    def order(self, *args: Any, **columns: str) -> Self:
+        """Return a relation ordered (also) by ``args``: column names (``"Name"``,
+        ``"Name DESC"``, ``"-Name"``, ``"Name ASC NULLS LAST"``, ``"Album.Title"``) or
+        orderings (``Track.c.Name.desc(nulls="last")``), then ``columns`` as
+        ``name="asc"|"desc"|"desc nulls first"``. NULLS FIRST/LAST is native on
+        SQLite and PostgreSQL and emulated on MySQL, so it orders the same everywhere.
+
+        Raises UnknownAttributeError for a name that is not a column, ValueError for a
+        malformed direction (so a request parameter can be passed safely).
+        """
+        items = list(self._order)
+        for arg in args:
+            items.append(self._ordering(arg))
+        for name, direction in columns.items():
+            if not isinstance(direction, str):
+                raise ValueError(f"order({name}=...) takes 'asc' or 'desc', not {direction!r}")
+            items.append(self._ordering(f"{name} {direction}"))
+        return self._clone(_order=tuple(items))
+
+    def reorder(self, *args: Any, **columns: str) -> Self:
+        """Like :meth:`order`, replacing any ordering given before."""
+        return self._clone(_order=()).order(*args, **columns)
+
+    def reverse_order(self) -> Self:
+        """Return the relation in the opposite order (by primary key descending when it
+        has no order), as Rails' ``reverse_order``; NULLS FIRST/LAST flip too."""
+        rel = self._ordered_by_key("reverse_order()")
+        return rel._clone(_order=tuple(_reverse(o) for o in rel._order))
+
+    def _ordering(self, arg) -> n.Node:
+        if isinstance(arg, n.Ordering):
+            return arg
+        if isinstance(arg, n.Expression):
+            return n.Ordering(arg)
+        if not isinstance(arg, str):
+            raise TypeError(f"order() takes column names or orderings, not {arg!r}")
+        desc = arg.startswith("-")
+        m = _ORDER_TEXT.match(arg[1:] if desc else arg)
+        if not m:
+            raise ValueError(f"cannot order by {arg!r}: give 'column', 'column asc|desc' "
+                             "[nulls first|last] or a column expression")
+        if desc and m.group(2):
+            raise ValueError(f"cannot order by {arg!r}: '-' and a direction together")
+        direction = (m.group(2) or ("desc" if desc else "asc")).upper()
+        nulls = m.group(3).lower() if m.group(3) else None
+        return n.Ordering(self._resolve(m.group(1))[0], direction, nulls)
+
+    def limit(self, count: int | None) -> Self:
+        """Return a relation of at most ``count`` rows (``None``: no limit).
+        Raises ValueError unless ``count`` is a non-negative int."""
+        return self._clone(_limit=None if count is None else nonneg("limit", count))
+
+    def offset(self, count: int | None) -> Self:
+        """Return a relation that skips ``count`` rows (ValueError if negative)."""
+        return self._clone(_offset=None if count is None else nonneg("offset", count))
+
+    def page(self, number: int, per: int = 25) -> Self:
+        """Return page ``number`` (from 1) of ``per`` rows: ``LIMIT per OFFSET
+        (number - 1) * per`` (kaminari's ``page(n).per(x)``). Order the relation for
+        stable pages. Raises ValueError for a page below 1 or ``per`` below 1."""
+        if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+            raise ValueError(f"page numbers start at 1, not {number!r}")
+        if isinstance(per, bool) or not isinstance(per, int) or per < 1:
+            raise ValueError(f"per must be a positive int, not {per!r}")
+        return self._clone(_limit=per, _offset=(number - 1) * per or None)
+
+    def distinct(self, value: bool = True) -> Self:
+        """Return a relation with SELECT DISTINCT (or without, for ``False``)."""
+        return self._clone(_distinct=bool(value))
+
+    def select(self, *columns: Any) -> Self:
+        """Return a relation selecting only ``columns``: names (``"Name"``,
+        ``"Album.Title"``) or expressions (``Track.c.Milliseconds.sum().label("ms")``).
+        Records then hold only those attributes (labels included: ``record.ms``);
+        reading an unselected column raises ``MissingAttributeError``.
+
+        Raises UnknownAttributeError for a name that is not a column; ValueError when
+        called without columns.
+        """
+        if not columns:
+            raise ValueError("select() needs at least one column")
+        items = tuple(self._expr(c, "select") for c in columns)
+        return self._clone(_select=self._select + items)
+
+    def reselect(self, *columns: Any) -> Self:
+        """Like :meth:`select`, replacing the columns selected before (Rails)."""
+        return self._clone(_select=()).select(*columns)
+
+    def group(self, *columns: Any) -> Self:
+        """Return a relation with ``GROUP BY columns`` (names or expressions). With a
+        group, ``count``/``sum``/... return a dict keyed by the group's values.
+        Raises UnknownAttributeError for a name that is not a column."""
+        if not columns:
+            raise ValueError("group() needs at least one column")
+        return self._clone(_group=self._group + tuple(self._expr(c, "group")
+                                                      for c in columns))
+
+    def having(self, *args: Any) -> Self:
+        """Return a relation with a HAVING condition: a SQL template and its values
+        (``"COUNT(*) > ?", 10``) or an expression (``Track.c.TrackId.count() > 10``).
+        Conditions of several calls are ANDed."""
+        if not args:
+            raise ValueError("having() needs a condition")
+        if isinstance(args[0], str):
+            if not args[0].strip() and len(args) == 1:
+                return self._clone()  # blank: no condition, as in where()
+            node = p.fragment(args[0], args[1:], {})
+        elif len(args) == 1 and isinstance(args[0], n.Node):
+            limits = self._schema().db.dialect.integer_range
+            node = p.bind_types(args[0], self._type_of, limits)
+        else:
+            raise TypeError("having() takes a SQL template and its values, or one "
+                            "expression")
+        return self._clone(_having=self._having + (node,))
+
+    def joins(self, target: Any, on: Any = None) -> Self:
+        """Return a relation with an INNER JOIN of ``target``: a model class, joined
+        ``on`` a condition (an expression, or a SQL template without values), or, when
+        ``on`` is omitted, on the one foreign key between the two tables. A string
+        starting with ``JOIN``/``INNER JOIN``/``LEFT JOIN`` is taken as a whole join
+        clause (a SQL template). Association names come with associations.
+
+        Raises:
+            ValueError: no ``on`` and not exactly one foreign key links the tables.
+            TypeError: a target that is neither a model nor a join clause.
+        """
+        return self._join(target, on, "INNER")
+
+    def left_joins(self, target: Any, on: Any = None) -> Self:
+        """Like :meth:`joins`, with a LEFT OUTER JOIN (Rails' ``left_outer_joins``)."""
+        return self._join(target, on, "LEFT")
+
+    left_outer_joins = left_joins
+
+    def _join(self, target, on, kind) -> Self:
+        if isinstance(target, str):
+            if on is None and _JOIN_TEXT.match(target):
+                raw = p.fragment(target, (), {})
+                return self._clone(_joins=self._joins + ((raw, None),))
+            hook = getattr(self.model, "_association_join", None)
+            if hook is not None and on is None:
+                return hook(self, target, kind)
+            raise TypeError(f"joins() takes a model class (with on=...) or a JOIN clause, "
+                            f"not {target!r}")
+        if not (isinstance(target, type) and hasattr(target, "_load_schema")):
+            raise TypeError(f"joins() takes a model class or a JOIN clause, not {target!r}")
+        other = target._load_schema()
+        if on is None:
+            cond = _foreign_key_condition(self._schema(), other)
+        elif isinstance(on, str):
+            cond = p.fragment(on, (), {})
+        elif isinstance(on, n.Node):
+            cond = on
+        else:
+            raise TypeError(f"on= takes an expression or a SQL template, not {on!r}")
+        node = n.Join(other.table_node, cond, kind)
+        return self._clone(_joins=self._joins + ((node, target),))
+
+    def all(self) -> Self:
+        """Return this relation (a fresh copy, not yet loaded)."""
+        return self._clone()
+
+    def unscoped(self) -> Self:
+        """Return a relation over the whole table, without any scope (not even the
+        default scope), as Rails' ``unscoped``."""
+        return type(self)(self.model)
+
+
+def _is_scalar(value, typ) -> bool:
+    """Whether ``column=value`` is an equality that ``new``/``create`` assign."""
+    if isinstance(value, (list, tuple)):
+        return p._forces_equality(typ, value)  # an array column's value
+    return not isinstance(value, (set, frozenset, range, dict, p.Between, n.Node)) \
+        and not hasattr(value, "to_subquery_node")
+
+def _or_items(left: list, right: list):
+    if not left and not right:
+        return None
+    if not left or not right:
+        return None  # one side has no condition: it matches everything
+    return n.or_(n.and_(*left), n.and_(*right))
+
+def _foreign_key_condition(mine, other) -> n.Node:
+    links = []
+    # A referred table is "table", or "schema.table" outside the search path (PostgreSQL).
+    for fk in mine.info.foreign_keys:
+        if fk.referred_table in (other.table, other.key):
+            links.append((mine.table, fk.columns, other.table, fk.referred_columns))
+    for fk in other.info.foreign_keys:
+        if fk.referred_table in (mine.table, mine.key) and mine.key != other.key:
+            links.append((other.table, fk.columns, mine.table, fk.referred_columns))
+    if len(links) != 1:
+        raise ValueError(
+            f"cannot infer how to join {other.table!r} to {mine.table!r}: "
+            f"{len(links)} foreign keys link them; pass on=...")
+    t1, c1, t2, c2 = links[0]
+    return n.and_(*(n.Column(a, t1) == n.Column(b, t2) for a, b in zip(c1, c2)))
+
+def _reverse(order: n.Node) -> n.Node:
+    if isinstance(order, n.Ordering):
+        flipped = "ASC" if order.direction.upper() == "DESC" else "DESC"
+        nulls = {"first": "last", "last": "first"}.get((order.nulls or "").lower())
+        return n.Ordering(order.expr, flipped, nulls)
+    return n.Ordering(order, "DESC")
