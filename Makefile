@@ -9,7 +9,7 @@ DB ?= sqlite postgresql mysql
 PYTEST_ARGS ?=
 DEMO_DB := /tmp/activerecord-demo.db
 
-.PHONY: venv test demo bench clean servers-up servers-down
+.PHONY: venv test demo bench clean servers-up servers-down lint
 
 venv: $(VENV)/.installed
 
@@ -47,3 +47,10 @@ clean:
 	rm -rf $(VENV) build dist .eggs *.egg-info .pytest_cache .mypy_cache .ruff_cache \
 	       .coverage .coverage.* htmlcov $(DEMO_DB)
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# Static checks: ruff (style, imports, bugbear), mypy (types: py.typed is a promise),
+# import-linter (the layers of docs/architecture.md: no upward import, no circle).
+lint: venv
+	$(VENV)/bin/ruff check activerecord backends tests
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
