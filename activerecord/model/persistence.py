@@ -27,10 +27,10 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved, UnknownPrimaryKey
+from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved
 from ..sql import nodes as n
 
-__all__ = ["PersistenceMixin", "dualmethod", "pk_condition"]
+__all__ = ["PersistenceMixin", "dualmethod"]
 
 
 class dualmethod:
@@ -46,33 +46,6 @@ class dualmethod:
         if obj is None:
             return self.class_func.__get__(None, objtype)
         return self.instance_func.__get__(obj, objtype)
-
-
-def pk_condition(schema, key, model: type | None = None) -> n.Node:
-    """Return ``pk = key`` for a single or composite key (``key`` a tuple then).
-
-    Raises UnknownPrimaryKey when the table has no primary key (a condition built
-    from no columns would match every row), ValueError for a malformed composite key.
-    """
-    pk = schema.pk
-    if not pk:
-        raise no_primary_key(schema, model, "find a row by its key")
-    if len(pk) == 1:
-        return n.Column(pk[0], schema.table) == key
-    if not isinstance(key, (tuple, list)) or len(key) != len(pk):
-        raise ValueError(f"{schema.table} has the composite primary key {pk}: "
-                         f"give a tuple of {len(pk)} values, not {key!r}")
-    return n.and_(*(n.Column(c, schema.table) == v for c, v in zip(pk, key)))
-
-
-def no_primary_key(schema, model: type | None, action: str) -> UnknownPrimaryKey:
-    """Return the error for ``action`` on a model whose table has no primary key."""
-    name = model.__name__ if model is not None else "the model"
-    return UnknownPrimaryKey(
-        f"cannot {action}: {name} has no primary key (table {schema.table!r} declares "
-        f"none), so no row can be told apart; declare primary_key = '<column>' (or a "
-        f"tuple) on the model if some columns are unique",
-        model=model, table=schema.table)
 
 
 def _now(schema, column: str, now: _dt.datetime | None = None) -> _dt.datetime:
@@ -216,7 +189,7 @@ class PersistenceMixin:
         sql = schema.sql_cache.get(key)
         if sql is None:
             if not schema.pk:  # never ``UPDATE ... WHERE 1=1``
-                raise no_primary_key(schema, type(self), "save a loaded record")
+                raise schema.no_primary_key(type(self), "save() of a loaded record")
             where = n.and_(*(n.Column(c, schema.table) == n.Param(None) for c in schema.pk))
             node = n.Update(schema.table_node, tuple((c, n.Param(None)) for c in cols), where)
             sql = schema.sql_cache[key] = schema.db.compile(node)[0]
@@ -268,7 +241,7 @@ class PersistenceMixin:
         schema = type(self)._load_schema()
         count = 0
         if self.persisted:  # as Rails: a new or already destroyed record sends nothing
-            where = pk_condition(schema, self._key_before_changes(schema), type(self))
+            where = schema.key_condition(self._key_before_changes(schema), type(self))
             sql, params = schema.db.compile(n.Delete(schema.table_node, where))
             count = schema.db.run(sql, params).rowcount
         self.__dict__["_destroyed"] = True
@@ -277,7 +250,7 @@ class PersistenceMixin:
     def _require_key(self, schema, action: str) -> None:
         # Before any SQL: the row of a loaded record is found by its primary key.
         if not schema.pk:
-            raise no_primary_key(schema, type(self), f"{action} a loaded record")
+            raise schema.no_primary_key(type(self), f"{action}() of a loaded record")
         attrs = self.__dict__["_attrs"]
         missing = [c for c in schema.pk if c not in attrs]
         if missing:
@@ -316,18 +289,16 @@ class PersistenceMixin:
 
         Raises UnknownPrimaryKey for a table without a primary key, ValueError for a
         composite key that is not a tuple of as many values (both before any SQL)."""
-        from ..relation.finders import key_chunks, key_values, keys_condition
-        from ..relation.finders import no_primary_key as no_key
         schema = cls._load_schema()
         if not schema.pk:
-            raise no_key(cls, schema, "delete(key)")
+            raise schema.no_primary_key(cls, "delete(key)")
         if len(keys) == 1 and isinstance(keys[0], list):
             keys = tuple(keys[0])
         limits = schema.db.dialect.integer_range
-        found = (key_values(schema, k, limits) for k in keys)
+        found = (schema.key_values(k, limits) for k in keys)
         rows = list({nk[0]: nk[1] for nk in found if nk is not None}.values())
-        statements = [schema.db.compile(n.Delete(schema.table_node, keys_condition(schema, chunk)))
-                      for chunk in key_chunks(schema, rows)]
+        statements = [schema.db.compile(n.Delete(schema.table_node, schema.keys_condition(chunk)))
+                      for chunk in schema.key_chunks(rows)]
         if len(statements) <= 1:
             return sum(schema.db.run(sql, params).rowcount for sql, params in statements)
         with schema.db.transaction(requires_new=False):
@@ -349,7 +320,7 @@ class PersistenceMixin:
     def _reload_attrs(self, schema) -> None:
         key = self._key_before_changes(schema)
         node = n.Select(schema.table_node, schema.select_columns,
-                        where=pk_condition(schema, key, type(self)), limit=2)
+                        where=schema.key_condition(key, type(self)), limit=2)
         rows = schema.db.select_rows(node)
         if not rows:
             raise RecordNotFound(

@@ -29,13 +29,15 @@ import inflection
 from ..connection import database as _registry
 from ..connection.database import Database, get_database
 from ..errors import (ConfigurationError, MissingAttributeError, ReadOnlyAttributeError,
-                     TableNotFound,
+                     TableNotFound, UnknownPrimaryKey,
                      UnknownAttributeError)
+from ..relation import predicates as p
 from ..sql import nodes as n
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
 
 _schema_lock = threading.RLock()
+_PK_HINT = "declare it on the model: primary_key = \"col\" (or a tuple of columns)"
 
 
 class Column:
@@ -126,6 +128,95 @@ class ModelSchema:
     def unknown(self, model: type, name: str) -> UnknownAttributeError:
         """Return the error for an unknown column ``name`` (it lists the known ones)."""
         return UnknownAttributeError(model.__name__, name, list(self.names))
+
+    # -- the primary key: the one owner of every rule about it -----------------------
+    def no_primary_key(self, model: type | None, what: str,
+                       hint: str | None = None) -> UnknownPrimaryKey:
+        """Return the UnknownPrimaryKey error for ``what`` (e.g. ``"find()"``) on a
+        model whose table has no primary key (Rails' ``UnknownPrimaryKey``)."""
+        name = model.__name__ if model is not None else "the model"
+        return UnknownPrimaryKey(
+            f"{name} has no primary key (table {self.table!r} declares none), which "
+            f"{what} needs; {hint or _PK_HINT}", model=model, table=self.table)
+
+    def key_text(self) -> str:
+        """The key's columns for messages: ``"id"`` or ``"(a, b)"``."""
+        return self.pk[0] if len(self.pk) == 1 else "(" + ", ".join(self.pk) + ")"
+
+    def key_condition(self, key: Any, model: type | None = None) -> n.Node:
+        """Return ``pk = key`` for a single or composite key (``key`` a tuple then);
+        the values are bound as given (callers pass serialized values).
+
+        Raises UnknownPrimaryKey when the table has no primary key (a condition built
+        from no columns would match every row), ValueError for a malformed composite
+        key."""
+        pk = self.pk
+        if not pk:
+            raise self.no_primary_key(model, "finding a row by its key")
+        if len(pk) == 1:
+            return n.Column(pk[0], self.table) == key
+        if not isinstance(key, (tuple, list)) or len(key) != len(pk):
+            raise ValueError(f"{self.table} has the composite primary key {pk}: "
+                             f"give a tuple of {len(pk)} values, not {key!r}")
+        return n.and_(*(n.Column(c, self.table) == v for c, v in zip(pk, key)))
+
+    def key_values(self, key: Any, limits: tuple = p.WIDEST) -> tuple | None:
+        """Return ``(identity, bound)`` for one primary key value: ``identity`` as a
+        loaded record's ``_identity()`` (a tuple for a composite key), ``bound`` the
+        tuple of values to send. ``None`` when ``key`` cannot be a key: its type cannot
+        take a part, a part is ``None``, or an int is outside ``limits``
+        (``Dialect.integer_range``).
+
+        Raises:
+            ValueError: a composite key that is not a tuple/list of as many values.
+            TypeError: a part is a generator or another non-collection iterable.
+        """
+        pk = self.pk
+        if len(pk) == 1:
+            parts = (key,)
+        elif isinstance(key, (tuple, list)) and len(key) == len(pk):
+            parts = key
+        else:
+            raise ValueError(f"{self.table} has the composite primary key {pk}: "
+                             f"give a tuple of {len(pk)} values, not {key!r}")
+        cast, bound = [], []
+        for c, v in zip(pk, parts):
+            p.check_value(n.Column(c, self.table), v)
+            typ = self.types[c]
+            try:
+                value = typ.cast(v)
+                out = typ.serialize(value)
+            except p.CAST_ERRORS:
+                return None
+            if value is None or (type(out) is int and not limits[0] <= out <= limits[1]):
+                return None
+            cast.append(value)
+            bound.append(out)
+        return (cast[0] if len(pk) == 1 else tuple(cast)), tuple(bound)
+
+    def keys_condition(self, rows: list) -> n.Node:
+        """Return the condition matching the bound keys ``rows`` (tuples, see
+        :meth:`key_values`): ``pk = ?``, ``pk IN (...)``, or for a composite key
+        ``a = ? AND b = ?`` / ``(a, b) IN ((?, ?), ...)`` (row values, the dialect's
+        ``row_in``: no OR chain, which SQLite refuses beyond 1000 terms)."""
+        pk, table, types = self.pk, self.table, self.types
+        if len(pk) == 1:
+            col, typ = n.Column(pk[0], table), types[pk[0]]
+            if len(rows) == 1:
+                return n.Binary("=", col, p.param(typ, rows[0][0]))
+            return n.In(col, tuple(p.param(typ, r[0]) for r in rows))
+        if len(rows) == 1:
+            return n.and_(*(n.Binary("=", n.Column(c, table), p.param(types[c], v))
+                            for c, v in zip(pk, rows[0])))
+        return n.In(n.Tuple(tuple(n.Column(c, table) for c in pk)),
+                    tuple(n.Tuple(tuple(p.param(types[c], v) for c, v in zip(pk, r)))
+                          for r in rows))
+
+    def key_chunks(self, rows: list, reserve: int = 0) -> list:
+        """Split ``rows`` into lists whose keys fit one statement: at most
+        ``(features.max_parameters - reserve) // len(pk)`` keys each."""
+        size = max(1, (self.db.features.max_parameters - reserve) // len(self.pk))
+        return [rows[i:i + size] for i in range(0, len(rows), size)]
 
     def not_writable(self, model: type, name: str) -> Exception:
         """Return the error for writing ``name``: ReadOnlyAttributeError for a generated

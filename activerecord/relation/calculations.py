@@ -182,13 +182,12 @@ class Calculations(RelationCore):
 
 
     def _exists_key(self, key) -> bool:
-        from .finders import key_values, keys_condition
         self._key_columns("exists(key)")
         schema = self._schema()
-        found = key_values(schema, key, schema.db.dialect.integer_range)
+        found = schema.key_values(key, schema.db.dialect.integer_range)
         if found is None:
             return False  # it cannot be a key of this table
-        return self._and(keys_condition(schema, [found[1]])).exists()
+        return self._and(schema.keys_condition([found[1]])).exists()
 
 
 def _split_aggregates(aggs: tuple, selected: tuple):

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded, UnknownPrimaryKey
+from ..errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded
 from ..sql import nodes as n
-from . import predicates as p
 from .core import NOVALUE, RelationCore, nonneg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -43,7 +42,7 @@ class FinderMethods(RelationCore):
         ``what`` needed the key) when the table has none."""
         schema = self._schema()
         if not schema.pk:
-            raise no_primary_key(self.model, schema, what, hint)
+            raise schema.no_primary_key(self.model, what, hint)
         return schema.pk
 
     def _ordered_by_key(self, what: str = "first()/last()") -> Self:
@@ -138,19 +137,19 @@ class FinderMethods(RelationCore):
             raise RecordNotFound(f"find() needs a key for {self.model.__name__}",
                                  model=self.model, table=schema.table)
         limits = schema.db.dialect.integer_range
-        norm = [key_values(schema, k, limits) for k in wanted]
+        norm = [schema.key_values(k, limits) for k in wanted]
         found = self._find_keys(schema, norm)
         missing = [k for k, nk in zip(wanted, norm) if nk is None or nk[0] not in found]
         if missing:
             key = missing[0] if len(missing) == 1 else missing
             raise RecordNotFound(
-                f"Couldn't find {self.model.__name__} with {_pk_text(schema)} = {key!r} "
+                f"Couldn't find {self.model.__name__} with {schema.key_text()} = {key!r} "
                 f"in table {schema.table!r}", model=self.model, table=schema.table, key=key)
         records = [found[nk[0]] for nk in norm]
         return records if many else records[0]
 
     def _find_keys(self, schema, norm: list) -> dict:
-        """``{identity: record}`` for the keys of ``norm`` (see :func:`key_values`),
+        """``{identity: record}`` for the keys of ``norm`` (see ``ModelSchema.key_values``),
         read ``pk IN (...)`` chunk by chunk."""
         unique = {nk[0]: nk[1] for nk in norm if nk is not None}
         if not unique:
@@ -162,8 +161,8 @@ class FinderMethods(RelationCore):
         if len(rows) * len(schema.pk) > limit // 2:  # count the relation's own values
             reserve = len(schema.db.compile(rel.to_select_node())[1])
         found = {}
-        for chunk in key_chunks(schema, rows, reserve):
-            for record in rel._and(keys_condition(schema, chunk)):
+        for chunk in schema.key_chunks(rows, reserve):
+            for record in rel._and(schema.keys_condition(chunk)):
                 found[record._identity()] = record
         return found
 
@@ -252,75 +251,3 @@ class FinderMethods(RelationCore):
 
 _ORDER_HINT = ("order the relation explicitly (order(\"col\")), or declare the key on "
                "the model (primary_key = \"col\", or a tuple of columns)")
-_PK_HINT = "declare it on the model: primary_key = \"col\" (or a tuple of columns)"
-
-
-def no_primary_key(model, schema, what: str, hint: str | None = None) -> UnknownPrimaryKey:
-    """Return the UnknownPrimaryKey error for ``what`` on a model without a key."""
-    return UnknownPrimaryKey(
-        f"{model.__name__} has no primary key (table {schema.table!r} declares none), "
-        f"which {what} needs; {hint or _PK_HINT}", model=model, table=schema.table)
-
-
-def key_values(schema, key, limits: tuple = p.WIDEST):
-    """Return ``(identity, bound)`` for one primary key value: ``identity`` as a
-    loaded record's ``_identity()`` (a tuple for a composite key), ``bound`` the tuple
-    of values to send. ``None`` when ``key`` cannot be a key: its type cannot take a
-    part, a part is ``None``, or an int is outside ``limits`` (``integer_range``).
-
-    Raises:
-        ValueError: a composite key that is not a tuple/list of as many values.
-        TypeError: a part is a generator or another non-collection iterable.
-    """
-    pk = schema.pk
-    if len(pk) == 1:
-        parts = (key,)
-    elif isinstance(key, (tuple, list)) and len(key) == len(pk):
-        parts = key
-    else:
-        raise ValueError(f"{schema.table} has the composite primary key {pk}: "
-                         f"give a tuple of {len(pk)} values, not {key!r}")
-    cast, bound = [], []
-    for c, v in zip(pk, parts):
-        p.check_value(n.Column(c, schema.table), v)
-        typ = schema.types[c]
-        try:
-            value = typ.cast(v)
-            out = typ.serialize(value)
-        except p.CAST_ERRORS:
-            return None
-        if value is None or (type(out) is int and not limits[0] <= out <= limits[1]):
-            return None
-        cast.append(value)
-        bound.append(out)
-    return (cast[0] if len(pk) == 1 else tuple(cast)), tuple(bound)
-
-
-def keys_condition(schema, rows: list) -> n.Node:
-    """Return the condition matching the bound keys ``rows`` (tuples, see
-    :func:`key_values`): ``pk = ?``, ``pk IN (...)``, or for a composite key
-    ``a = ? AND b = ?`` / ``(a, b) IN ((?, ?), ...)`` (row values, the dialect's
-    ``row_in``: no OR chain, which SQLite refuses beyond 1000 terms)."""
-    pk, table, types = schema.pk, schema.table, schema.types
-    if len(pk) == 1:
-        col, typ = n.Column(pk[0], table), types[pk[0]]
-        if len(rows) == 1:
-            return n.Binary("=", col, p.param(typ, rows[0][0]))
-        return n.In(col, tuple(p.param(typ, r[0]) for r in rows))
-    if len(rows) == 1:
-        return n.and_(*(n.Binary("=", n.Column(c, table), p.param(types[c], v))
-                        for c, v in zip(pk, rows[0])))
-    return n.In(n.Tuple(tuple(n.Column(c, table) for c in pk)),
-                tuple(n.Tuple(tuple(p.param(types[c], v) for c, v in zip(pk, r)))
-                      for r in rows))
-
-
-def key_chunks(schema, rows: list, reserve: int = 0) -> list:
-    """Split ``rows`` into lists whose keys fit one statement: at most
-    ``(features.max_parameters - reserve) // len(pk)`` keys each."""
-    size = max(1, (schema.db.features.max_parameters - reserve) // len(schema.pk))
-    return [rows[i:i + size] for i in range(0, len(rows), size)]
-
-
-def _pk_text(schema) -> str:
-    return schema.pk[0] if len(schema.pk) == 1 else "(" + ", ".join(schema.pk) + ")"
