@@ -13,20 +13,20 @@
     Artist.where(Name="AC/DC").first()
 """
 
-from . import errors
+from . import errors, events
 from .base import Model
-from .connection.database import (Database, connect, databases, get_database,
-                                  set_default_database)
+from .connection.database import Database
+from .connection.handling import connect, databases, get_database, set_default_database
 from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
-from .relation.predicates import between
-from .relation import Relation
 from .model.scoping import default_scope, scope
-from .sql.nodes import and_, not_, or_
 from .model.transactions import transaction
+from .relation import Relation
+from .relation.predicates import between
+from .sql.nodes import and_, not_, or_
 
 __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_database",
            "set_default_database",
-           "transaction", "and_", "or_", "not_", "errors", "scope", "default_scope",
+           "transaction", "and_", "or_", "not_", "errors", "events", "scope", "default_scope",
            "between"] + list(errors.__all__)
 
 __version__ = "0.1.0"

@@ -1,11 +1,35 @@
-"""``Model``, the base class of every model, assembled from one-concern mixins.
+"""``Model``, the base class of every model, composed here from one-concern mixins.
 
-Method resolution order (cooperative ``super()``): ``Model`` -> ``CoreMixin``
-(identity, repr) -> ``AttributesMixin`` (typed attributes, dirty tracking) ->
-``PersistenceMixin`` (save/create/update/destroy/delete/reload) -> ``QueryingMixin``
-(class-level finders) -> ``TransactionsMixin`` -> ``SchemaMixin`` (table name, lazy
-schema). ``save()`` opens (or joins) the transaction, which wraps validation, which
-wraps callbacks, which wrap the write (``_save``).
+The class is composed in a file of its own (as Rails' ``base.rb`` includes its
+modules in order), so no mixin imports another to build it. Each layer wraps the one
+below through ``super()``: ``save()`` enters ``TransactionsMixin.save``, which opens
+(or joins) the transaction and calls ``super().save()``, down to the write in
+``PersistenceMixin``. So the transaction wraps validation, which wraps callbacks, which
+wrap the write, as the method resolution order below says, outermost first (the
+"(coming)" lines are the slots of the next layers, not yet written;
+docs/architecture.md)::
+
+    class Model(
+        TransactionsMixin,    # opens/joins the transaction, records itself in it,
+                              #   restores the record's state on rollback
+        # ValidationsMixin    (coming) valid(); save raises RecordInvalid before any SQL
+        # CallbacksMixin      (coming) before/after/around; after_commit/after_rollback
+        # LockingMixin        (coming) lock_version in UPDATE/DELETE WHERE; StaleObjectError
+        TimestampsMixin,      # created_at/updated_at inside the write
+        # AssociationsMixin   (coming) readers/writers; autosave/dependent callbacks
+        # EnumMixin           (coming) enum(status={...}): mapping, predicates, scopes
+        # SerializationMixin  (coming) serialize(column, coder); to_dict/as_json
+        PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row/reload
+        QueryingMixin,        # class-level delegates to Relation; the find fast path
+        ScopingMixin,         # scope/default_scope as the model side of relations
+        AttributesMixin,      # typed attributes, casting, dirty tracking
+        SchemaMixin,          # table name, lazy locked schema load, reset_column_information
+        Core,                 # identity, state flags, eq/hash/copies/repr; the mixins' contract
+        metaclass=ModelMeta,  # Model.columns, Model.c, table_name/primary_key defaults
+    )
+
+Every mixin subclasses ``Core``, which declares (for type checkers) what the mixins
+reach through ``self``; ``tests/unit/test_model_layout.py`` pins this order.
 
 A model needs no declarations::
 
@@ -16,20 +40,29 @@ A model needs no declarations::
 
 from __future__ import annotations
 
+from typing import Any
+
 from .model.attributes import AttributesMixin
 from .model.core import Core
-from .model.schema import ModelMeta, SchemaMixin
 from .model.persistence import PersistenceMixin
 from .model.querying import QueryingMixin
+from .model.schema import ModelMeta, SchemaMixin
 from .model.scoping import ScopingMixin
+from .model.timestamps import TimestampsMixin
 from .model.transactions import TransactionsMixin
 
 __all__ = ["Model"]
 
 
-class Model(Core, AttributesMixin, PersistenceMixin, QueryingMixin, ScopingMixin,
-            TransactionsMixin,
-            SchemaMixin, metaclass=ModelMeta):
+class Model(TransactionsMixin,    # opens/joins the transaction; restores state on rollback
+            TimestampsMixin,      # created_at/updated_at inside the write
+            PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row
+            QueryingMixin,        # class-level delegates to Relation; find fast path
+            ScopingMixin,         # scope/default_scope
+            AttributesMixin,      # typed attributes, dirty tracking
+            SchemaMixin,          # table name, lazy schema
+            Core,                 # identity, state, eq/hash/repr; the mixins' contract
+            metaclass=ModelMeta):
     """Base class of models. Subclass it once per table; see the module docstring.
 
     Class attributes: ``table_name`` (str), ``primary_key`` (str or tuple of str),
@@ -39,7 +72,7 @@ class Model(Core, AttributesMixin, PersistenceMixin, QueryingMixin, ScopingMixin
 
     abstract = True
 
-    def __init_subclass__(cls, **kwargs):
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "abstract" not in cls.__dict__:
             cls.abstract = False

@@ -11,6 +11,8 @@ classes and chains the original as ``__cause__`` (``raise ... from exc``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "ActiveRecordError", "ConfigurationError", "ConnectionError",
     "ConnectionNotEstablished", "ConnectionTimeoutError", "DatabaseError",
@@ -20,7 +22,7 @@ __all__ = [
     "SerializationFailure", "RecordNotFound", "RecordInvalid", "RecordNotSaved",
     "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
     "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
-    "UnknownPrimaryKey", "ReadOnlyAttributeError",
+    "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
 ]
 
 
@@ -117,6 +119,24 @@ class NotSupportedError(DatabaseError):
 
 class TransactionError(ActiveRecordError):
     """A transaction was used wrongly (e.g. committed twice, or on a closed database)."""
+
+
+class AfterCommitError(ActiveRecordError):
+    """One or more after-commit callbacks raised. The transaction *was* committed;
+    every callback ran (a failing one does not skip the rest) and each failure was
+    logged on the ``activerecord.transaction`` logger.
+
+    Attributes:
+        errors: the exceptions, in the order the callbacks ran (the first is also the
+            ``__cause__``).
+    """
+
+    def __init__(self, errors: Sequence[BaseException]):
+        self.errors = list(errors)
+        shown = "; ".join(f"{type(e).__name__}: {e}" for e in self.errors[:5])
+        more = f" (and {len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
+        super().__init__(f"{len(self.errors)} after_commit callback(s) failed after the "
+                         f"transaction committed: {shown}{more}")
 
 
 class RecordNotFound(ActiveRecordError):

@@ -8,10 +8,20 @@ Each column of a model gets one :class:`Type` instance, chosen by its backend's
 * ``deserialize(value)``: what the driver returned -> the Python type;
 * ``serialize(value)``: the Python value -> what the driver should be given.
 
+Two compositions are owned here too, so no caller repeats them:
+
+* ``bind(value, strict=False)``: cast, then serialize: a value a user gave (a condition,
+  a key, a bulk-inserted row) as the driver should get it, as ``save()`` sends it;
+  ``strict`` raises the cast error, otherwise an uncastable value binds as ``None``
+  (see :meth:`Type.bind`). Values already cast (a record's attributes) need only
+  ``serialize``.
+* ``current(now)``: the current instant as the column stores it, for ``created_at``/
+  ``updated_at`` (:meth:`DateTimeType.current`: aware or naive UTC).
+
 Row loading is the hot path, so a type whose driver already returns the right Python
 type sets ``needs_deserialize = False`` and the loader skips it. Backends subclass these
 types only where their storage differs (SQLite keeps dates as text, MySQL booleans as
-``tinyint(1)``...). Types are the standard library's only (DESIGN.md).
+``tinyint(1)``...). Types are the standard library's only (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -22,12 +32,19 @@ import json
 import math
 import re
 import uuid
+from typing import Any
 
 __all__ = [
     "Type", "ValueType", "IntegerType", "FloatType", "DecimalType", "StringType",
     "BooleanType", "DateType", "DateTimeType", "TimeType", "IntervalType", "BinaryType",
     "JSONType", "UUIDType", "TextUUIDType", "NEUTRAL_TYPE_CLASSES", "parse_duration",
+    "CAST_ERRORS",
 ]
+
+#: What ``cast``/``serialize`` raise for a value the type cannot take (``InvalidOperation``
+#: is an ``ArithmeticError``; named for readers of ``decimal``).
+CAST_ERRORS: tuple[type[Exception], ...] = (TypeError, ValueError, ArithmeticError,
+                                            decimal.InvalidOperation)
 
 _TRUE = frozenset({"1", "t", "true", "y", "yes", "on"})
 _FALSE = frozenset({"0", "f", "false", "n", "no", "off"})
@@ -51,23 +68,55 @@ class Type:
     #: (psycopg sends ``[1, 2]`` as ``smallint[]``); ``None``: no cast (every scalar).
     sql_cast: str | None = None
 
-    def force_equality(self, value) -> bool:
+    def force_equality(self, value: Any) -> bool:
         """Whether ``where(col=value)`` compares a list/tuple ``value`` whole (``=``) as
         this column's value instead of as ``IN`` of its items: true for array columns
         (Rails' ``Type#force_equality?``)."""
         return False
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         """Return ``value`` as this type's Python value; raise ValueError/TypeError."""
         return value
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         """Return the Python value for ``value`` as the driver returned it."""
         return value
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         """Return ``value`` as the driver should bind it."""
         return value
+
+    def bind(self, value: Any, strict: bool = False) -> Any:
+        """Return a value a user gave (not yet cast) as the driver should bind it:
+        ``serialize(cast(value))``, the one owner of cast-then-serialize (conditions,
+        key lookups, ``Model.find``, ``insert_all``).
+
+        ``strict=True`` raises what ``cast``/``serialize`` raise for a value this type
+        cannot take (one of :data:`CAST_ERRORS`; callers word it as an
+        ``AttributeCastError`` naming the column). ``strict=False`` returns ``None``
+        for such a value instead: bound, it is SQL NULL, which equals and orders with
+        no stored value, so a lenient lookup (``find("abc")`` on an integer key)
+        matches no row, as Rails' does. A caller that must tell it from a ``None``
+        value checks ``value is not None``. Never use ``strict=False`` for a write:
+        it would store NULL.
+        """
+        if strict:
+            return self.serialize(self.cast(value))
+        try:
+            return self.serialize(self.cast(value))
+        except CAST_ERRORS:
+            return None
+
+    def current(self, now: _dt.datetime | None = None) -> Any:
+        """Return the current instant (``now``, an aware datetime, default: the clock)
+        as this column stores ``created_at``/``updated_at``: here naive UTC wall time,
+        which assignment then casts (a date column keeps the date). Overridden by
+        :meth:`DateTimeType.current`, which knows whether its column is aware."""
+        if now is None:
+            now = _dt.datetime.now(_dt.timezone.utc)
+        elif now.tzinfo is not _dt.timezone.utc:
+            now = now.astimezone(_dt.timezone.utc)
+        return now.replace(tzinfo=None)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
@@ -83,7 +132,7 @@ class IntegerType(Type):
     name = "integer"
     python_type = int
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or (type(value) is int):
             return value
         if isinstance(value, bool):
@@ -116,7 +165,7 @@ class FloatType(Type):
         self.finite = finite
         self.database = database
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None:
             return None
         if type(value) is not float:
@@ -129,7 +178,7 @@ class FloatType(Type):
             raise ValueError(f"{self.database} cannot store {value!r} in a float column")
         return value
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return None if value is None else float(value)
 
 
@@ -151,7 +200,7 @@ class DecimalType(Type):
         self.finite = finite  # True: the database has no NaN/Infinity decimals (MySQL)
         self.database = database
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None:
             return value
         if isinstance(value, decimal.Decimal):
@@ -171,7 +220,7 @@ class DecimalType(Type):
             return self.cast(number)
         raise TypeError(f"cannot cast {type(value).__name__} to Decimal")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if value is None:
             return None
         if not isinstance(value, decimal.Decimal):
@@ -190,10 +239,11 @@ class StringType(Type):
     name = "string"
     python_type = str
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or type(value) is str:
             return value
-        if isinstance(value, (int, float, decimal.Decimal, uuid.UUID)) and not isinstance(value, bool):
+        if isinstance(value, (int, float, decimal.Decimal, uuid.UUID)) \
+                and not isinstance(value, bool):
             return str(value)
         if isinstance(value, str):
             return str(value)
@@ -208,7 +258,7 @@ class BooleanType(Type):
     name = "boolean"
     python_type = bool
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or type(value) is bool:
             return value
         if isinstance(value, int) and value in (0, 1):
@@ -221,7 +271,7 @@ class BooleanType(Type):
                 return False
         raise ValueError(f"{value!r} is not a boolean")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return None if value is None else bool(value)
 
 
@@ -231,7 +281,7 @@ class DateType(Type):
     name = "date"
     python_type = _dt.date
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, _dt.datetime):
@@ -242,7 +292,7 @@ class DateType(Type):
             return _dt.date.fromisoformat(value.strip()[:10])
         raise TypeError(f"cannot cast {type(value).__name__} to date")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
@@ -259,7 +309,18 @@ class DateTimeType(Type):
     def __init__(self, timezone: bool = False):
         self.timezone = timezone
 
-    def cast(self, value):
+    def current(self, now: _dt.datetime | None = None) -> _dt.datetime:
+        """Return the current instant (``now``, an aware datetime, default: the clock,
+        so one call can stamp several columns with one instant) as this column holds
+        it: aware UTC for a time-zone column, else naive UTC wall time (Rails'
+        ``current_time_from_proper_timezone`` with its default ``time_zone = "UTC"``)."""
+        if now is None:
+            now = _dt.datetime.now(_dt.timezone.utc)
+        elif now.tzinfo is not _dt.timezone.utc:
+            now = now.astimezone(_dt.timezone.utc)
+        return now if self.timezone else now.replace(tzinfo=None)
+
+    def cast(self, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, str):
@@ -272,7 +333,7 @@ class DateTimeType(Type):
             value = value.replace(tzinfo=_dt.timezone.utc)
         return value
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
@@ -285,7 +346,7 @@ class TimeType(Type):
     name = "time"
     python_type = _dt.time
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or isinstance(value, _dt.time):
             return value
         if isinstance(value, str):
@@ -299,7 +360,7 @@ class TimeType(Type):
             return (_dt.datetime.min + value).time()
         raise TypeError(f"cannot cast {type(value).__name__} to time")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
@@ -319,7 +380,7 @@ class IntervalType(Type):
     name = "interval"
     python_type = _dt.timedelta
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or isinstance(value, _dt.timedelta):
             return value
         if isinstance(value, _dt.time):
@@ -331,11 +392,12 @@ class IntervalType(Type):
         raise TypeError(f"cannot cast {type(value).__name__} to timedelta (give a "
                         "timedelta, a time or text such as '30:00:00' or 'PT30H')")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
 _ONE_DAY = _dt.timedelta(days=1)
+
 _CLOCK = r"(?P<sign>[-+])?(?P<h>\d+):(?P<m>\d{1,2})(?::(?P<s>\d{1,2}(?:\.\d{1,6})?))?"
 _DURATION_TEXT = re.compile(
     r"^(?:(?P<days>[-+]?\d+)(?P<word>\s*days?,?)?\s+)?" + _CLOCK + r"$"
@@ -393,14 +455,14 @@ class BinaryType(Type):
     name = "binary"
     python_type = bytes
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or type(value) is bytes:
             return value
         if isinstance(value, (bytes, bytearray, memoryview)):
             return bytes(value)
         raise TypeError(f"cannot cast {type(value).__name__} to bytes")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
@@ -416,20 +478,20 @@ class JSONType(Type):
     needs_deserialize = True
     mutable = True
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None:
             return None
         json.dumps(value)  # raises TypeError for what JSON cannot hold
         return value
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if isinstance(value, (bytes, bytearray)):
             value = value.decode()
         if isinstance(value, str):
             return json.loads(value)
         return value
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         return None if value is None else json.dumps(value)
 
 
@@ -439,7 +501,7 @@ class UUIDType(Type):
     name = "uuid"
     python_type = uuid.UUID
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None or isinstance(value, uuid.UUID):
             return value
         if isinstance(value, str):
@@ -448,7 +510,7 @@ class UUIDType(Type):
             return uuid.UUID(bytes=bytes(value))
         raise TypeError(f"cannot cast {type(value).__name__} to UUID")
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
 
@@ -458,7 +520,7 @@ class TextUUIDType(UUIDType):
 
     needs_deserialize = True
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         return None if value is None else str(value)
 
 

@@ -14,8 +14,9 @@ import urllib.parse
 import pytest
 
 from activerecord import Model
-from activerecord.connection import database as _registry
-from activerecord.connection.database import Database, set_default_database
+from activerecord.connection import handling as _registry
+from activerecord.connection.database import Database
+from activerecord.connection.handling import set_default_database
 from tests.support.schema import create_table, drop_table
 
 KNOWN = ("sqlite", "postgresql", "mysql")

@@ -6,15 +6,28 @@ It opens raw driver connections (always in autocommit mode: the Database issues
 the server's :class:`Features`, owns the :class:`Dialect`, the :class:`Introspector` and
 the type mapping, and translates driver exceptions into ``activerecord.errors``.
 
-The driver module is imported inside :meth:`Adapter.connect` (or the backend package's
-``adapter.py``), never by the core.
+Every extension point is declared here as a class attribute or a method with a default
+(Django's ``BaseDatabaseWrapper`` declares its ``*_class`` attributes the same way):
+``dialect_class``, ``introspector_class``, ``compiler_class``, ``driver``, the pool
+defaults ``ping_connections`` and ``default_recycle``, and ``extra_driver_errors``.
+
+The driver module is imported when the first connection is opened (:attr:`Adapter.dbapi`),
+never when the core, a backend package or a dialect is imported, so everything but
+connecting works with only the standard library installed (docs/architecture.md,
+"Adding a backend").
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from types import ModuleType
 from typing import Any, ClassVar
 
+from .. import errors
+from ..sql.compiler import Compiler
 from ..types import Type
 from .dialect import Dialect
 from .features import Features
@@ -22,14 +35,41 @@ from .introspection import ColumnInfo, Introspector
 from .pool import ConnectionPool, Pool
 from .url import DatabaseConfig
 
-__all__ = ["Adapter"]
+__all__ = ["Adapter", "import_driver"]
+
+#: PEP 249's exception classes (names every driver module exports) and ours, the
+#: most specific first; what :meth:`Adapter.translate_by_driver_class` maps by.
+_PEP249 = (
+    ("IntegrityError", errors.IntegrityError),
+    ("DataError", errors.DataError),
+    ("ProgrammingError", errors.ProgrammingError),
+    ("NotSupportedError", errors.NotSupportedError),
+    ("OperationalError", errors.OperationalError),
+    ("InterfaceError", errors.InterfaceError),
+)
+
+
+@functools.cache
+def import_driver(name: str) -> ModuleType:
+    """Import and return the driver module ``name`` (cached).
+
+    Raises:
+        ConfigurationError: it is not installed, naming the extra that installs it.
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        raise errors.ConfigurationError(
+            f"the database driver {name!r} cannot be imported: {exc}; is it installed "
+            "(pip install 'activerecord[postgresql]' / 'activerecord[mysql]')?") from exc
 
 
 class Adapter(ABC):
     """Base class of backend adapters.
 
-    Class attributes a backend sets:
+    Class attributes a backend sets (the rest have defaults, documented below):
         name: ``"sqlite"``, ``"postgresql"``, ``"mysql"``.
+        driver: the import name of its PEP 249 module (``"psycopg"``).
         dialect_class: its :class:`Dialect` subclass.
         introspector_class: its :class:`Introspector` subclass.
 
@@ -41,8 +81,22 @@ class Adapter(ABC):
     """
 
     name: ClassVar[str] = "generic"
+    driver: ClassVar[str] = ""
     dialect_class: ClassVar[type[Dialect]] = Dialect
     introspector_class: ClassVar[type[Introspector]]
+    #: The :class:`~activerecord.sql.compiler.Compiler` (sub)class the Database
+    #: compiles with, built with this adapter's dialect at the first connect.
+    compiler_class: ClassVar[type[Compiler]] = Compiler
+    #: Whether the pool pings a connection that was idle for ``ping_interval``
+    #: seconds before handing it out (:meth:`ping`); SQLite's files need no ping.
+    ping_connections: ClassVar[bool] = True
+    #: Seconds after which the pool replaces a connection when the ``pool_recycle``
+    #: option is not given; ``None`` never does (MySQL: 3600, below ``wait_timeout``).
+    default_recycle: ClassVar[float | None] = None
+    #: Exception classes besides the driver's ``Error`` that a statement may raise and
+    #: :meth:`translate_error` translates (built-ins only: nothing of the driver is
+    #: imported when the class is defined).
+    extra_driver_errors: ClassVar[tuple[type[BaseException], ...]] = ()
 
     def __init__(self, config: DatabaseConfig, options: dict | None = None):
         self.config = config
@@ -65,14 +119,28 @@ class Adapter(ABC):
     def detect_features(self, conn: Any) -> Features:
         """Return the :class:`Features` of the server behind ``conn`` (version-based)."""
 
+    @property
+    def dbapi(self) -> ModuleType:
+        """The driver module (:attr:`driver`), imported at first use: the first
+        connect. Raises ConfigurationError when it is not installed."""
+        return import_driver(self.driver)
+
+    def pool_options(self) -> dict[str, Any]:
+        """Return the keyword arguments of the :class:`ConnectionPool`: the options
+        ``pool_size`` (5), ``pool_timeout`` (5 s), ``ping_interval`` (2 s, when
+        :attr:`ping_connections`) and ``pool_recycle`` (:attr:`default_recycle`)."""
+        ping = self.ping_connections
+        return dict(size=int(self.options.get("pool_size", 5)),
+                    timeout=float(self.options.get("pool_timeout", 5.0)),
+                    close=self.close, ping=self.ping if ping else None,
+                    ping_interval=self.options.get("ping_interval", 2.0) if ping else None,
+                    recycle=self.options.get("pool_recycle", self.default_recycle),
+                    describe=self.describe())
+
     def create_pool(self) -> Pool:
-        """Return the pool this adapter's Database uses (generic :class:`ConnectionPool`)."""
-        return ConnectionPool(
-            self.connect, size=int(self.options.get("pool_size", 5)),
-            timeout=float(self.options.get("pool_timeout", 5.0)),
-            close=self.close, ping=self.ping,
-            ping_interval=self.options.get("ping_interval", 2.0),
-            recycle=self.options.get("pool_recycle"), describe=self.describe())
+        """Return the pool this adapter's Database uses: a :class:`ConnectionPool`
+        over :meth:`connect` with :meth:`pool_options`."""
+        return ConnectionPool(self.connect, **self.pool_options())
 
     def ping(self, conn: Any) -> bool:
         """Return whether ``conn`` still answers (runs ``SELECT 1``)."""
@@ -97,7 +165,7 @@ class Adapter(ABC):
         return self.config.safe_url()
 
     # -- statements ----------------------------------------------------------------
-    def execute(self, conn: Any, sql: str, params: tuple | list) -> Any:
+    def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         """Run one statement on ``conn`` and return the open cursor.
 
         ``params`` is always a sequence (possibly empty) so that format-paramstyle
@@ -119,8 +187,32 @@ class Adapter(ABC):
         return cursor.lastrowid
 
     # -- errors --------------------------------------------------------------------
-    #: The driver's base exception class(es); the Database catches these.
-    driver_errors: tuple[type[BaseException], ...] = ()
+    @functools.cached_property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """The exception classes the Database catches around a statement and hands to
+        :meth:`translate_error`: the driver's PEP 249 ``Error`` plus
+        :attr:`extra_driver_errors`. Read when a statement fails, so after the first
+        connect imported the driver (computed once)."""
+        return (self.dbapi.Error, *self.extra_driver_errors)
+
+    def translate_by_driver_class(self, exc: BaseException, kw: dict[str, Any],
+                                  message: str | None = None) -> errors.DatabaseError:
+        """Return the ``activerecord.errors`` class of ``exc``'s PEP 249 class (the
+        driver's ``IntegrityError`` -> :class:`~activerecord.errors.IntegrityError`,
+        ``DataError``, ``ProgrammingError``, ``NotSupportedError``,
+        ``OperationalError``, ``InterfaceError``), else ``DatabaseError``: the last
+        resort of every :meth:`translate_error`, after codes and SQLSTATEs.
+
+        ``kw`` holds the ``sql``/``params`` keywords of the error; ``message`` defaults
+        to ``str(exc)``.
+        """
+        dbapi = self.dbapi
+        text = str(exc) if message is None else message
+        for name, ours in _PEP249:
+            theirs = getattr(dbapi, name, None)
+            if isinstance(theirs, type) and isinstance(exc, theirs):
+                return ours(text, **kw)
+        return errors.DatabaseError(text, **kw)
 
     @abstractmethod
     def translate_error(self, exc: BaseException, sql: str | None = None,

@@ -1,10 +1,11 @@
 """Dialect hooks: the small pieces of SQL text that differ between databases.
 
-The neutral compiler (``activerecord.sql.compiler``) asks its dialect for quoting,
-placeholders, LIMIT/OFFSET, RETURNING, savepoints, case-insensitive LIKE, NULLS
-ordering, the upsert clause and EXPLAIN. The defaults here are standard SQL; each
-backend subclasses :class:`Dialect` and overrides only what its database spells
-differently.
+The neutral compiler (``activerecord.sql.compiler``, through its ``DialectHooks``
+protocol) asks its dialect for quoting, placeholders, LIMIT/OFFSET, RETURNING,
+case-insensitive LIKE, NULLS ordering, the upsert clause, EXPLAIN, row-value IN and
+array tests; the transaction objects ask it for the BEGIN/COMMIT/savepoint statements.
+The defaults here are standard SQL; each backend subclasses :class:`Dialect` and
+overrides only what its database spells differently.
 """
 
 from __future__ import annotations

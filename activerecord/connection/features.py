@@ -2,7 +2,7 @@
 
 Each adapter fills a :class:`Features` at connect time from the server version (see
 ``Adapter.detect_features``). The core consults these flags instead of asking which
-vendor it talks to (DESIGN.md: "first a features flag, then a dialect hook").
+vendor it talks to (docs/architecture.md: "first a features flag, then a dialect hook").
 """
 
 from __future__ import annotations

@@ -6,18 +6,38 @@ returns these plain, frozen records; nothing above the adapter sees a catalog ro
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "TableInfo", "Introspector",
-           "NEUTRAL_TYPES"]
+from .. import events
 
-#: The neutral type names a backend maps its SQL types to.
+__all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "TableInfo", "Introspector",
+           "NEUTRAL_TYPES", "UNTYPED", "parse_type_args"]
+
+#: The neutral type of a column whose declared type maps to none of the others (a
+#: SQLite column without a type, a PostgreSQL range or geometric type, MySQL's
+#: GEOMETRY): its values are passed through as the driver returns them.
+UNTYPED = "value"
+
+#: The neutral type names a backend maps its SQL types to (:data:`UNTYPED` included).
 NEUTRAL_TYPES = frozenset({
     "integer", "float", "decimal", "string", "boolean", "date", "datetime", "time",
-    "interval", "binary", "json", "uuid",
+    "interval", "binary", "json", "uuid", UNTYPED,
 })
+
+_TYPE_ARGS = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
+
+
+def parse_type_args(sql_type: str) -> tuple[int | None, int | None]:
+    """Return the numbers in a declared type ``name(a[, b])``: ``(10, 2)`` for
+    ``decimal(10,2)``, ``(20, None)`` for ``varchar(20)``, ``(None, None)`` without."""
+    m = _TYPE_ARGS.search(sql_type)
+    if not m:
+        return None, None
+    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
 
 
 @dataclass(frozen=True)
@@ -28,7 +48,8 @@ class ColumnInfo:
         name: the column name, in the case the database stores it.
         sql_type: the declared type, lower case, with length/precision, e.g.
             ``"varchar(120)"``, ``"numeric(10,2)"``, ``"timestamp with time zone"``.
-        type: the neutral type name, one of :data:`NEUTRAL_TYPES`.
+        type: the neutral type name, one of :data:`NEUTRAL_TYPES` (:data:`UNTYPED`,
+            ``"value"``, when the declared type maps to no other).
         nullable: whether NULL is allowed.
         default: the default as a Python value when it is a literal (``0``, ``'x'``),
             else ``None``.
@@ -112,34 +133,63 @@ class TableInfo:
 class Introspector(ABC):
     """Reads one backend's catalog. Every method takes an open DB-API connection.
 
-    Backends implement the abstract methods; :meth:`table_info` assembles them.
+    Backends implement the abstract methods; :meth:`table_info` assembles them, and
+    they send their catalog queries through :meth:`query`.
+
+    Attributes:
+        database_name: the name of the Database it reads for (set by the Database),
+            reported with each catalog query in the ``"sql"`` event.
     """
 
+    database_name: str = ""
+
+    def query(self, conn: Any, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
+        """Run one catalog query on ``conn`` and return all its rows as tuples.
+
+        Reported as the ``"sql"`` event with ``kind="schema"`` when anyone listens
+        (``activerecord.events``). Driver errors propagate raw: the Database
+        translates them.
+        """
+        if events.SQL.subscribers:
+            return events.timed("sql", {
+                "sql": sql, "params": params, "database": self.database_name,
+                "read": True, "kind": "schema"}, self._fetch, conn, sql, params)
+        return self._fetch(conn, sql, params)
+
+    @staticmethod
+    def _fetch(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:
+        cur = conn.cursor()
+        try:
+            cur.execute(sql, params)
+            return [tuple(row) for row in cur.fetchall()]
+        finally:
+            cur.close()
+
     @abstractmethod
-    def table_names(self, conn) -> list[str]:
+    def table_names(self, conn: Any) -> list[str]:
         """Return the names of the user tables of the connected database, sorted."""
 
     @abstractmethod
-    def table_exists(self, conn, table: str) -> bool:
+    def table_exists(self, conn: Any, table: str) -> bool:
         """Return whether ``table`` exists (exact name, as the database compares them)."""
 
     @abstractmethod
-    def columns(self, conn, table: str) -> list[ColumnInfo]:
+    def columns(self, conn: Any, table: str) -> list[ColumnInfo]:
         """Return the columns of ``table`` in declaration order."""
 
     @abstractmethod
-    def primary_key(self, conn, table: str) -> tuple[str, ...]:
+    def primary_key(self, conn: Any, table: str) -> tuple[str, ...]:
         """Return the primary key columns of ``table`` in key order; ``()`` if none."""
 
     @abstractmethod
-    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
+    def foreign_keys(self, conn: Any, table: str) -> list[ForeignKeyInfo]:
         """Return the foreign keys declared on ``table``."""
 
     @abstractmethod
-    def indexes(self, conn, table: str) -> list[IndexInfo]:
+    def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
         """Return the indexes and unique constraints of ``table`` (not the primary key)."""
 
-    def table_info(self, conn, table: str) -> TableInfo | None:
+    def table_info(self, conn: Any, table: str) -> TableInfo | None:
         """Return a :class:`TableInfo` for ``table``, or ``None`` when it does not exist."""
         if not self.table_exists(conn, table):
             return None

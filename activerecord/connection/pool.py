@@ -4,7 +4,7 @@
 uses; :class:`ConnectionPool` is the generic implementation over any DB-API ``connect``
 function (SQLite and MySQL use it; PostgreSQL may wrap ``psycopg_pool``).
 
-Lessons from other ORMs' trackers (DESIGN.md): connections are checked out for one
+Lessons from other ORMs' trackers (docs/architecture.md): connections are checked out for one
 statement or one transaction and returned at once; a connection idle for longer than
 ``ping_interval`` seconds is pinged before reuse and replaced when dead; a connection
 older than ``recycle`` seconds is replaced (keep it below MySQL's ``wait_timeout``); a
@@ -23,7 +23,9 @@ import time
 import traceback
 from abc import ABC, abstractmethod
 from collections import deque
-from typing import Any, Callable
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
 
 from ..errors import ConnectionTimeoutError
 
@@ -91,7 +93,7 @@ class ConnectionPool(Pool):
         self._open = 0
         self._closed = False
 
-    def checkout(self):
+    def checkout(self) -> Any:
         deadline = None
         with self._cond:
             while True:
@@ -134,7 +136,7 @@ class ConnectionPool(Pool):
         return (self._ping is not None and self._ping_interval is not None
                 and now - returned >= self._ping_interval)
 
-    def _open_new(self):
+    def _open_new(self) -> tuple[Any, float]:
         try:
             conn = self._connect()
         except BaseException:
@@ -144,7 +146,7 @@ class ConnectionPool(Pool):
             raise
         return conn, time.monotonic()
 
-    def _verify(self, conn, created: float, returned: float):
+    def _verify(self, conn: Any, created: float, returned: float) -> tuple[Any, float]:
         now = time.monotonic()
         stale = self._recycle is not None and now - created >= self._recycle
         if not stale and self._ping is not None and self._ping_interval is not None \
@@ -155,7 +157,7 @@ class ConnectionPool(Pool):
         self._close_fn(conn)
         return self._open_new()
 
-    def checkin(self, conn, broken: bool = False) -> None:
+    def checkin(self, conn: Any, broken: bool = False) -> None:
         with self._cond:
             entry = self._in_use.pop(id(conn), None)
             if entry is None:
@@ -218,7 +220,7 @@ _internal_files: dict[str, bool] = {}  # co_filename -> internal (str hashes are
 _SUSPENDS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 
 
-def _internal(frame) -> bool:
+def _internal(frame: FrameType) -> bool:
     file = frame.f_code.co_filename
     internal = _internal_files.get(file)
     if internal is None:
@@ -242,23 +244,23 @@ def _holder() -> tuple:
         return frame, frame.f_lineno
     if not code.co_flags & _SUSPENDS:
         return frame, 0
-    frame = _user_frame(frame)
-    return (frame, frame.f_lineno) if frame is not None else (None, -1)
+    user = _user_frame(frame)
+    return (user, user.f_lineno) if user is not None else (None, -1)
 
 
-def _user_frame(frame):
+def _user_frame(frame: FrameType | None) -> FrameType | None:
     while frame is not None and _internal(frame):
         frame = frame.f_back
     return frame
 
 
-def _where(frame, line: int) -> str:
+def _where(frame: FrameType | None, line: int) -> str:
     if frame is None:
         return "an unknown place (no caller outside activerecord)"
     return f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}"
 
 
-def _close_quietly(conn) -> None:
+def _close_quietly(conn: Any) -> None:
     try:
         conn.close()
     except Exception:  # noqa: BLE001 - a dead connection may fail to close; it is gone anyway

@@ -1,9 +1,10 @@
 """Which adapter class serves which URL scheme.
 
 Built-in adapters are named as ``"module:Class"`` strings and imported only when a URL
-of their scheme is connected, so the core never imports ``backends`` (or a driver) up
-front. Third-party adapters register through the ``activerecord.adapters`` entry-point
-group (``name = "package.module:AdapterClass"``) or :func:`register_adapter`.
+of their scheme is connected, so the core never imports ``backends`` up front (and an
+adapter module imports its driver only when it opens a connection). Third-party
+adapters register through the ``activerecord.adapters`` entry-point group
+(``name = "package.module:AdapterClass"``) or :func:`register_adapter`.
 """
 
 from __future__ import annotations
@@ -12,18 +13,19 @@ import importlib
 from importlib.metadata import entry_points
 
 from ..errors import ConfigurationError
+from .adapter import Adapter
 
 __all__ = ["register_adapter", "adapter_class_for", "known_schemes", "ENTRY_POINT_GROUP"]
 
 ENTRY_POINT_GROUP = "activerecord.adapters"
 
 _ADAPTERS: dict[str, str | type] = {
-    "sqlite": "backends.sqlite:SQLiteAdapter",
-    "sqlite3": "backends.sqlite:SQLiteAdapter",
-    "postgresql": "backends.postgresql:PostgreSQLAdapter",
-    "postgres": "backends.postgresql:PostgreSQLAdapter",
-    "mysql": "backends.mysql:MySQLAdapter",
-    "mariadb": "backends.mysql:MySQLAdapter",
+    "sqlite": "backends.sqlite.adapter:SQLiteAdapter",
+    "sqlite3": "backends.sqlite.adapter:SQLiteAdapter",
+    "postgresql": "backends.postgresql.adapter:PostgreSQLAdapter",
+    "postgres": "backends.postgresql.adapter:PostgreSQLAdapter",
+    "mysql": "backends.mysql.adapter:MySQLAdapter",
+    "mariadb": "backends.mysql.adapter:MySQLAdapter",
 }
 
 
@@ -39,7 +41,7 @@ def known_schemes() -> list[str]:
     return sorted(names)
 
 
-def adapter_class_for(scheme: str) -> type:
+def adapter_class_for(scheme: str) -> type[Adapter]:
     """Return the adapter class for ``scheme``, importing it on first use.
 
     Raises:
@@ -65,4 +67,5 @@ def adapter_class_for(scheme: str) -> type:
             f"the adapter for {scheme!r} ({target}) cannot be imported: {exc}; "
             "is its driver installed (pip install 'activerecord[postgresql]' / '[mysql]')?"
         ) from exc
-    return getattr(module, class_name)
+    cls: type[Adapter] = getattr(module, class_name)
+    return cls

@@ -11,7 +11,8 @@ import dataclasses
 import decimal
 import json
 import threading
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from .introspection import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
 
@@ -84,7 +85,7 @@ class SchemaCache:
         return True
 
 
-def _encode(value):
+def _encode(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
         return {"__decimal__": str(value)}
     return str(value)

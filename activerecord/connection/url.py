@@ -13,7 +13,7 @@ query parameter (``postgresql://u@/db?host=/run/pg``) or, for MySQL,
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
 from ..errors import ConfigurationError
 
@@ -85,7 +85,7 @@ def parse_url(url: str, known_schemes: list[str] | None = None) -> DatabaseConfi
         query=query, url=url)
 
 
-def _parse_sqlite(url: str, parts, query: dict) -> DatabaseConfig:
+def _parse_sqlite(url: str, parts: SplitResult, query: dict) -> DatabaseConfig:
     # sqlite:///rel.db -> path "/rel.db" -> "rel.db"; sqlite:////abs.db -> "/abs.db".
     if parts.netloc:
         raise ConfigurationError(

@@ -1,7 +1,17 @@
 """The record: one concern a module (Rails' top-level ``ActiveRecord`` mixins).
 
 ``activerecord.base.Model`` composes these mixins; its docstring lists the method
-resolution order. The face of this package names them in that order.
+resolution order. This face names them in that order, outermost first:
+
+* ``transactions.py``: ``TransactionsMixin`` (save/destroy/delete in the record's
+  transaction, state restored on rollback) and :func:`transaction`;
+* ``timestamps.py``: ``TimestampsMixin`` (``created_at``/``updated_at`` in the write);
+* ``persistence.py``: ``PersistenceMixin`` (INSERT/UPDATE/DELETE/reload, row loading);
+* ``querying.py``: ``QueryingMixin`` (class-level relations, the ``find`` fast path);
+* ``scoping.py``: ``ScopingMixin``, :class:`scope`, :class:`default_scope`;
+* ``attributes.py``: ``AttributesMixin`` (typed attributes, dirty tracking);
+* ``schema.py``: ``SchemaMixin``, ``ModelMeta``, ``ModelSchema`` (the table);
+* ``core.py``: ``Core`` (identity, state, equality; the base every mixin subclasses).
 """
 
 from __future__ import annotations
@@ -12,8 +22,9 @@ from .persistence import PersistenceMixin
 from .querying import QueryingMixin
 from .schema import ModelMeta, SchemaMixin
 from .scoping import ScopingMixin, default_scope, scope
+from .timestamps import TimestampsMixin
 from .transactions import TransactionsMixin, transaction
 
-__all__ = ["TransactionsMixin", "PersistenceMixin", "QueryingMixin", "ScopingMixin",
-           "AttributesMixin", "SchemaMixin", "Core", "ModelMeta", "scope", "default_scope",
-           "transaction"]
+__all__ = ["TransactionsMixin", "TimestampsMixin", "PersistenceMixin", "QueryingMixin",
+           "ScopingMixin", "AttributesMixin", "SchemaMixin", "Core", "ModelMeta", "scope",
+           "default_scope", "transaction"]

@@ -25,11 +25,15 @@ instead of silently hiding the method.
 from __future__ import annotations
 
 import copy
-from decimal import InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import AttributeCastError, MissingAttributeError
+from ..types import CAST_ERRORS, Type
+from .core import Core, _same
 from .schema import _ColumnDescriptor
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .schema import ModelSchema
 
 __all__ = ["AttributesMixin"]
 
@@ -37,7 +41,7 @@ __all__ = ["AttributesMixin"]
 _STATE = frozenset({"_attrs", "_assigned", "_changed_from", "_originals"})
 
 
-class AttributesMixin:
+class AttributesMixin(Core):
     """Attribute reading/writing, casting and dirty tracking for records."""
 
     def __init__(self, /, **attrs: Any):
@@ -56,7 +60,7 @@ class AttributesMixin:
         if attrs:
             self._assign_new(schema, attrs)
 
-    def _assign_new(self, schema, attrs: dict) -> None:
+    def _assign_new(self, schema: ModelSchema, attrs: dict[str, Any]) -> None:
         # A new record: cast and assign without per-column dirty bookkeeping beyond
         # what INSERT needs (which columns were given).
         types = schema.write_types
@@ -176,12 +180,12 @@ class AttributesMixin:
         for name, value in attrs.items():
             self.write_attribute(name, value)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Return ``{column: value}`` for every loaded column, in table order."""
         self._hand_out_mutables(type(self)._load_schema())
         return dict(self.__dict__["_attrs"])
 
-    def _hand_out_mutables(self, schema) -> None:
+    def _hand_out_mutables(self, schema: ModelSchema) -> None:
         # Every mutable value is about to be shared: keep the copies now.
         attrs = self.__dict__["_attrs"]
         for name in schema.mutable:
@@ -189,7 +193,7 @@ class AttributesMixin:
                 self._read_mutable(name)
 
     # -- dirty tracking ------------------------------------------------------------
-    def _dirty(self) -> dict:
+    def _dirty(self) -> dict[str, Any]:
         # {column: value before the change}, the kept copies themselves (internal).
         d = self.__dict__
         changed = d.get("_changed_from")
@@ -206,7 +210,7 @@ class AttributesMixin:
         return out
 
     @property
-    def changed_attributes(self) -> dict:
+    def changed_attributes(self) -> dict[str, Any]:
         """``{column: value before the change}`` for each column that now differs
         (also a JSON/array value changed in place)."""
         dirty = self._dirty()
@@ -223,7 +227,7 @@ class AttributesMixin:
         return list(self._dirty())
 
     @property
-    def changes(self) -> dict:
+    def changes(self) -> dict[str, tuple[Any, Any]]:
         """``{column: (old, new)}`` for each changed column."""
         attrs = self._attrs
         return {k: (old, attrs[k]) for k, old in self.changed_attributes.items()}
@@ -237,7 +241,7 @@ class AttributesMixin:
         """Whether column ``name`` differs from its saved value."""
         return name in self._dirty()
 
-    def _changed_in_place(self) -> set:
+    def _changed_in_place(self) -> set[str]:
         # Mutable columns never assigned whose value differs from the kept copy.
         d = self.__dict__
         originals = d.get("_originals")
@@ -246,7 +250,7 @@ class AttributesMixin:
         attrs = d["_attrs"]
         return {k for k, kept in originals.items() if k in attrs and not _same(kept, attrs[k])}
 
-    def _changes_applied(self, schema) -> None:
+    def _changes_applied(self, schema: ModelSchema) -> None:
         # After a save: nothing is dirty; the mutable values the user may hold (handed
         # out or assigned) are copied again, so later in-place changes are seen.
         d = self.__dict__
@@ -286,7 +290,7 @@ _WRITE = object()
 _OBJECT = object()
 
 
-def _setter(cls: type, name: str):
+def _setter(cls: type[AttributesMixin], name: str) -> object:
     # How ``record.name = value`` is done, decided once per model and name: a column
     # or unknown name is written (write_attribute raises for an unknown one); a name
     # the class defines is set normally, unless it is a column the model's API hides
@@ -303,29 +307,10 @@ def _setter(cls: type, name: str):
             f"write_attribute({name!r}, value)); read it with record[{name!r}]")
 
 
-def _cast(record, schema, typ, name: str, value):
+def _cast(record: Core, schema: ModelSchema, typ: Type, name: str, value: Any) -> Any:
     try:
         return typ.cast(value)
-    except (TypeError, ValueError, ArithmeticError, InvalidOperation) as exc:
+    except CAST_ERRORS as exc:
         raise AttributeCastError(
             f"cannot assign {value!r} to {type(record).__name__}.{name} "
             f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
-
-
-def _same(a, b) -> bool:
-    # Equal values, with a bool never equal to a number, also inside dicts and lists
-    # (JSON ``true`` is not ``1``).
-    if a is b:
-        return True
-    ta, tb = type(a), type(b)
-    if ta is not tb:
-        if ta is bool or tb is bool:
-            return False
-    elif ta is dict:
-        return len(a) == len(b) and all(k in b and _same(v, b[k]) for k, v in a.items())
-    elif ta is list or ta is tuple:
-        return len(a) == len(b) and all(map(_same, a, b))
-    try:
-        return bool(a == b)
-    except Exception:  # noqa: BLE001 - incomparable values are different
-        return False

@@ -10,26 +10,82 @@ the database needs only two dict entries (the row-loading hot path).
 ``copy.copy(record)`` is the same record (same state, same key) with its own attribute
 storage; ``copy.deepcopy`` and ``pickle`` also copy the values; :meth:`Core.dup` is a
 new, unsaved record with the same values (Rails' ``dup``).
+
+:class:`Core` is also the base every model mixin subclasses (``model/*.py``), so that
+the mixins share one ``self`` for type checkers: under ``TYPE_CHECKING`` it declares
+what a mixin reaches through ``self`` that another mixin defines (as Rails' modules
+reach each other through ``self``). The list is the written contract between them;
+``activerecord.base.Model`` composes the implementations (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .attributes import _same
 from ..errors import UnknownPrimaryKey
+
+if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Callable, Sequence
+    from typing import Concatenate, ParamSpec, TypeVar
+
+    from typing_extensions import Self
+
+    from ..connection.database import Database
+    from .schema import ModelSchema
+
+    _P = ParamSpec("_P")
+    _T = TypeVar("_T")
 
 __all__ = ["Core"]
 
 
 class Core:
-    """Identity, state flags, equality, hashing, copies and ``repr`` of a record."""
+    """Identity, state flags, equality, hashing, copies and ``repr`` of a record; the
+    base of every model mixin (see the module doc)."""
 
     _new_record = True
     _destroyed = False
     _changed_from: dict | None = None
     _originals: dict | None = None
+    #: ``{column: value}``, set per instance (``__init__``, ``_instantiate``).
+    _attrs: dict[str, Any]
+
+    if TYPE_CHECKING:  # pragma: no cover - what the mixins reach through ``self``
+        def __init__(self, /, **attrs: Any) -> None: ...
+
+        # SchemaMixin (schema.py)
+        @classmethod
+        def _load_schema(cls) -> ModelSchema: ...
+        @classmethod
+        def _database(cls) -> Database: ...
+        @classmethod
+        def reset_column_information(cls) -> None: ...
+        @classmethod
+        def _read_fresh(cls, read: Callable[Concatenate[ModelSchema, _P], _T], /,
+                        *args: _P.args, **kwargs: _P.kwargs) -> _T: ...
+
+        # AttributesMixin (attributes.py)
+        def write_attribute(self, name: str, value: Any) -> None: ...
+        def assign_attributes(self, /, **attrs: Any) -> None: ...
+        def _hand_out_mutables(self, schema: ModelSchema) -> None: ...
+        def _dirty(self) -> dict[str, Any]: ...
+        @property
+        def has_changes(self) -> bool: ...
+        def _changed_in_place(self) -> set[str]: ...
+        def _changes_applied(self, schema: ModelSchema) -> None: ...
+        def _forget_changes(self) -> None: ...
+
+        # PersistenceMixin (persistence.py), wrapped by the layers above it
+        @classmethod
+        def _instantiate(cls, row: Sequence[Any], schema: ModelSchema) -> Self: ...
+        def save(self) -> bool: ...
+        def destroy(self) -> Self: ...
+        def _delete_instance(self) -> Self: ...
+        def _insert_record(self, schema: ModelSchema) -> None: ...
+        def _update_record(self, schema: ModelSchema) -> None: ...
+        def _check_save(self, schema: ModelSchema) -> bool: ...
+        def _check_key(self, schema: ModelSchema, action: str) -> None: ...
 
     @property
     def new_record(self) -> bool:
@@ -90,7 +146,7 @@ class Core:
         for column, item in zip(pk, value):
             self.write_attribute(column, item)
 
-    def _identity(self):
+    def _identity(self) -> Any:
         pk = type(self)._load_schema().pk
         attrs = self._attrs
         if len(pk) == 1:
@@ -120,7 +176,7 @@ class Core:
         return hash((type(self)._load_schema().table, ident))
 
     # -- copies --------------------------------------------------------------------
-    def __copy__(self) -> "Core":
+    def __copy__(self) -> Self:
         """``copy.copy``: the same record (state, key, pending changes) with its own
         attribute storage; the values themselves are shared, as a shallow copy's are."""
         cls = type(self)
@@ -136,7 +192,7 @@ class Core:
         twin.__dict__.update(state)
         return twin
 
-    def dup(self) -> "Core":
+    def dup(self) -> Self:
         """Return a new, unsaved record with this record's values (mutable ones
         copied), as Rails' ``dup`` (``Core#initialize_dup``, ``Timestamp``): the
         primary key and ``created_at``/``updated_at`` are cleared, and the columns
@@ -173,3 +229,22 @@ class Core:
             parts.append(f"{name}={text}")
         state = " new" if self._new_record else (" destroyed" if self._destroyed else "")
         return f"<{type(self).__name__}{state} {', '.join(parts)}>"
+
+
+def _same(a: Any, b: Any) -> bool:
+    # Equal values, with a bool never equal to a number, also inside dicts and lists
+    # (JSON ``true`` is not ``1``): dirty tracking, ``dup`` and rollbacks compare so.
+    if a is b:
+        return True
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        if ta is bool or tb is bool:
+            return False
+    elif ta is dict:
+        return len(a) == len(b) and all(k in b and _same(v, b[k]) for k, v in a.items())
+    elif ta is list or ta is tuple:
+        return len(a) == len(b) and all(map(_same, a, b))
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - incomparable values are different
+        return False

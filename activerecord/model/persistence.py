@@ -1,66 +1,76 @@
-"""Writing records: ``save``, ``create``, ``update``, ``destroy``, ``delete``, ``reload``.
+"""The write: INSERT, UPDATE, DELETE and re-reads of one record (``save``, ``create``,
+``update``, ``destroy``, ``delete``, ``reload``), and building records from rows
+(``_instantiate``); Rails' ``Persistence``.
+
+This is the innermost layer of a save (``Model``'s method resolution order, in
+``activerecord/base.py``): ``TransactionsMixin`` (``transactions.py``) checks the
+record, opens or joins the transaction and records the record in it, then calls
+``super().save()``; ``TimestampsMixin`` (``timestamps.py``) stamps ``created_at``/
+``updated_at`` around ``_insert_record``/``_update_record``; this module sends the
+statement. Coming layers (validations, callbacks, locking) slot in between and wrap
+``super()`` the same way.
 
 * INSERT sends the columns the user assigned (so database defaults apply to the rest)
   and reads the other columns back with RETURNING where the database has it
   (``features.supports_returning``); otherwise it takes the key from ``lastrowid`` and
   re-reads only when a column has a database-computed default.
-* UPDATE sends only the columns whose value changed (DESIGN.md: peewee #643/#469 lost
-  updates) and nothing at all when nothing changed.
-* ``created_at``/``updated_at`` are set when those columns exist, as Rails does.
-* ``save()`` runs in a transaction that joins the caller's open one (it never commits a
-  transaction it did not open: sqlalchemy-mixins #109) or opens and commits its own.
-  Each write registers the record with the transaction, so a rollback gives it back
-  its state (``transactions.py``, Rails' ``restore_transaction_record_state``).
+* UPDATE sends only the columns whose value changed (docs/architecture.md; peewee
+  #643/#469 lost updates) and nothing at all when nothing changed. Values are already
+  cast (at assignment), so writes only ``serialize`` them.
 * Generated columns are never written: INSERT reads them back (RETURNING, or a
   re-read), and an UPDATE of a table that has some re-reads them by key afterwards
   (MariaDB has no ``UPDATE ... RETURNING``; one statement more, only for such tables).
 * Writes and reloads of a loaded record need its primary key: a table without one
   raises ``UnknownPrimaryKey``, a record loaded without its key column
-  ``MissingAttributeError``, both before any SQL (an INSERT needs no key).
-
-The order when saving is: transaction, then validations, then callbacks, then the
-write; the later mixins (callbacks, validations) wrap ``_save`` cooperatively.
+  ``MissingAttributeError``, both before any SQL (an INSERT needs no key); those
+  checks are :meth:`PersistenceMixin._check_save` and ``_check_key``, which the
+  outermost layer calls before its transaction opens.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved
 from ..sql import nodes as n
+from .core import Core
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
+    from ..connection.database import Result
+    from .schema import ModelSchema
 
 __all__ = ["PersistenceMixin", "dualmethod"]
 
 
-class dualmethod:
+class dualmethod:  # noqa: N801 - used like classmethod
     """A method that is a classmethod when called on the class and an instance method
-    on an instance (``Artist.delete(5)`` and ``artist.delete()``)."""
+    on an instance (``Artist.delete(5)`` and ``artist.delete()``).
 
-    def __init__(self, class_func, instance_func):
-        self.class_func = class_func
-        self.instance_func = instance_func
+    It holds the two functions' names and looks them up on the class or the record,
+    so a layer that overrides either (``TransactionsMixin._delete_instance``) wraps
+    it through ``super()`` like any method."""
+
+    def __init__(self, class_func: Callable[..., Any], instance_func: Callable[..., Any]):
+        self.class_name = class_func.__name__
+        self.instance_name = instance_func.__name__
         self.__doc__ = instance_func.__doc__
 
-    def __get__(self, obj, objtype=None):
+    def __get__(self, obj: object, objtype: type | None = None) -> Callable[..., Any]:
         if obj is None:
-            return self.class_func.__get__(None, objtype)
-        return self.instance_func.__get__(obj, objtype)
+            return getattr(objtype, self.class_name)
+        return getattr(obj, self.instance_name)
 
 
-def _now(schema, column: str, now: _dt.datetime | None = None) -> _dt.datetime:
-    now = now or _dt.datetime.now(_dt.timezone.utc)
-    if not schema.columns[column].info.timezone:
-        now = now.replace(tzinfo=None)  # naive columns hold UTC wall time (Rails' default)
-    return now
-
-
-class PersistenceMixin:
-    """Instance and class methods that write records."""
+class PersistenceMixin(Core):
+    """Instance and class methods that write records (the write only: the layers
+    above wrap it, see the module doc)."""
 
     # -- class level ---------------------------------------------------------------
     @classmethod
-    def create(cls, /, **attrs: Any):
+    def create(cls, /, **attrs: Any) -> Self:
         """Build a record from ``attrs``, save it and return it (persisted, with the
         database's defaults and the new key). Raises what ``save()`` raises."""
         record = cls(**attrs)
@@ -68,7 +78,7 @@ class PersistenceMixin:
         return record
 
     @classmethod
-    def _instantiate(cls, row, schema):
+    def _instantiate(cls, row: Sequence[Any], schema: ModelSchema) -> Self:
         # The row-loading hot path: no __init__, one dict, casts only where needed.
         record = cls.__new__(cls)
         attrs = dict(zip(schema.names, row))
@@ -83,87 +93,76 @@ class PersistenceMixin:
 
     # -- save ----------------------------------------------------------------------
     def save(self) -> bool:
-        """INSERT a new record or UPDATE the changed columns of a persisted one.
+        """The write of ``save()``: INSERT a new record, or UPDATE the changed columns
+        of a persisted one (none changed: no statement); return True (Rails'
+        ``create_or_update``). ``Model.save`` is ``TransactionsMixin.save``, which
+        checks (:meth:`_check_save`) and opens the transaction first; see it for what
+        a save raises."""
+        schema = type(self)._load_schema()
+        if self._new_record:
+            self._insert_record(schema)
+        else:
+            self._update_record(schema)
+        return True
 
-        Returns True. Raises RecordNotSaved for a destroyed record, UnknownPrimaryKey
-        or MissingAttributeError when a persisted record's changes cannot be told
-        where to go (no key, key not loaded; before any SQL), and the translated
-        database error (RecordNotUnique, NotNullViolation, ...) when the write fails;
-        the record's own transaction is then rolled back whole, and the record gets
-        its state back (new again, its changes pending) so a retry writes again.
-        """
+    def _check_save(self, schema: ModelSchema) -> bool:
+        """Check, before any SQL, that the record can be saved; return whether saving
+        has anything to write (a new record, or a persisted one with changes).
+
+        Raises RecordNotSaved for a destroyed record, UnknownPrimaryKey or
+        MissingAttributeError for a persisted one whose row cannot be identified."""
         if self._destroyed:
             raise RecordNotSaved(f"cannot save a destroyed {type(self).__name__}")
-        schema = type(self)._load_schema()
-        if not self._new_record:
-            if not self._needs_save():
-                return True  # nothing changed: no transaction, no statement (as Rails)
-            self._require_key(schema, "save")
-        db = schema.db
-        with db.transaction(requires_new=False):
-            db.add_transaction_record(self)
-            self._save()
+        if self._new_record:
+            return True
+        if not self._needs_save():
+            return False
+        self._require_key(schema, "save")
         return True
 
     def _needs_save(self) -> bool:
         """Whether saving a persisted record has anything to do (later mixins that
         run callbacks on every save extend this)."""
-        return bool(self.changed_attributes)
+        return self.has_changes
 
-    def _save(self) -> None:
-        if self._new_record:
-            self._insert_record()
-        else:
-            self._update_record()
+    def _check_key(self, schema: ModelSchema, action: str) -> None:
+        """Before any SQL: raise UnknownPrimaryKey / MissingAttributeError when a
+        persisted record's row cannot be identified for ``action`` (``"destroy"``,
+        ``"delete"``); a new or destroyed record needs no key."""
+        if self.persisted:
+            self._require_key(schema, action)
 
     def update(self, /, **attrs: Any) -> bool:
-        """Assign ``attrs`` and save (Rails' ``update``). Returns True."""
+        """Assign ``attrs`` and save (Rails' ``update``). Returns True; raises what
+        ``assign_attributes`` and ``save()`` raise."""
         self.assign_attributes(**attrs)
         return self.save()
 
-    def _insert_record(self) -> None:
-        cls = type(self)
-        schema = cls._load_schema()
-        db = schema.db
-        attrs = self._attrs
-        if schema.timestamps:
-            now = _dt.datetime.now(_dt.timezone.utc)  # one instant for both (as Rails)
-            for col in schema.timestamps:
-                if attrs.get(col) is None:
-                    self.write_attribute(col, _now(schema, col, now))
-        assigned = self.__dict__.get("_assigned") or set()
-        if self.__dict__.get("_originals"):
+    def _insert_record(self, schema: ModelSchema) -> None:
+        # INSERT the assigned columns; read back what the database chose.
+        d = self.__dict__
+        attrs = d["_attrs"]
+        assigned = d.get("_assigned") or set()
+        if d.get("_originals"):
             assigned = assigned | self._changed_in_place()
         cols = tuple(c for c in schema.writable if c in assigned)
-        types = schema.types
-        values = [types[c].serialize(attrs[c]) for c in cols]
-        key = ("insert", cols)
-        cached = schema.sql_cache.get(key)
+        cached = schema.sql_cache.get(("insert", cols))
         if cached is None:
-            # Read back only what the database chose: the columns not assigned (the
-            # key, defaults); assigned values are already in the record.
-            back = tuple(c for c in schema.names if c not in assigned)
-            node = n.Insert(schema.table_node, cols, (tuple(n.Param(None) for _ in cols),),
-                            returning=back)
-            loaders = tuple((i, c, schema.types[c].deserialize) for i, c in enumerate(back)
-                            if schema.types[c].needs_deserialize)
-            returning = bool(back) and db.features.supports_returning
-            cached = schema.sql_cache[key] = (db.compile(node)[0], back, loaders, returning)
+            cached = _insert_statement(schema, cols)
         sql, back, loaders, returning = cached
-        result = db.run(sql, values)
+        types = schema.types
+        result = schema.db.run(sql, [types[c].serialize(attrs[c]) for c in cols])
         if returning and result.rows:
             row = result.rows[0]
-            attrs.update(zip(back, row))
-            for i, name, load in loaders:
-                if row[i] is not None:
-                    attrs[name] = load(row[i])
+            attrs.update(zip(back, schema.load_values(loaders, row) if loaders else row))
         else:
             self._read_back_key(schema, result, assigned)
-        self.__dict__["_new_record"] = False
-        self.__dict__.pop("_assigned", None)
+        d["_new_record"] = False
+        d.pop("_assigned", None)
         self._changes_applied(schema)
 
-    def _read_back_key(self, schema, result, assigned) -> None:
+    def _read_back_key(self, schema: ModelSchema, result: Result,
+                       assigned: set[str]) -> None:
         attrs = self._attrs
         pk = schema.pk
         if len(pk) == 1 and attrs.get(pk[0]) is None and result.lastrowid:
@@ -173,14 +172,11 @@ class PersistenceMixin:
         if pk and any(c not in assigned for c in schema.db_computed if c not in pk):
             self._reload_attrs(schema)
 
-    def _update_record(self) -> None:
-        schema = type(self)._load_schema()
+    def _update_record(self, schema: ModelSchema) -> None:
+        # UPDATE the changed columns where the key was (also when it changed).
         changes = self._dirty()
         if not changes:
             return
-        if "updated_at" in schema.timestamps and "updated_at" not in changes:
-            self.write_attribute("updated_at", _now(schema, "updated_at"))
-            changes = self._dirty()
         attrs = self._attrs
         cols = tuple(c for c in schema.writable if c in changes)
         types = schema.types
@@ -199,7 +195,7 @@ class PersistenceMixin:
         if schema.generated:
             self._reload_generated(schema)
 
-    def _reload_generated(self, schema) -> None:
+    def _reload_generated(self, schema: ModelSchema) -> None:
         # The database recomputed the generated columns: read them by the new key.
         sql_key = ("generated",)
         cached = schema.sql_cache.get(sql_key)
@@ -208,34 +204,23 @@ class PersistenceMixin:
             where = n.and_(*(n.Column(c, schema.table) == n.Param(None) for c in schema.pk))
             node = n.Select(schema.table_node, tuple(n.Column(c, schema.table) for c in names),
                             where=where)
-            cached = schema.sql_cache[sql_key] = (schema.db.compile(node)[0], names)
-        sql, names = cached
+            cached = schema.sql_cache[sql_key] = (schema.db.compile(node)[0], names,
+                                                  schema.loaders_for(names))
+        sql, names, loaders = cached
         attrs = self._attrs
         rows = schema.db.run(sql, [schema.types[c].serialize(attrs[c]) for c in schema.pk],
                              read=True).rows
         if rows:
-            for name, value in zip(names, rows[0]):
-                typ = schema.types[name]
-                attrs[name] = typ.deserialize(value) if value is not None and \
-                    typ.needs_deserialize else value
+            attrs.update(zip(names, schema.load_values(loaders, rows[0])))
 
     # -- destroy / delete ----------------------------------------------------------
-    def destroy(self):
-        """Delete the record's row, running callbacks and dependent rules; mark the
-        record destroyed and return it. Inside a transaction (its own or the caller's);
-        a rollback makes the record not destroyed again. Raises UnknownPrimaryKey /
-        MissingAttributeError (before any SQL) when the row cannot be identified."""
-        schema = type(self)._load_schema()
-        if self.persisted:
-            self._require_key(schema, "destroy")
-        db = schema.db
-        with db.transaction(requires_new=False):
-            db.add_transaction_record(self)
-            self._destroy()
-        return self
-
-    def _destroy(self) -> None:
+    def destroy(self) -> Self:
+        """The write of ``destroy()``: DELETE the record's row (a new record sends
+        nothing), mark the record destroyed and return it. ``Model.destroy`` is
+        ``TransactionsMixin.destroy``, which checks the key and runs this inside the
+        record's transaction; later layers (callbacks, dependent rules) wrap it."""
         self._delete_row()
+        return self
 
     def _delete_row(self) -> int:
         schema = type(self)._load_schema()
@@ -247,7 +232,7 @@ class PersistenceMixin:
         self.__dict__["_destroyed"] = True
         return count
 
-    def _require_key(self, schema, action: str) -> None:
+    def _require_key(self, schema: ModelSchema, action: str) -> None:
         # Before any SQL: the row of a loaded record is found by its primary key.
         if not schema.pk:
             raise schema.no_primary_key(type(self), f"{action}() of a loaded record")
@@ -259,26 +244,23 @@ class PersistenceMixin:
                 f"{', '.join(missing)} was not loaded (the query selected only "
                 f"{', '.join(attrs) or 'nothing'}); select the key column(s) too")
 
-    def _key_before_changes(self, schema):
+    def _key_before_changes(self, schema: ModelSchema) -> Any:
         self._require_key(schema, "identify the row of")
         changed = self.__dict__.get("_changed_from") or {}
         values = tuple(changed.get(c, self._attrs[c]) for c in schema.pk)
         return values[0] if len(values) == 1 else values
 
-    def _delete_instance(self):
+    def _delete_instance(self) -> Self:
         """Delete the record's row at once: no callbacks, no dependents (Rails'
         ``delete``). Marks the record destroyed and returns it; inside a transaction
         that rolls back it is not destroyed again. Raises UnknownPrimaryKey /
-        MissingAttributeError (before any SQL) when the row cannot be identified."""
-        schema = type(self)._load_schema()
-        if self.persisted:
-            self._require_key(schema, "delete")
-        schema.db.add_transaction_record(self)
+        MissingAttributeError (before any SQL) when the row cannot be identified
+        (``TransactionsMixin._delete_instance`` checks and records it first)."""
         self._delete_row()
         return self
 
     @classmethod
-    def _delete_by_key(cls, *keys) -> int:
+    def _delete_by_key(cls, *keys: Any) -> int:
         """Delete rows by primary key without loading them (no callbacks); return the
         number of rows deleted. ``Artist.delete(5)``, ``Artist.delete(5, 6)``,
         ``Artist.delete([5, 6])``, ``PlaylistTrack.delete((1, 3402))`` for a composite
@@ -307,7 +289,7 @@ class PersistenceMixin:
     delete = dualmethod(_delete_by_key, _delete_instance)
 
     # -- reload --------------------------------------------------------------------
-    def reload(self):
+    def reload(self) -> Self:
         """Read the record's row again, discarding unsaved changes; return self.
         Raises RecordNotFound when the row is gone, UnknownPrimaryKey /
         MissingAttributeError (before any SQL) when it cannot be identified."""
@@ -317,7 +299,7 @@ class PersistenceMixin:
         self._forget_changes()
         return self
 
-    def _reload_attrs(self, schema) -> None:
+    def _reload_attrs(self, schema: ModelSchema) -> None:
         key = self._key_before_changes(schema)
         node = n.Select(schema.table_node, schema.select_columns,
                         where=schema.key_condition(key, type(self)), limit=2)
@@ -328,3 +310,17 @@ class PersistenceMixin:
                 f"table {schema.table!r}", model=type(self), table=schema.table, key=key)
         fresh = type(self)._instantiate(rows[0], schema)
         self._attrs.update(fresh._attrs)
+
+
+def _insert_statement(schema: ModelSchema, cols: tuple[str, ...]) -> tuple:
+    """``(sql, back, loaders, returning)`` of the INSERT of ``cols``, cached per
+    column set: it reads back only what the database chose, the other columns (the
+    key, defaults), with RETURNING where the database has it."""
+    db = schema.db
+    back = tuple(c for c in schema.names if c not in cols)
+    node = n.Insert(schema.table_node, cols, (tuple(n.Param(None) for _ in cols),),
+                    returning=back)
+    returning = bool(back) and db.features.supports_returning
+    cached = (db.compile(node)[0], back, schema.loaders_for(back), returning)
+    schema.sql_cache[("insert", cols)] = cached
+    return cached

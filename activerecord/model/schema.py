@@ -22,21 +22,35 @@ follows a new default database (``connect``, ``set_default_database``) at its ne
 from __future__ import annotations
 
 import threading
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import inflection
 
-from ..connection import database as _registry
-from ..connection.database import Database, get_database
-from ..errors import (ConfigurationError, MissingAttributeError, ReadOnlyAttributeError,
-                     TableNotFound, UnknownPrimaryKey,
-                     UnknownAttributeError)
+from ..connection import handling as _registry
+from ..connection.database import Database
+from ..connection.handling import get_database
+from ..connection.introspection import TableInfo
+from ..errors import (
+    ColumnNotFound,
+    ConfigurationError,
+    MissingAttributeError,
+    ReadOnlyAttributeError,
+    TableNotFound,
+    UnknownAttributeError,
+    UnknownPrimaryKey,
+)
 from ..relation import predicates as p
+from ..relation.contract import Loader, TableSchema
 from ..sql import nodes as n
+from ..types import CAST_ERRORS, Type
+from .core import Core
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
 
 _schema_lock = threading.RLock()
+_T = TypeVar("_T")
+_P = ParamSpec("_P")
 _PK_HINT = "declare it on the model: primary_key = \"col\" (or a tuple of columns)"
 
 
@@ -75,39 +89,35 @@ class ModelSchema:
     #: The registry epoch the model's database was resolved at (see ``_load_schema``).
     epoch = -1
 
-    def __init__(self, model: type, db: Database, info):
+    def __init__(self, model: type, db: Database, info: TableInfo):
+        """Build the schema of ``model`` from its table's ``info`` on ``db``.
+
+        Raises ConfigurationError when the model's ``primary_key`` names a column the
+        table does not have."""
         self.db = db
         self.info = info
         self.key = info.name  # the schema-cache key: "table" or "schema.table"
         self.schema_name, self.table = db.dialect.split_table_name(info.name)
         self.table_node = n.Table(self.table, schema=self.schema_name)
-        declared = next((k.__dict__["primary_key"] for k in model.__mro__
-                         if "primary_key" in k.__dict__), None)
-        if declared is None:
-            pk = tuple(info.primary_key)
-        elif isinstance(declared, str):
-            pk = (declared,)
-        else:
-            pk = tuple(declared)
         names = tuple(c.name for c in info.columns)
-        missing = [c for c in pk if c not in names]
-        if missing:
-            raise ConfigurationError(
-                f"{model.__name__}.primary_key names {missing}, not columns of "
-                f"{info.name!r}; known columns: {', '.join(names)}")
-        self.pk = pk
+        self.pk = pk = _primary_key(model, info, names)
         self.names = names
         self.name_set = frozenset(names)
         self.types = {c.name: db.adapter.type_for(c) for c in info.columns}
         self.columns = {c.name: Column(c, self.types[c.name], c.name in pk) for c in info.columns}
-        self.loaders = tuple((i, name, self.types[name].deserialize)
-                             for i, name in enumerate(names)
-                             if self.types[name].needs_deserialize)
+        self.loaders = self.loaders_for(names)
         # Table-qualified: SQLite reads an unknown "name" as a string literal
         # (https://www.sqlite.org/quirks.html#dblquote), "t"."name" is an error.
         self.select_columns = tuple(n.Column(c, self.table) for c in names)
         self.defaults = {c.name: self.types[c.name].cast(c.default)
                          if c.default is not None else None for c in info.columns}
+        self._write_plan(info)
+        self.sql_cache: dict = {}
+        self.setters: dict = {}  # attribute name -> how ``record.name = v`` is done
+
+    def _write_plan(self, info: TableInfo) -> None:
+        # What writes send and read back, column by column.
+        names = self.names
         # Generated (computed) columns are read, never written: no INSERT or UPDATE lists
         # them and assigning one raises ReadOnlyAttributeError. ``writable``/``write_types``
         # are the other columns (bulk writes check against them too).
@@ -122,8 +132,6 @@ class ModelSchema:
         self.db_computed = tuple(c.name for c in info.columns if c.generated or
                                  c.default is None and (c.default_sql or c.auto_increment))
         self.timestamps = tuple(c for c in ("created_at", "updated_at") if c in self.name_set)
-        self.sql_cache: dict = {}
-        self.setters: dict = {}  # attribute name -> how ``record.name = v`` is done
 
     def unknown(self, model: type, name: str) -> UnknownAttributeError:
         """Return the error for an unknown column ``name`` (it lists the known ones)."""
@@ -172,6 +180,7 @@ class ModelSchema:
             TypeError: a part is a generator or another non-collection iterable.
         """
         pk = self.pk
+        parts: Sequence[Any]
         if len(pk) == 1:
             parts = (key,)
         elif isinstance(key, (tuple, list)) and len(key) == len(pk):
@@ -184,11 +193,12 @@ class ModelSchema:
             p.check_value(n.Column(c, self.table), v)
             typ = self.types[c]
             try:
-                value = typ.cast(v)
-                out = typ.serialize(value)
-            except p.CAST_ERRORS:
+                value = typ.cast(v)  # the identity, as a loaded record holds it
+            except CAST_ERRORS:
                 return None
-            if value is None or (type(out) is int and not limits[0] <= out <= limits[1]):
+            out = typ.bind(value)  # None: it cannot be bound (casting again is a no-op)
+            if value is None or out is None or \
+                    (type(out) is int and not limits[0] <= out <= limits[1]):
                 return None
             cast.append(value)
             bound.append(out)
@@ -234,6 +244,56 @@ class ModelSchema:
             if name not in self.write_types:
                 raise self.not_writable(model, name)
 
+    # -- columns and row loaders: the one owner of name checks and loading plans -----
+    def column(self, model: type, name: str) -> tuple[n.Column, Type]:
+        """Return ``(Column node, attribute type)`` of the column ``name`` of this
+        table: the one check of a column name (conditions, order, select, group,
+        pluck, unscope, cursors, ``Model.c``, bulk inserts all ask here).
+
+        Raises UnknownAttributeError (naming ``model`` and listing the known
+        columns) when the table has no such column."""
+        typ = self.types.get(name)
+        if typ is None:
+            raise self.unknown(model, name)
+        return n.Column(name, self.table), typ
+
+    def loaders_for(self, columns: Sequence[str],
+                    types: Sequence[Type | None] | None = None) -> tuple[Loader, ...]:
+        """Return the loading plan of result rows whose values are ``columns`` (in
+        that order): ``(index, name, deserialize)`` for each value whose type needs
+        one (``Type.needs_deserialize``); the other values are kept as the driver
+        returned them, and NULL is never deserialized (callers skip ``None``). Every
+        row loader asks here: records (``_instantiate``, ``select(...)``), INSERT
+        ... RETURNING, re-reads, ``pluck``, ``insert_all(returning=...)``.
+
+        ``types``: the values' types when they are not this table's columns by name
+        (a joined model's column; ``None`` for an expression: kept as returned).
+        Raises KeyError for a name that is not a column when ``types`` is omitted."""
+        if types is None:
+            types = [self.types[c] for c in columns]
+        return tuple([(i, name, typ.deserialize)
+                      for i, (name, typ) in enumerate(zip(columns, types))
+                      if typ is not None and typ.needs_deserialize])
+
+    @staticmethod
+    def load_values(loaders: tuple[Loader, ...], row: Sequence[Any]) -> tuple:
+        """Return ``row`` as a tuple with the values named by ``loaders`` (from
+        :meth:`loaders_for`) deserialized; NULLs stay ``None``."""
+        if not loaders:
+            return tuple(row)
+        values = list(row)
+        for i, _name, load in loaders:
+            if values[i] is not None:
+                values[i] = load(values[i])
+        return tuple(values)
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    def _is_table_schema(schema: ModelSchema) -> TableSchema:
+        # mypy checks here that ModelSchema (and its Database) is the interface the
+        # relation layer is written against (relation/contract.py).
+        return schema
+
 
 class ColumnAccessor:
     """``Model.c``: column expressions for conditions, e.g. ``Artist.c.Name == "x"``.
@@ -241,14 +301,11 @@ class ColumnAccessor:
     ``Model.c.Name`` raises UnknownAttributeError for a name that is not a column.
     """
 
-    def __init__(self, model: type):
+    def __init__(self, model: ModelMeta) -> None:
         self._model = model
 
     def __getattr__(self, name: str) -> n.Column:
-        schema = self._model._load_schema()
-        if name not in schema.name_set:
-            raise schema.unknown(self._model, name)
-        return n.Column(name, schema.table)
+        return self._model._load_schema().column(self._model, name)[0]
 
     __getitem__ = __getattr__
 
@@ -323,10 +380,15 @@ class ModelMeta(type):
         return ColumnAccessor(cls)
 
 
-class SchemaMixin:
+class SchemaMixin(Core):
     """Class methods that load, expose and reset a model's schema."""
 
     database: Database | str | None = None
+    #: The loaded schema, set on the model class itself by ``_load_schema``.
+    _schema: ClassVar[ModelSchema]
+    if TYPE_CHECKING:  # pragma: no cover - ModelMeta computes them when undeclared
+        table_name: ClassVar[str]
+        primary_key: ClassVar[str | tuple[str, ...]]
 
     @classmethod
     def _database(cls) -> Database:
@@ -406,6 +468,43 @@ class SchemaMixin:
                 db = cls._database()
                 db.schema_cache.clear(cls._table_key(db))
 
+    @classmethod
+    def _read_fresh(cls, read: Callable[Concatenate[ModelSchema, _P], _T], /,
+                    *args: _P.args, **kwargs: _P.kwargs) -> _T:
+        """Return ``read(schema, *args, **kwargs)`` with the model's schema: the one
+        owner of the stale-schema retry of ORM-built reads (``Model.find``, loading a
+        relation). When the read raises ColumnNotFound outside a transaction, the
+        cached schema outlived a change of the table (Rails #24273): forget it
+        (:meth:`reset_column_information`) and run ``read`` once more with the fresh
+        schema. Inside a transaction, and on the second failure, the error is raised.
+        """
+        schema = cls._load_schema()
+        try:
+            return read(schema, *args, **kwargs)
+        except ColumnNotFound:
+            if schema.db.in_transaction:
+                raise
+        cls.reset_column_information()
+        return read(cls._load_schema(), *args, **kwargs)
+
+
+def _primary_key(model: type, info: TableInfo, names: tuple[str, ...]) -> tuple[str, ...]:
+    # The model's declared primary_key (a name or names), else the table's.
+    declared = next((k.__dict__["primary_key"] for k in model.__mro__
+                     if "primary_key" in k.__dict__), None)
+    if declared is None:
+        pk = tuple(info.primary_key)
+    elif isinstance(declared, str):
+        pk = (declared,)
+    else:
+        pk = tuple(declared)
+    missing = [c for c in pk if c not in names]
+    if missing:
+        raise ConfigurationError(
+            f"{model.__name__}.primary_key names {missing}, not columns of "
+            f"{info.name!r}; known columns: {', '.join(names)}")
+    return pk
+
 
 def _declared(cls: type, name: str):
     # A class attribute set by the user (not a column descriptor), or None.
@@ -442,5 +541,6 @@ def _accessor_allowed(cls: type, name: str) -> bool:
     # A column becomes an attribute unless the model (its class, a base, or the
     # metaclass: ``columns``, ``column_names``, ``c``, ``mro``...) already uses the name;
     # such a column is still ``record[name]``, ``read_attribute`` and keywords.
+    meta: type = type(cls)
     return (name not in _RESERVED and not _defined_on(cls, name)
-            and not any(name in k.__dict__ for k in type(cls).__mro__))
+            and not any(name in k.__dict__ for k in meta.__mro__))

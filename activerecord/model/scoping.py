@@ -30,9 +30,21 @@ relation are assigned by ``Model.all().new(...)``/``create(...)``.
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
+
+from .core import Core
 
 __all__ = ["scope", "default_scope", "find_scope", "default_scopes", "ScopingMixin"]
+
+
+def _wraps(wrapper: Any, func: Callable) -> None:
+    # functools.update_wrapper for a descriptor object, which is no function itself.
+    for name in functools.WRAPPER_ASSIGNMENTS:
+        if hasattr(func, name):
+            setattr(wrapper, name, getattr(func, name))
+    wrapper.__dict__.update(getattr(func, "__dict__", {}))
+    wrapper.__wrapped__ = func
 
 
 class scope:  # noqa: N801 - used as a decorator, like property
@@ -48,18 +60,18 @@ class scope:  # noqa: N801 - used as a decorator, like property
             raise TypeError(f"@scope decorates a function, not {func!r}")
         self.func = func
         self.name = getattr(func, "__name__", "scope")
-        functools.update_wrapper(self, func)
+        _wraps(self, func)
 
-    def __set_name__(self, owner, name: str) -> None:
+    def __set_name__(self, owner: type, name: str) -> None:
         self.name = name
 
-    def __get__(self, obj, cls=None):
+    def __get__(self, obj: object, cls: type | None = None) -> Callable[..., Any]:
         if obj is not None:
             raise AttributeError(f"{self.name} is a scope of {type(obj).__name__}: call "
                                  f"it on the class or a relation, not on a record")
         return functools.partial(_apply_to_all, self, cls)
 
-    def apply(self, relation, *args: Any, **kwargs: Any):
+    def apply(self, relation: Any, *args: Any, **kwargs: Any) -> Any:
         """Return the scope applied to ``relation`` with these arguments.
 
         Raises TypeError when the scope function returns something else than a
@@ -78,7 +90,7 @@ class scope:  # noqa: N801 - used as a decorator, like property
         return f"<scope {self.name}>"
 
 
-def _apply_to_all(sc: scope, cls, *args, **kwargs):
+def _apply_to_all(sc: scope, cls: Any, *args: Any, **kwargs: Any) -> Any:
     return sc.apply(cls.all(), *args, **kwargs)
 
 
@@ -90,12 +102,12 @@ class default_scope:  # noqa: N801 - a decorator
         if not callable(func):
             raise TypeError(f"@default_scope decorates a function, not {func!r}")
         self.func = func
-        functools.update_wrapper(self, func)
+        _wraps(self, func)
 
-    def __get__(self, obj, cls=None):
+    def __get__(self, obj: object, cls: type | None = None) -> default_scope:
         return self  # not callable on records; the class keeps the declaration
 
-    def apply(self, relation):
+    def apply(self, relation: Any) -> Any:
         """Return ``relation`` with this default scope applied (TypeError if the
         function returns something else than a relation of the model)."""
         result = self.func(relation)
@@ -116,12 +128,12 @@ def find_scope(model: type, name: str) -> scope | None:
     return None
 
 
-def default_scopes(model: type) -> tuple:
+def default_scopes(model: type) -> tuple[default_scope, ...]:
     """Return the default scopes of ``model``, base classes' first (cached per class:
     they are declared in class bodies)."""
     cached = model.__dict__.get("_ar_default_scopes")
     if cached is None:
-        found = []
+        found: list[default_scope] = []
         for klass in reversed(model.__mro__):
             found.extend(v for v in klass.__dict__.values() if isinstance(v, default_scope))
         cached = tuple(found)
@@ -129,7 +141,7 @@ def default_scopes(model: type) -> tuple:
     return cached
 
 
-class ScopingMixin:
+class ScopingMixin(Core):
     """The model side of scopes: what relations ask the model through ``self.model``
     (they never import this module)."""
 
@@ -139,6 +151,6 @@ class ScopingMixin:
         return find_scope(cls, name)
 
     @classmethod
-    def _default_scopes(cls) -> tuple:
+    def _default_scopes(cls) -> tuple[default_scope, ...]:
         """Return this model's default scopes, base classes' first."""
         return default_scopes(cls)

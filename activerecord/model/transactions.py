@@ -1,26 +1,44 @@
-"""Transactions: the module-level :func:`transaction` and ``Model.transaction()``.
+"""Transactions: the module-level :func:`transaction`, ``Model.transaction()``, and
+the outermost layer of a record's writes (Rails' ``ActiveRecord::Transactions``).
 
 ``with transaction():`` commits when the block ends normally and rolls back whole when
 it raises (the exception is re-raised). Nested blocks become savepoints, so an inner
-failure undoes only the inner block. ``save()``/``destroy()`` join an open transaction
-and never commit it (see ``Database.transaction``).
+failure undoes only the inner block.
 
-The record side of a rollback lives here (Rails' ``ActiveRecord::Transactions``): each
-write hands the record to its Database (``Database.add_transaction_record``), which
-asks it for its state once per transaction level and gives the state back when that
-level rolls back. As Rails' ``restore_transaction_record_state`` does, the record keeps
-its current values, but ``new_record``, ``destroyed``, the primary key (``None`` again
-when the database had assigned it) and the dirty state relative to the last committed
-row come back, so a retried ``save()`` sends its INSERT or UPDATE again.
+:class:`TransactionsMixin` is first in ``Model``'s method resolution order
+(``activerecord/base.py``): its ``save()`` and ``destroy()`` open a transaction, or
+join the caller's open one (``requires_new=False``: they never commit a transaction
+they did not open, sqlalchemy-mixins #109), record the record in it and run every
+inner layer (``super()``: validations, callbacks, timestamps, the write) inside it, as
+Rails' ``def save(**) = with_transaction_returning_status { super }``
+(``transactions.rb``). So anything an inner layer raises, also after its statement
+ran, rolls the whole save back. ``delete()`` sends one statement: it opens no
+transaction, but joins and records itself in an open one. Checks that need no SQL
+(``_check_save``, ``_check_key``) run before the transaction opens, since its BEGIN
+is the first statement (sent at once, unlike Rails' lazy transactions), and a save
+with nothing to write sends nothing at all.
+
+The record side of a rollback lives here too: each write hands the record to its
+Database (``Database.add_transaction_record``), which asks it for its state once per
+transaction level and gives the state back when that level rolls back. As Rails'
+``restore_transaction_record_state`` does, the record keeps its current values, but
+``new_record``, ``destroyed``, the primary key (``None`` again when the database had
+assigned it) and the dirty state relative to the last committed row come back, so a
+retried ``save()`` sends its INSERT or UPDATE again.
 """
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from typing import Iterator
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import TYPE_CHECKING
 
-from .attributes import _same
-from ..connection.database import Database, get_database
+from ..connection.database import Database
+from ..connection.handling import get_database
+from .core import Core, _same
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["transaction", "TransactionsMixin"]
 
@@ -39,14 +57,56 @@ def transaction(database: Database | str | None = None,
         yield db
 
 
-class TransactionsMixin:
-    """``Model.transaction()``: a transaction on the model's database."""
+class TransactionsMixin(Core):
+    """``Model.transaction()``, and ``save``/``destroy``/``delete`` wrapped in the
+    record's transaction, with the record's state given back on rollback."""
 
     @classmethod
-    def transaction(cls, requires_new: bool = True):
+    def transaction(cls, requires_new: bool = True) -> AbstractContextManager[None]:
         """Return a context manager running its block in a transaction on the
         model's database (see :func:`transaction`)."""
         return cls._database().transaction(requires_new=requires_new)
+
+    def save(self) -> bool:
+        """Save the record (INSERT a new one, UPDATE the changed columns of a persisted
+        one) in its transaction; return True.
+
+        Raises, before any SQL, RecordNotSaved for a destroyed record and
+        UnknownPrimaryKey / MissingAttributeError when a persisted record's changes
+        cannot be told where to go (no key, key not loaded); a persisted record with
+        no changes sends nothing. Otherwise it raises what the write raises (the
+        translated database error: RecordNotUnique, NotNullViolation...): the
+        record's own transaction is then rolled back whole (and the caller's, when the
+        error propagates out of it), and the record gets its state back (new again,
+        its changes pending) so a retry writes again.
+        """
+        schema = type(self)._load_schema()
+        if not self._check_save(schema):
+            return True  # nothing to write: no transaction, no statement (as Rails)
+        db = schema.db
+        with db.transaction(requires_new=False):
+            db.add_transaction_record(self)
+            return super().save()
+
+    def destroy(self) -> Self:
+        """Delete the record's row in its transaction (the caller's, or its own) and
+        return the record, marked destroyed; a rollback makes it not destroyed again.
+        A new record sends no DELETE. Raises UnknownPrimaryKey /
+        MissingAttributeError (before any SQL) when the row cannot be identified."""
+        schema = type(self)._load_schema()
+        self._check_key(schema, "destroy")
+        db = schema.db
+        with db.transaction(requires_new=False):
+            db.add_transaction_record(self)
+            return super().destroy()
+
+    def _delete_instance(self) -> Self:
+        # ``record.delete()``: one DELETE, so no transaction of its own; an open one
+        # records it, so a rollback makes it not destroyed again.
+        schema = type(self)._load_schema()
+        self._check_key(schema, "delete")
+        schema.db.add_transaction_record(self)
+        return super()._delete_instance()
 
     def _remember_transaction_record_state(self) -> tuple:
         """Return what a rollback needs to give this record its state back (called by

@@ -10,9 +10,10 @@ in a file of its own, so that no mixin imports another or this package.
 
 from __future__ import annotations
 
-from .batches import BatchMethods, Batches
+from .batches import Batches, BatchMethods
 from .bulk import BulkWrites
 from .calculations import Calculations
+from .contract import M
 from .core import RelationCore
 from .finders import FinderMethods
 from .query_methods import QueryMethods
@@ -20,11 +21,15 @@ from .query_methods import QueryMethods
 __all__ = ["Relation", "RelationCore", "Batches"]
 
 
-class Relation(QueryMethods, FinderMethods, Calculations, BatchMethods, BulkWrites,
-               RelationCore):
+class Relation(QueryMethods[M], FinderMethods[M], Calculations[M], BatchMethods[M],
+               BulkWrites[M], RelationCore[M]):
     """A lazy, immutable, chainable query over one model's table. Build one with the
     model's class methods (``Artist.where(...)``, ``Artist.order(...)``,
     ``Artist.all()``); see docs/querying.md for the whole interface.
+
+    Generic over the record type: a ``Relation[Artist]`` iterates ``Artist`` records,
+    and its finders (``first``, ``find``, ``find_by``, ``create``...) return them;
+    builders return the relation's own type.
 
     Method resolution order, outermost first:
 
@@ -36,7 +41,8 @@ class Relation(QueryMethods, FinderMethods, Calculations, BatchMethods, BulkWrit
     ``Calculations``          count/sum/average/minimum/maximum/pluck/pick/ids/exists
     ``BatchMethods``          find_each/find_in_batches/in_batches
     ``BulkWrites``            update_all/delete_all
-    ``RelationCore``          slots, _clone, column resolution, SELECT node, loading
+    ``RelationCore``          slots, _clone, column resolution, keys, SELECT node,
+                              loading; declares the sibling methods mixins call
     ========================  =====================================================
     """
 

@@ -22,22 +22,25 @@ statement (``features.max_parameters``), else ValueError.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any, Generic
 
-from . import predicates as p
 from ..sql import nodes as n
+from . import predicates as p
+from .contract import M, TableSchema
 from .core import RelationCore
 
 __all__ = ["BatchMethods", "Batches"]
 
 
-class BatchMethods(RelationCore):
+class BatchMethods(RelationCore[M]):
     """Batch iteration of a :class:`~activerecord.relation.Relation`."""
 
     __slots__ = ()
 
     def find_each(self, batch_size: int = 1000, *, start: Any = None, finish: Any = None,
-                  order: str = "asc", cursor: Any = None, key: Any = None) -> Iterator:
+                  order: str = "asc", cursor: Any = None,
+                  key: Any = None) -> Iterator[M]:
         """Yield every matching record, loading ``batch_size`` at a time in primary
         key order (from ``start``, up to ``finish``, inclusive). See the module doc.
 
@@ -58,7 +61,7 @@ class BatchMethods(RelationCore):
 
     def find_in_batches(self, batch_size: int = 1000, *, start: Any = None,
                         finish: Any = None, order: str = "asc", cursor: Any = None,
-                        key: Any = None) -> Iterator[list]:
+                        key: Any = None) -> Iterator[list[M]]:
         """Yield the matching records as lists of at most ``batch_size`` (see
         :meth:`find_each`)."""
         base, remaining, cols = self._batch_base(batch_size, start, finish, order,
@@ -75,10 +78,12 @@ class BatchMethods(RelationCore):
                 remaining -= len(records)
             if len(records) < size:
                 return
-            last = tuple(records[-1]._attrs[c] for c in cols)
+            tail: Any = records[-1]  # a model instance: its loaded values
+            last = tuple(tail._attrs[c] for c in cols)
 
     def in_batches(self, of: int = 1000, *, start: Any = None, finish: Any = None,
-                   order: str = "asc", cursor: Any = None, key: Any = None) -> "Batches":
+                   order: str = "asc", cursor: Any = None,
+                   key: Any = None) -> Batches[M]:
         """Return an iterable of relations, each over at most ``of`` rows (their keys
         are read first, as Rails' ``in_batches``): ``for batch in
         Track.in_batches(of=500): batch.update_all(...)``. The result also has
@@ -98,7 +103,8 @@ class BatchMethods(RelationCore):
                              f"takes: use of <= {max(1, room // len(cols))}")
         return Batches(self, base, of, remaining, order, cols)
 
-    def _batch_base(self, size, start, finish, order, cursor):
+    def _batch_base(self, size: int, start: Any, finish: Any, order: str,
+                    cursor: Any) -> tuple[RelationCore[M], int | None, tuple[str, ...]]:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"batch size must be a positive int, not {size!r}")
         if order not in ("asc", "desc"):
@@ -126,7 +132,7 @@ class BatchMethods(RelationCore):
             base = base._and(p.compare("<=", keys[0], high, typ, limits))
         return base, self._limit, cols
 
-    def _batch_columns(self, cursor) -> tuple:
+    def _batch_columns(self, cursor: Any) -> tuple[str, ...]:
         """The columns batches are keyed on: ``cursor``'s, else the primary key."""
         if cursor is None:
             return self._key_columns("batches (find_each, find_in_batches, in_batches)",
@@ -138,39 +144,40 @@ class BatchMethods(RelationCore):
             raise TypeError(f"cursor= takes a column name or a tuple of names, not {cursor!r}")
         schema = self._schema()
         for name in names:
-            if name not in schema.name_set:
-                raise schema.unknown(self.model, name)
+            schema.column(self.model, name)  # UnknownAttributeError for a non-column
         if len(set(names)) != len(names):
             raise ValueError(f"cursor= names a column twice: {names!r}")
         return tuple(names)
 
 
-def _cursor_arg(cursor, key):
+def _cursor_arg(cursor: Any, key: Any) -> Any:
     if cursor is not None and key is not None:
         raise TypeError("give cursor= or its alias key=, not both")
     return key if cursor is None else cursor
 
 
-def _after(rel, last: tuple, order: str, cols: tuple | None = None) -> n.Node:
+def _after(rel: RelationCore[Any], last: tuple, order: str,
+           cols: tuple[str, ...] | None = None) -> n.Node:
     """``key > last`` (``<`` descending), column by column for a composite key;
     ``cols`` are the key columns (default: the primary key)."""
     schema = rel._schema()
     op = ">" if order == "asc" else "<"
-    cols = [(n.Column(c, schema.table), schema.types[c]) for c in (cols or schema.pk)]
-    values = [typ.serialize(v) for (_c, typ), v in zip(cols, last)]
+    keys = [(n.Column(c, schema.table), schema.types[c]) for c in (cols or schema.pk)]
+    values = [typ.serialize(v) for (_c, typ), v in zip(keys, last)]
     alternatives = []
-    for i, (col, _typ) in enumerate(cols):
-        equal = [cols[j][0] == n.Param(values[j]) for j in range(i)]
+    for i, (col, _typ) in enumerate(keys):
+        equal = [keys[j][0] == n.Param(values[j]) for j in range(i)]
         alternatives.append(n.and_(*equal, n.Binary(op, col, n.Param(values[i]))))
     return n.or_(*alternatives)
 
 
-class Batches:
+class Batches(Generic[M]):
     """What :meth:`BatchMethods.in_batches` returns: iterate it for one relation per
     batch, or call a bulk method that runs batch by batch."""
 
-    def __init__(self, relation, base, size: int, remaining: int | None, order: str,
-                 cols: tuple | None = None):
+    def __init__(self, relation: RelationCore[M], base: RelationCore[M], size: int,
+                 remaining: int | None, order: str,
+                 cols: tuple[str, ...] | None = None) -> None:
         self._relation = relation
         self._base = base
         self._size = size
@@ -178,7 +185,7 @@ class Batches:
         self._order = order
         self._cols = cols or base._schema().pk
 
-    def __iter__(self) -> Iterator:
+    def __iter__(self) -> Iterator[RelationCore[M]]:
         schema = self._base._schema()
         cols = self._cols
         remaining, last = self._remaining, None
@@ -197,17 +204,18 @@ class Batches:
                 return
             last = rows[-1]
 
-    def _batch(self, schema, rows):
+    def _batch(self, schema: TableSchema, rows: list[tuple]) -> RelationCore[M]:
         rel = self._relation.unscope("limit", "offset")
         cols = self._cols
         if len(cols) == 1:
             return rel.where(**{cols[0]: [r[0] for r in rows]})
-        bound = [tuple(schema.types[c].serialize(v) for c, v in zip(cols, r)) for r in rows]
+        types = [schema.types[c] for c in cols]
+        bound = [tuple(typ.serialize(v) for typ, v in zip(types, r)) for r in rows]
         left = n.Tuple(tuple(n.Column(c, schema.table) for c in cols))
         return rel._and(n.In(left, tuple(n.Tuple(tuple(n.Param(v) for v in r))
                                          for r in bound)))
 
-    def update_all(self, **values: Any) -> int:
+    def update_all(self, /, **values: Any) -> int:
         """Run ``update_all(**values)`` on each batch; return the total rows matched."""
         return sum(batch.update_all(**values) for batch in self)
 
@@ -215,7 +223,7 @@ class Batches:
         """Run ``delete_all()`` on each batch; return the total rows deleted."""
         return sum(batch.delete_all() for batch in self)
 
-    def each_record(self) -> Iterator:
+    def each_record(self) -> Iterator[M]:
         """Yield every record, batch by batch."""
         for batch in self:
             yield from batch

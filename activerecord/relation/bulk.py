@@ -10,18 +10,19 @@ from typing import Any
 
 from ..sql import nodes as n
 from . import predicates as p
+from .contract import M
 from .core import RelationCore
 
 __all__ = ["BulkWrites"]
 
 
-class BulkWrites(RelationCore):
+class BulkWrites(RelationCore[M]):
     """``update_all``/``delete_all`` of a relation (see the module doc)."""
 
     __slots__ = ()
 
     # -- bulk writes ---------------------------------------------------------------
-    def _write_where(self):
+    def _write_where(self) -> n.Node | None:
         if self._joins or self._limit is not None or self._offset or self._group \
                 or self._having or self._distinct:
             if self._group or self._having:
@@ -29,7 +30,7 @@ class BulkWrites(RelationCore):
             return self._key_subquery_condition()
         return self._where_node()
 
-    def update_all(self, **values: Any) -> int:
+    def update_all(self, /, **values: Any) -> int:
         """UPDATE every matching row with ``values`` (plain values or expressions such
         as ``Track.c.Milliseconds + 1000``); no callbacks, no timestamps unless given
         (as Rails). Return the number of rows matched. Joins, limit and order are
@@ -46,10 +47,9 @@ class BulkWrites(RelationCore):
         sets = []
         schema.check_writable(self.model, values)
         for name, value in values.items():
-            typ = schema.types[name]
+            col, typ = schema.column(self.model, name)
             sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
-                n.Column(name, schema.table), typ, p._key_of(value),
-                schema.db.dialect.integer_range, write=True)))
+                col, typ, p._key_of(value), schema.db.dialect.integer_range, write=True)))
         node = n.Update(schema.table_node, tuple(sets), self._write_where())
         sql, params = schema.db.compile(node)
         return schema.db.run(sql, params).rowcount

@@ -35,6 +35,7 @@ from typing import Any
 
 from .. import types as t
 from ..sql import nodes as n
+from .contract import M
 from .core import RelationCore
 
 __all__ = ["Calculations"]
@@ -43,37 +44,41 @@ _OPERATIONS = {"count": "COUNT", "sum": "SUM", "average": "AVG", "minimum": "MIN
                "maximum": "MAX"}
 
 
-class Calculations(RelationCore):
-    """Aggregates and column reads of a :class:`~activerecord.relation.Relation`."""
+class Calculations(RelationCore[M]):
+    """Aggregates and column reads of a :class:`~activerecord.relation.Relation`.
+
+    The aggregates return ``Any``: a value (``int`` for ``count``...), or a dict of
+    them keyed by the group's values when the relation has ``group(...)``."""
 
     __slots__ = ()
 
     # -- aggregates ----------------------------------------------------------------
-    def count(self, column: Any = None, *, distinct: bool = False):
+    def count(self, column: Any = None, *, distinct: bool = False) -> Any:
         """Return the number of matching rows (``COUNT(*)``), or of non-NULL values of
         ``column`` (a name or expression), ``distinct=True`` counting each value once.
         With ``group(...)``: a dict ``{group value: count}``."""
         return self.calculate("count", column, distinct=distinct)
 
-    def sum(self, column: Any, *, distinct: bool = False):
+    def sum(self, column: Any, *, distinct: bool = False) -> Any:
         """Return the sum of ``column`` (0 of the column's type when no row matches);
         a dict with ``group(...)``."""
         return self.calculate("sum", column, distinct=distinct)
 
-    def average(self, column: Any, *, distinct: bool = False):
+    def average(self, column: Any, *, distinct: bool = False) -> Any:
         """Return the mean of ``column``'s non-NULL values (see the module doc for its
         type), ``None`` when there are none; a dict with ``group(...)``."""
         return self.calculate("average", column, distinct=distinct)
 
-    def minimum(self, column: Any):
+    def minimum(self, column: Any) -> Any:
         """Return the smallest value of ``column`` (``None`` when no row matches)."""
         return self.calculate("minimum", column)
 
-    def maximum(self, column: Any):
+    def maximum(self, column: Any) -> Any:
         """Return the largest value of ``column`` (``None`` when no row matches)."""
         return self.calculate("maximum", column)
 
-    def calculate(self, operation: str, column: Any = None, *, distinct: bool = False):
+    def calculate(self, operation: str, column: Any = None, *,
+                  distinct: bool = False) -> Any:
         """Run ``operation`` (``"count"``, ``"sum"``, ``"average"``, ``"minimum"``,
         ``"maximum"``) over ``column``; Rails' ``calculate``.
 
@@ -88,6 +93,7 @@ class Calculations(RelationCore):
         if isinstance(expr, n.Alias):
             expr = expr.expr
         typ = self._type_of(expr)
+        aggs: tuple[n.Func, ...]
         if operation == "average":
             aggs = (n.Func("SUM", (expr,), distinct), n.Func("COUNT", (expr,), distinct))
         else:
@@ -100,7 +106,7 @@ class Calculations(RelationCore):
     def _needs_subquery(self) -> bool:
         return self._limit is not None or bool(self._offset) or self._distinct
 
-    def _aggregate_row(self, aggs: tuple) -> tuple:
+    def _aggregate_row(self, aggs: tuple[n.Func, ...]) -> tuple:
         schema = self._schema()
         if not self._needs_subquery():
             node = self.to_select_node(aggs, order=False)
@@ -112,7 +118,8 @@ class Calculations(RelationCore):
         node = n.Select(n.DerivedTable(inner, "subquery"), outer)
         return tuple(schema.db.select_rows(node)[0])
 
-    def _grouped(self, operation: str, aggs: tuple, typ) -> dict:
+    def _grouped(self, operation: str, aggs: tuple[n.Func, ...],
+                 typ: t.Type | None) -> dict[Any, Any]:
         schema = self._schema()
         keys = self._group
         node = self.to_select_node(keys + aggs)
@@ -127,10 +134,10 @@ class Calculations(RelationCore):
         return out
 
     # -- columns -------------------------------------------------------------------
-    def pluck(self, *columns: Any) -> list:
+    def pluck(self, *columns: Any) -> list[Any]:
         """Return the values of ``columns`` (names or expressions) without building
         records: a list of values for one column, of tuples for several; loaded
-        through the columns' types. Rails' ``pluck``.
+        through the columns' types (``ModelSchema.loaders_for``). Rails' ``pluck``.
 
         Raises UnknownAttributeError for a name that is not a column, ValueError
         without columns.
@@ -138,29 +145,27 @@ class Calculations(RelationCore):
         if not columns:
             raise ValueError("pluck() needs at least one column")
         exprs = tuple(self._expr(c, "pluck") for c in columns)
-        types = [self._type_of(e.expr if isinstance(e, n.Alias) else e) for e in exprs]
-        loaders = [t_.deserialize if t_ is not None and t_.needs_deserialize else None
-                   for t_ in types]
-        rows = self._schema().db.select_rows(self.to_select_node(exprs))
+        schema = self._schema()
+        loaders = self._loaders(exprs, [f"c{i}" for i in range(len(exprs))])
+        rows = schema.db.select_rows(self.to_select_node(exprs))
         if len(exprs) == 1:
-            load = loaders[0]
-            if load is None:
+            if not loaders:
                 return [row[0] for row in rows]
+            load = loaders[0][2]
             return [None if row[0] is None else load(row[0]) for row in rows]
-        return [tuple(v if v is None or f is None else f(v) for f, v in zip(loaders, row))
-                for row in rows]
+        return [schema.load_values(loaders, row) for row in rows]
 
-    def pick(self, *columns: Any):
+    def pick(self, *columns: Any) -> Any:
         """Return :meth:`pluck` of the first row only (a value, a tuple, or None)."""
         found = self.limit(1).pluck(*columns)
         return found[0] if found else None
 
-    def ids(self) -> list:
+    def ids(self) -> list[Any]:
         """Return the primary key values of the matching rows (tuples for a
         composite key). Raises UnknownPrimaryKey for a table without one."""
         return self.pluck(*self._key_columns("ids()"))
 
-    def exists(self, *args: Any, **conds: Any) -> bool:
+    def exists(self, /, *args: Any, **conds: Any) -> bool:
         """Return whether any row matches the relation and these extra conditions
         (as ``where``); a single non-string argument is a primary key value (one that
         cannot be a key is ``False``, without SQL), a dict is conditions, and
@@ -180,8 +185,7 @@ class Calculations(RelationCore):
             rel.to_select_node((n.Alias(n.Raw("1"), "one"),), order=False), limit=1)
         return bool(self._schema().db.select_rows(node))
 
-
-    def _exists_key(self, key) -> bool:
+    def _exists_key(self, key: Any) -> bool:
         self._key_columns("exists(key)")
         schema = self._schema()
         found = schema.key_values(key, schema.db.dialect.integer_range)
@@ -190,14 +194,16 @@ class Calculations(RelationCore):
         return self._and(schema.keys_condition([found[1]])).exists()
 
 
-def _split_aggregates(aggs: tuple, selected: tuple):
+def _split_aggregates(aggs: tuple[n.Func, ...],
+                      selected: tuple[n.Node, ...]) -> tuple[tuple, tuple]:
     """Inner columns and outer aggregates for aggregating over a derived table."""
     if selected:
         inner = tuple(c if isinstance(c, (n.Alias, n.Column)) else n.Alias(c, f"c{i}")
                       for i, c in enumerate(selected))
     else:
         inner = ()
-    outer, extra = [], []
+    outer: list[n.Func] = []
+    extra: list[n.Node] = []
     for agg in aggs:
         arg = agg.args[0]
         if isinstance(arg, n.Star):
@@ -210,13 +216,13 @@ def _split_aggregates(aggs: tuple, selected: tuple):
     return cols or (n.Alias(n.Raw("1"), "one"),), tuple(outer)
 
 
-def _load(typ, value):
+def _load(typ: t.Type | None, value: Any) -> Any:
     if value is None or typ is None:
         return value
     return typ.deserialize(value)
 
 
-def _zero(typ):
+def _zero(typ: t.Type | None) -> Any:
     if isinstance(typ, t.DecimalType):
         return typ.deserialize(Decimal(0))
     if isinstance(typ, t.FloatType):
@@ -224,7 +230,7 @@ def _zero(typ):
     return 0
 
 
-def _sum(typ, value):
+def _sum(typ: t.Type | None, value: Any) -> Any:
     if value is None:
         return _zero(typ)
     if isinstance(typ, t.IntegerType):
@@ -236,7 +242,7 @@ def _sum(typ, value):
     return value
 
 
-def _cast(operation: str, row: tuple, typ):
+def _cast(operation: str, row: tuple, typ: t.Type | None) -> Any:
     if operation == "count":
         return int(row[0])
     if operation == "sum":

@@ -8,11 +8,16 @@ then cached on that relation object (as Rails' ``Relation#load``).
 
 :class:`RelationCore` owns the slots, ``_clone``, the resolution of column names
 against the model (and joined models, as ``"Album.Title"``: ``UnknownAttributeError``
-otherwise), the SELECT node, loading and iteration. It reaches the model only through
-``self.model`` (``_load_schema``, ``_instantiate``, ``_find_scope``,
-``reset_column_information``), never by import. The mixins that add the rest
+otherwise, from ``ModelSchema.column``), the primary-key helpers every mixin uses, the
+SELECT node, loading and iteration. It reaches the model only through ``self.model``
+(``_load_schema``, ``_instantiate``, ``_find_scope``, ``_read_fresh``: the interface
+``relation/contract.py`` declares), never by import. The mixins that add the rest
 (query methods, finders, calculations, batches, bulk writes) subclass it with
-``__slots__ = ()``, so they all share one instance layout.
+``__slots__ = ()``, so they all share one instance layout; the sibling methods that
+one mixin calls on another are declared in :class:`RelationCore` for type checkers.
+
+``RelationCore`` is generic over the record type ``M``: ``Relation[Artist]`` iterates
+``Artist`` records and its finders return them.
 
 ``copy.copy``, ``copy.deepcopy`` and ``pickle`` of a relation keep its query (model and
 nodes), never its loaded records: the copy runs the query again when used.
@@ -22,15 +27,18 @@ from __future__ import annotations
 
 import copy
 import functools
-from typing import TYPE_CHECKING, Any, Iterator
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Generic, cast
 
-from ..errors import ColumnNotFound
 from ..sql import nodes as n
+from ..types import Type
+from . import predicates as p
+from .contract import Loader, M, ModelClass, TableSchema
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
-__all__ = ["RelationCore", "NOVALUE", "nonneg"]
+__all__ = ["RelationCore", "Cond", "NOVALUE", "nonneg", "wrap_subquery"]
 
 
 class _NoValue:
@@ -63,31 +71,59 @@ class Cond:
 
     __slots__ = ("node", "columns", "value")
 
-    def __init__(self, node: n.Node, columns: frozenset = frozenset(),
-                 value: Any = NOVALUE):
+    def __init__(self, node: n.Node, columns: frozenset[str] = frozenset(),
+                 value: Any = NOVALUE) -> None:
         self.node = node
         self.columns = columns
         self.value = value
 
 
-class RelationCore:
-    """The state and loading of a query over ``model``'s table (see the module doc)."""
+#: A join of a relation: its Join (or Raw) node and the joined model (None for Raw).
+JoinPart = tuple[n.Node, "ModelClass[Any] | None"]
+
+
+class RelationCore(Generic[M]):
+    """The state and loading of a query over ``model``'s table (see the module doc).
+
+    ``model`` is the model class; relations call it only through the
+    :class:`~activerecord.relation.contract.ModelClass` interface."""
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
                  "_select", "_group", "_joins", "_records")
 
-    def __init__(self, model: type):
-        self.model = model
-        self._where: tuple = ()
-        self._having: tuple = ()
-        self._order: tuple = ()
+    model: ModelClass[M]
+
+    def __init__(self, model: type[M]) -> None:
+        # Any model class: model/'s mixins compose its interface (relation/contract.py).
+        self.model = cast("ModelClass[M]", model)
+        self._where: tuple[Cond, ...] = ()
+        self._having: tuple[n.Node, ...] = ()
+        self._order: tuple[n.Node, ...] = ()
         self._limit: int | None = None
         self._offset: int | None = None
         self._distinct = False
-        self._select: tuple = ()
-        self._group: tuple = ()
-        self._joins: tuple = ()      # (Join or Raw node, joined model or None)
-        self._records: list | None = None
+        self._select: tuple[n.Node, ...] = ()
+        self._group: tuple[n.Node, ...] = ()
+        self._joins: tuple[JoinPart, ...] = ()
+        self._records: list[M] | None = None
+
+    if TYPE_CHECKING:  # pragma: no cover
+        # The interface between the mixins: the methods of one that another calls
+        # through ``self`` (``Relation`` composes them; relation/__init__.py).
+        # QueryMethods (query_methods.py)
+        def where(self, /, *args: Any, **conds: Any) -> Self: ...
+        def _conds(self, args: tuple, conds: dict,
+                   lenient_keys: bool = False) -> list[Cond]: ...
+        def limit(self, count: int | None) -> Self: ...
+        def offset(self, count: int | None) -> Self: ...
+        def reverse_order(self) -> Self: ...
+        def unscope(self, *parts: str,
+                    where: str | tuple[str, ...] | list[str] | None = None) -> Self: ...
+        # Calculations (calculations.py)
+        def pluck(self, *columns: Any) -> list[Any]: ...
+        # BulkWrites (bulk.py)
+        def update_all(self, /, **values: Any) -> int: ...
+        def delete_all(self) -> int: ...
 
     def _clone(self, **parts: Any) -> Self:
         cls = type(self)
@@ -99,70 +135,87 @@ class RelationCore:
             setattr(new, key, value)
         return new
 
-    def _schema(self):
+    def _schema(self) -> TableSchema:
         return self.model._load_schema()
 
     # -- columns -------------------------------------------------------------------
-    def _models(self):
+    def _models(self) -> Iterator[ModelClass[Any]]:
         yield self.model
         for _node, model in self._joins:
             if model is not None:
                 yield model
 
-    def _resolve(self, name: str):
+    def _resolve(self, name: str) -> tuple[n.Column, Type]:
         """Return ``(Column node, type)`` for ``"col"`` or ``"Table.col"`` (the model's
-        or a joined model's table); raise UnknownAttributeError otherwise."""
+        or a joined model's table); raise UnknownAttributeError otherwise (listing
+        the columns of the model, or of the joined model the table names)."""
         schema = self._schema()
-        if name in schema.name_set:
-            return n.Column(name, schema.table), schema.types[name]
-        if "." in name:
-            table, col = name.rsplit(".", 1)
-            for model in self._models():
-                s = model._load_schema()
-                if s.table == table:
-                    if col not in s.name_set:
-                        raise s.unknown(model, col)
-                    return n.Column(col, s.table), s.types[col]
-        raise schema.unknown(self.model, name)
+        if name in schema.types or "." not in name:
+            return schema.column(self.model, name)
+        table, col = name.rsplit(".", 1)
+        for model in self._models():
+            s = model._load_schema()
+            if s.table == table:
+                return s.column(model, col)
+        return schema.column(self.model, name)
 
-    def _type_of(self, col):
+    def _type_of(self, col: object) -> Type | None:
         """The attribute type of a Column node of this or a joined model, else None."""
         if not isinstance(col, n.Column):
             return None
-        if col.table is None:
-            return self._schema().types.get(col.name)
+        schema = self._schema()
+        if col.table is None or col.table == schema.table:
+            return schema.types.get(col.name)
         for model in self._models():
             s = model._load_schema()
             if col.table == s.table:
                 return s.types.get(col.name)
         return None
 
-    def _expr(self, arg, what: str) -> n.Node:
+    def _expr(self, arg: object, what: str) -> n.Node:
         if isinstance(arg, str):
             return self._resolve(arg.strip())[0]
         if isinstance(arg, n.Node):
             return arg
         raise TypeError(f"{what}() takes column names or column expressions, not {arg!r}")
 
+    # -- keys ----------------------------------------------------------------------
+    def _key_columns(self, what: str, hint: str | None = None) -> tuple[str, ...]:
+        """The primary key columns; raise UnknownPrimaryKey (naming model, table and
+        ``what`` needed the key) when the table has none."""
+        schema = self._schema()
+        if not schema.pk:
+            raise schema.no_primary_key(self.model, what, hint)
+        return schema.pk
+
+    def _ordered_by_key(self, what: str = "first()/last()") -> Self:
+        """This relation, ordered by the primary key when it has no order."""
+        if self._order:
+            return self
+        schema = self._schema()
+        pk = self._key_columns(f"{what} without an order", _ORDER_HINT)
+        return self._clone(_order=tuple(n.Ordering(n.Column(c, schema.table)) for c in pk))
+
+    def _and(self, node: n.Node) -> Self:
+        """This relation with ``node`` added to its conditions as it is (its values
+        are already bound: no second cast)."""
+        cols = p.referenced_columns(node, self._schema().table)
+        return self._clone(_where=self._where + (Cond(node, cols),))
+
     # -- SQL -----------------------------------------------------------------------
-    def _where_node(self):
+    def _where_node(self) -> n.Node | None:
         if not self._where:
             return None
         return n.and_(*(c.node for c in self._where))
 
-    def _having_node(self):
+    def _having_node(self) -> n.Node | None:
         return n.and_(*self._having) if self._having else None
 
-    def _default_columns(self) -> tuple:
-        schema = self._schema()
-        cols = schema.sql_cache.get("qualified_columns")
-        if cols is None:
-            cols = schema.sql_cache["qualified_columns"] = tuple(
-                n.Column(c, schema.table) for c in schema.names)
-        return cols
+    def _default_columns(self) -> tuple[n.Node, ...]:
+        return self._schema().select_columns
 
-    def to_select_node(self, columns: tuple | None = None, *, order: bool = True,
-                       limit: bool = True) -> n.Select:
+    def to_select_node(self, columns: tuple[n.Node, ...] | None = None, *,
+                       order: bool = True, limit: bool = True) -> n.Select:
         """Return this relation as a :class:`~activerecord.sql.nodes.Select` node,
         selecting ``columns`` when given (else the relation's select list, else every
         column of the model, qualified by its table)."""
@@ -179,6 +232,7 @@ class RelationCore:
         """Return the SELECT of this relation's key (or of its one selected column)
         for ``col IN (subquery)``; wrapped in a derived table when it has a LIMIT,
         which MySQL/MariaDB refuse inside IN."""
+        cols: tuple[n.Node, ...]
         if self._select:
             if len(self._select) != 1:
                 raise ValueError("a relation used as a subquery must select one column")
@@ -208,7 +262,7 @@ class RelationCore:
         values are bound separately: see :meth:`sql_and_params`)."""
         return self.sql_and_params()[0]
 
-    def sql_and_params(self) -> tuple[str, list]:
+    def sql_and_params(self) -> tuple[str, list[Any]]:
         """Return ``(sql, params)`` of the SELECT this relation runs."""
         return self._schema().db.compile(self.to_select_node())
 
@@ -227,42 +281,42 @@ class RelationCore:
 
     # -- loading -------------------------------------------------------------------
     def load(self) -> Self:
-        """Run the query now (if not yet run) and cache the records; return self."""
+        """Run the query now (if not yet run) and cache the records; return self.
+        A read of every column is retried once on a fresh schema when the cached
+        one outlived a change of the table (the model's ``_read_fresh``)."""
         if self._records is None:
-            schema = self._schema()
-            if not self._select:
-                try:
-                    rows = schema.db.select_rows(self.to_select_node())
-                except ColumnNotFound:
-                    # The cached schema outlived a migration (Rails #24273): refresh
-                    # this table once and rebuild the query, for ORM-built reads only.
-                    if schema.db.in_transaction:
-                        raise
-                    self.model.reset_column_information()
-                    schema = self._schema()
-                    rows = schema.db.select_rows(self.to_select_node())
-                make = self.model._instantiate
-                self._records = [make(row, schema) for row in rows]
+            if self._select:
+                self._records = self._load_partial(self._schema())
             else:
-                self._records = self._load_partial(schema)
+                self._records = self.model._read_fresh(self._load_rows)
         return self
 
-    def _load_partial(self, schema) -> list:
+    def _load_rows(self, schema: TableSchema) -> list[M]:
+        rows = schema.db.select_rows(self.to_select_node())
+        make = self.model._instantiate
+        return [make(row, schema) for row in rows]
+
+    def _loaders(self, exprs: tuple[n.Node, ...], names: list[str]) -> tuple[Loader, ...]:
+        """The row loaders (``ModelSchema.loaders_for``) of the values of ``exprs``
+        (columns of this or a joined model, expressions), loaded as ``names``."""
+        types = [self._type_of(e.expr if isinstance(e, n.Alias) else e) for e in exprs]
+        return self._schema().loaders_for(names, types)
+
+    def _load_partial(self, schema: TableSchema) -> list[M]:
+        # Records of a select(...): only the selected values, loaded by their types.
         sql, params = schema.db.compile(self.to_select_node())
         result = schema.db.run(sql, params, read=True)
-        loaders = []
-        for item, name in zip(self._select, result.columns):
-            expr = item.expr if isinstance(item, n.Alias) else item
-            typ = self._type_of(expr)
-            loaders.append((name, typ.deserialize if typ is not None
-                            and typ.needs_deserialize else None))
-        cls = self.model
+        names = list(result.columns or ())
+        loaders = self._loaders(self._select, names)
+        # Built without __init__, as the model's _instantiate builds records.
+        cls: Any = self.model
         records = []
         for row in result.rows:
             record = cls.__new__(cls)
-            attrs = {}
-            for (name, load), value in zip(loaders, row):
-                attrs[name] = load(value) if load is not None and value is not None else value
+            attrs = dict(zip(names, row))
+            for i, name, load in loaders:
+                if row[i] is not None:
+                    attrs[name] = load(row[i])
             record.__dict__["_attrs"] = attrs
             record.__dict__["_new_record"] = False
             records.append(record)
@@ -273,27 +327,30 @@ class RelationCore:
         self._records = None
         return self.load()
 
-    def to_list(self) -> list:
-        """Return the records as a new list."""
-        return list(self.load()._records)
+    def _loaded(self) -> list[M]:
+        records = self.load()._records
+        assert records is not None  # load() fills them
+        return records
 
-    def __iter__(self) -> Iterator:
-        return iter(self.load()._records)
+    def to_list(self) -> list[M]:
+        """Return the records as a new list."""
+        return list(self._loaded())
+
+    def __iter__(self) -> Iterator[M]:
+        return iter(self._loaded())
 
     def __len__(self) -> int:
-        return len(self.load()._records)
+        return len(self._loaded())
 
     def __bool__(self) -> bool:
-        return bool(self.load()._records)
-
-
+        return bool(self._loaded())
 
     def __repr__(self) -> str:
         if self._records is None:
             return f"<Relation {self.model.__name__}: {self.to_sql()}>"
         return f"<Relation {self.model.__name__} {self._records!r}>"
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Callable[..., Any]:
         # Named scopes of the model chain on relations: Track.short().rock(). Private
         # and special names (__setstate__, __deepcopy__...) are never scopes, and
         # ``model`` is missing only while copy/pickle rebuild the object: no recursion.
@@ -306,13 +363,13 @@ class RelationCore:
                              f"attribute or scope {name!r}")
 
     # -- copy and pickle: the query, never the loaded records ------------------------
-    def __getstate__(self) -> dict:
+    def __getstate__(self) -> dict[str, Any]:
         """The relation's parts (model and nodes), without loaded records: a copy or
         an unpickled relation runs its query again when used."""
         return {slot: getattr(self, slot) for slot in RelationCore.__slots__
                 if slot != "_records"}
 
-    def __setstate__(self, state: dict) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         for slot, value in state.items():
             setattr(self, slot, value)
         self._records = None
@@ -320,7 +377,7 @@ class RelationCore:
     def __copy__(self) -> Self:
         return self._clone()
 
-    def __deepcopy__(self, memo: dict) -> Self:
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
         cls = type(self)
         new = cls.__new__(cls)
         new.__setstate__(copy.deepcopy(self.__getstate__(), memo))
@@ -347,3 +404,6 @@ def wrap_subquery(select: n.Select, alias: str) -> n.Select:
                      select.distinct)
     return n.Select(n.DerivedTable(inner, alias), tuple(n.Column(nm, alias) for nm in names))
 
+
+_ORDER_HINT = ("order the relation explicitly (order(\"col\")), or declare the key on "
+               "the model (primary_key = \"col\", or a tuple of columns)")

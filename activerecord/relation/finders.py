@@ -20,40 +20,31 @@ everything that needs one (``find``, ``first``/``last`` without an order, ``ids`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, cast, overload
 
 from ..errors import RecordNotFound, RecordNotUnique, SoleRecordExceeded
-from ..sql import nodes as n
+from .contract import M, TableSchema
 from .core import NOVALUE, RelationCore, nonneg
-
-if TYPE_CHECKING:  # pragma: no cover
-    from typing_extensions import Self
 
 __all__ = ["FinderMethods"]
 
-class FinderMethods(RelationCore):
-    """Finders and scoped creation of a :class:`~activerecord.relation.Relation`."""
+
+class FinderMethods(RelationCore[M]):
+    """Finders and scoped creation of a :class:`~activerecord.relation.Relation`.
+
+    Records are ``M``, the relation's record type; the few places that touch a
+    record's state (its identity, ``save``) go through ``Any``: relations know
+    records only as the model builds them (relation/contract.py)."""
 
     __slots__ = ()
 
-    # -- keys ----------------------------------------------------------------------
-    def _key_columns(self, what: str, hint: str | None = None) -> tuple:
-        """The primary key columns; raise UnknownPrimaryKey (naming model, table and
-        ``what`` needed the key) when the table has none."""
-        schema = self._schema()
-        if not schema.pk:
-            raise schema.no_primary_key(self.model, what, hint)
-        return schema.pk
-
-    def _ordered_by_key(self, what: str = "first()/last()") -> Self:
-        if self._order:
-            return self
-        schema = self._schema()
-        pk = self._key_columns(f"{what} without an order", _ORDER_HINT)
-        return self._clone(_order=tuple(n.Ordering(n.Column(c, schema.table)) for c in pk))
-
     # -- finders -------------------------------------------------------------------
-    def first(self, count: int | None = None):
+    @overload
+    def first(self, count: None = None) -> M | None: ...
+    @overload
+    def first(self, count: int) -> list[M]: ...
+
+    def first(self, count: int | None = None) -> M | None | list[M]:
         """Return the first record by the relation's order (by primary key when it
         has none), or ``None``; with ``count``, a list of up to that many.
 
@@ -67,7 +58,12 @@ class FinderMethods(RelationCore):
             return found[0] if found else None
         return found
 
-    def last(self, count: int | None = None):
+    @overload
+    def last(self, count: None = None) -> M | None: ...
+    @overload
+    def last(self, count: int) -> list[M]: ...
+
+    def last(self, count: int | None = None) -> M | None | list[M]:
         """Return the last record (the order reversed), or ``None``; with ``count``, a
         list of the last ``count`` records in the relation's order."""
         if self._limit is not None or self._offset:
@@ -81,7 +77,12 @@ class FinderMethods(RelationCore):
             return found[0] if found else None
         return list(reversed(rev.limit(nonneg("count", count)).to_list()))
 
-    def take(self, count: int | None = None):
+    @overload
+    def take(self, count: None = None) -> M | None: ...
+    @overload
+    def take(self, count: int) -> list[M]: ...
+
+    def take(self, count: int | None = None) -> M | None | list[M]:
         """Return a record (no ordering imposed), or ``None``; with ``count``, a list."""
         if count is None:
             found = self.limit(1 if self._limit is None else min(1, self._limit)).to_list()
@@ -89,7 +90,7 @@ class FinderMethods(RelationCore):
         want = nonneg("count", count)
         return self.limit(want if self._limit is None else min(want, self._limit)).to_list()
 
-    def sole(self):
+    def sole(self) -> M:
         """Return the one matching record (Rails' ``sole``).
 
         Raises:
@@ -100,13 +101,13 @@ class FinderMethods(RelationCore):
         if not found:
             schema = self._schema()
             raise RecordNotFound(f"no {self.model.__name__} matches {self.to_sql()}",
-                                 model=self.model, table=schema.table)
+                                 model=cast(type, self.model), table=schema.table)
         if len(found) > 1:
             raise SoleRecordExceeded(f"more than one {self.model.__name__} matches "
-                                     f"{self.to_sql()}", model=self.model)
+                                     f"{self.to_sql()}", model=cast(type, self.model))
         return found[0]
 
-    def find_by(self, *args: Any, **conds: Any):
+    def find_by(self, /, *args: Any, **conds: Any) -> M | None:
         """Return the first record matching the conditions (as :meth:`where`), or None.
         A value a primary key column cannot take (``find_by(id="abc")``) matches no row
         (``None``) instead of raising ``AttributeCastError``: it cannot be a key."""
@@ -114,11 +115,18 @@ class FinderMethods(RelationCore):
         found = self._clone(_where=self._where + tuple(conds_)).limit(1).to_list()
         return found[0] if found else None
 
-    def find_sole_by(self, *args: Any, **conds: Any):
+    def find_sole_by(self, /, *args: Any, **conds: Any) -> M:
         """Return the one record matching the conditions; raises as :meth:`sole`."""
         return self.where(*args, **conds).sole()
 
-    def find(self, *keys: Any):
+    @overload
+    def find(self, key: list[Any], /) -> list[M]: ...
+    @overload
+    def find(self, key: Any, /) -> M: ...
+    @overload
+    def find(self, key: Any, other: Any, /, *keys: Any) -> list[M]: ...
+
+    def find(self, *keys: Any) -> M | list[M]:
         """Return the record with primary key ``keys[0]``, or a list for several keys
         (or one list), in the order asked; a composite key is given as a tuple. See
         the module doc for how keys are cast and read.
@@ -133,9 +141,10 @@ class FinderMethods(RelationCore):
         self._key_columns("find()")
         many = len(keys) != 1 or isinstance(keys[0], list)
         wanted = list(keys[0]) if len(keys) == 1 and isinstance(keys[0], list) else list(keys)
+        model = cast(type, self.model)
         if not wanted:
             raise RecordNotFound(f"find() needs a key for {self.model.__name__}",
-                                 model=self.model, table=schema.table)
+                                 model=model, table=schema.table)
         limits = schema.db.dialect.integer_range
         norm = [schema.key_values(k, limits) for k in wanted]
         found = self._find_keys(schema, norm)
@@ -144,11 +153,11 @@ class FinderMethods(RelationCore):
             key = missing[0] if len(missing) == 1 else missing
             raise RecordNotFound(
                 f"Couldn't find {self.model.__name__} with {schema.key_text()} = {key!r} "
-                f"in table {schema.table!r}", model=self.model, table=schema.table, key=key)
-        records = [found[nk[0]] for nk in norm]
+                f"in table {schema.table!r}", model=model, table=schema.table, key=key)
+        records = [found[nk[0]] for nk in norm if nk is not None]
         return records if many else records[0]
 
-    def _find_keys(self, schema, norm: list) -> dict:
+    def _find_keys(self, schema: TableSchema, norm: list[tuple | None]) -> dict[Any, M]:
         """``{identity: record}`` for the keys of ``norm`` (see ``ModelSchema.key_values``),
         read ``pk IN (...)`` chunk by chunk."""
         unique = {nk[0]: nk[1] for nk in norm if nk is not None}
@@ -160,14 +169,20 @@ class FinderMethods(RelationCore):
         reserve = 0
         if len(rows) * len(schema.pk) > limit // 2:  # count the relation's own values
             reserve = len(schema.db.compile(rel.to_select_node())[1])
-        found = {}
+        found: dict[Any, M] = {}
         for chunk in schema.key_chunks(rows, reserve):
+            record: Any  # a model instance: its identity is the model's rule
             for record in rel._and(schema.keys_condition(chunk)):
                 found[record._identity()] = record
         return found
 
     # -- indexing: rel[i] and rel[a:b] ---------------------------------------------
-    def __getitem__(self, index):
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+
+    def __getitem__(self, index: int | slice) -> M | list[M]:
         """``rel[i]`` and ``rel[a:b]``: compiled to LIMIT/OFFSET unless already loaded
         (a negative index reverses the order instead). Raises IndexError."""
         if self._records is not None:
@@ -189,7 +204,7 @@ class FinderMethods(RelationCore):
             raise IndexError("relation index out of range")
         return rows[0]
 
-    def _slice(self, index: slice) -> list:
+    def _slice(self, index: slice) -> list[M]:
         start, stop = index.start or 0, index.stop
         if index.step not in (None, 1) or start < 0 or (stop is not None and stop < 0):
             return self.to_list()[index]
@@ -201,35 +216,35 @@ class FinderMethods(RelationCore):
         return rel.to_list()
 
     # -- creating through a relation -----------------------------------------------
-    def scope_attributes(self) -> dict:
+    def scope_attributes(self) -> dict[str, Any]:
         """The ``column=value`` equalities of this relation's conditions: what
         :meth:`new` and :meth:`create` assign (Rails' ``scope_for_create``)."""
         return {next(iter(c.columns)): c.value for c in self._where
                 if c.value is not NOVALUE}
 
-    def new(self, **attrs: Any):
+    def new(self, /, **attrs: Any) -> M:
         """Return a new, unsaved record with the relation's equality conditions and
         ``attrs`` assigned: ``Artist.where(country="UK").new(name="Blur")``."""
         return self.model(**{**self.scope_attributes(), **attrs})
 
     build = new
 
-    def create(self, **attrs: Any):
+    def create(self, /, **attrs: Any) -> M:
         """Like :meth:`new`, then save; return the record (errors as ``save``)."""
-        record = self.new(**attrs)
+        record: Any = self.new(**attrs)  # a model instance (saving is the model's)
         record.save()
         return record
 
-    def find_or_create_by(self, **attrs: Any):
+    def find_or_create_by(self, /, **attrs: Any) -> M:
         """Return the first record matching ``attrs``, creating it when none does.
         Not race-safe (two callers may both create): see :meth:`create_or_find_by`."""
         return self.find_by(**attrs) or self.create(**attrs)
 
-    def find_or_initialize_by(self, **attrs: Any):
+    def find_or_initialize_by(self, /, **attrs: Any) -> M:
         """Return the first record matching ``attrs``, or a new unsaved one."""
         return self.find_by(**attrs) or self.new(**attrs)
 
-    def create_or_find_by(self, **attrs: Any):
+    def create_or_find_by(self, /, **attrs: Any) -> M:
         """Create a record with ``attrs``; if a unique constraint rejects it, return
         the existing row that matches ``attrs`` instead (Rails' ``create_or_find_by``).
         Race-safe when ``attrs`` cover a unique key: the INSERT runs in a savepoint, so
@@ -247,7 +262,3 @@ class FinderMethods(RelationCore):
             if found is None:
                 raise
             return found
-
-
-_ORDER_HINT = ("order the relation explicitly (order(\"col\")), or declare the key on "
-               "the model (primary_key = \"col\", or a tuple of columns)")

@@ -6,10 +6,11 @@
   SQLite, 65535 on PostgreSQL and MySQL). Several chunks run in one transaction (the
   caller's, or their own), so the insert is all-or-nothing.
 * No records are built and no callbacks or validations run. Values go through the
-  columns' types as ``save()`` sends them. ``created_at``/``updated_at`` are set where
-  those columns exist and the rows do not give them (Rails #35493), one instant for the
-  whole call; ``record_timestamps=False`` turns that off. On an upsert, a row that
-  updates keeps its ``created_at``.
+  columns' types as ``save()`` sends them (``Type.bind``). ``created_at``/``updated_at``
+  are set where those columns exist and the rows do not give them (Rails #35493), one
+  instant for the whole call, as each column holds it (``Type.current``: aware, or naive
+  UTC wall time, as ``save()`` stamps); ``record_timestamps=False`` turns that off. On
+  an upsert, a row that updates keeps its ``created_at``.
 * Every row must have the same keys (as Rails requires), each a column of the model.
 * Collisions with a unique key: ``insert_all`` raises ``RecordNotUnique`` by default
   (``on_conflict="raise"``, Django's default; Rails' ``insert_all!``) or skips the row
@@ -36,18 +37,20 @@ from __future__ import annotations
 
 import datetime as _dt
 import itertools
-from decimal import InvalidOperation
-from typing import Any, Iterable
+from collections.abc import Iterable, Iterator
+from typing import Any, cast
 
 from ..errors import AttributeCastError, NotSupportedError
 from ..sql import nodes as n
+from ..types import CAST_ERRORS
+from .contract import ModelClass, TableSchema
 
 __all__ = ["insert_all", "upsert_all"]
 
 
-def insert_all(model: type, rows: Iterable[dict], *, on_conflict: str = "raise",
+def insert_all(model: type, rows: Iterable[dict[str, Any]], *, on_conflict: str = "raise",
                unique_by: Any = None, returning: Any = None,
-               record_timestamps: bool = True):
+               record_timestamps: bool = True) -> list[Any] | None:
     """INSERT ``rows`` (dicts of column values) into ``model``'s table; see the module
     doc. ``on_conflict``: ``"raise"`` or ``"ignore"``.
 
@@ -61,7 +64,7 @@ def insert_all(model: type, rows: Iterable[dict], *, on_conflict: str = "raise",
     """
     if on_conflict not in ("raise", "ignore"):
         raise ValueError(f"on_conflict must be 'raise' or 'ignore', not {on_conflict!r}")
-    schema = model._load_schema()
+    schema = _schema_of(model)
     conflict = None
     if on_conflict == "ignore":
         target = _unique_key(schema, unique_by) if unique_by is not None else ()
@@ -71,9 +74,9 @@ def insert_all(model: type, rows: Iterable[dict], *, on_conflict: str = "raise",
     return _run(model, schema, rows, conflict, returning, record_timestamps, None)
 
 
-def upsert_all(model: type, rows: Iterable[dict], *, unique_by: Any = None,
+def upsert_all(model: type, rows: Iterable[dict[str, Any]], *, unique_by: Any = None,
                update_only: Iterable[str] | None = None, returning: Any = None,
-               record_timestamps: bool = True):
+               record_timestamps: bool = True) -> list[Any] | None:
     """INSERT ``rows``, updating the existing row where one collides on
     ``unique_by`` (default: the primary key); see the module doc. ``update_only``
     limits the columns an update writes (default: every given column except the
@@ -81,7 +84,7 @@ def upsert_all(model: type, rows: Iterable[dict], *, unique_by: Any = None,
 
     Raises what :func:`insert_all` raises (never RecordNotUnique for ``unique_by``).
     """
-    schema = model._load_schema()
+    schema = _schema_of(model)
     target = _unique_key(schema, unique_by if unique_by is not None else schema.pk)
     only = None
     if update_only is not None:
@@ -92,15 +95,20 @@ def upsert_all(model: type, rows: Iterable[dict], *, unique_by: Any = None,
                 upsert=True)
 
 
-def _unique_key(schema, unique_by) -> tuple:
+def _schema_of(model: type) -> TableSchema:
+    # Any model class: relations see it through its interface (relation/contract.py).
+    return cast("ModelClass[Any]", model)._load_schema()
+
+
+def _unique_key(schema: TableSchema, unique_by: Any) -> tuple[str, ...]:
     cols = (unique_by,) if isinstance(unique_by, str) else tuple(unique_by or ())
-    keys = {tuple(schema.pk)} if schema.pk else set()
-    named = {}
+    keys: set[tuple[str, ...]] = {tuple(schema.pk)} if schema.pk else set()
+    named: dict[str, tuple[str, ...]] = {}
     for ix in schema.info.indexes:
         if ix.unique:
             keys.add(tuple(ix.columns))
             named[ix.name] = tuple(ix.columns)
-    if len(cols) == 1 and cols[0] in named and cols[0] not in schema.name_set:
+    if len(cols) == 1 and cols[0] in named and cols[0] not in schema.types:
         return named[cols[0]]
     for key in keys:
         if set(key) == set(cols) and len(key) == len(cols):
@@ -110,7 +118,8 @@ def _unique_key(schema, unique_by) -> tuple:
                      f"(unique keys: {known})")
 
 
-def _columns(model, schema, first, record_timestamps: bool):
+def _columns(model: type, schema: TableSchema, first: object,
+             record_timestamps: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     if not isinstance(first, dict):
         raise TypeError(f"rows must be dicts of column values, not {type(first).__name__}")
     cols = tuple(first)
@@ -119,13 +128,15 @@ def _columns(model, schema, first, record_timestamps: bool):
     return cols, stamps
 
 
-def _stamp_values(schema, stamps) -> list:
-    from ..model.persistence import _now  # naive columns hold UTC wall time, as save() writes
-    now = _dt.datetime.now(_dt.timezone.utc)  # one instant for the whole call
-    return [schema.types[c].serialize(_now(schema, c, now)) for c in stamps]
+def _stamp_values(schema: TableSchema, stamps: tuple[str, ...]) -> list[Any]:
+    # One instant for the whole call, as each column holds it (aware, or naive UTC
+    # wall time: Type.current), sent as save() sends it.
+    now = _dt.datetime.now(_dt.timezone.utc)
+    return [schema.types[c].serialize(schema.types[c].current(now)) for c in stamps]
 
 
-def _values(model, schema, chunk: list, cols: tuple, extra: list, first_index: int) -> list:
+def _values(model: type, schema: TableSchema, chunk: list[Any], cols: tuple[str, ...],
+            extra: list[Any], first_index: int) -> list[Any]:
     types = [schema.types[c] for c in cols]
     keys = set(cols)
     flat: list = []
@@ -137,8 +148,8 @@ def _values(model, schema, chunk: list, cols: tuple, extra: list, first_index: i
         for name, typ in zip(cols, types):
             value = row[name]
             try:
-                flat.append(typ.serialize(typ.cast(value)))
-            except (TypeError, ValueError, ArithmeticError, InvalidOperation) as exc:
+                flat.append(typ.bind(value, strict=True))
+            except CAST_ERRORS as exc:
                 raise AttributeCastError(
                     f"cannot insert {value!r} into {model.__name__}.{name} "
                     f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
@@ -146,7 +157,7 @@ def _values(model, schema, chunk: list, cols: tuple, extra: list, first_index: i
     return flat
 
 
-def _returning(schema, model, returning) -> tuple:
+def _returning(schema: TableSchema, model: type, returning: Any) -> tuple[str, ...]:
     if returning is None or returning is False:
         return ()
     if returning is True:
@@ -154,42 +165,43 @@ def _returning(schema, model, returning) -> tuple:
     else:
         cols = (returning,) if isinstance(returning, str) else tuple(returning)
     for name in cols:
-        if name not in schema.name_set:
-            raise schema.unknown(model, name)
+        schema.column(model, name)  # UnknownAttributeError for a non-column
     if not schema.db.features.supports_returning:
         raise NotSupportedError(f"{schema.db.name} has no INSERT ... RETURNING; "
                                 "call insert_all/upsert_all without returning=")
     return cols
 
 
-def _update_columns(schema, target: tuple, all_cols: tuple, update_only) -> tuple:
+def _update_columns(schema: TableSchema, target: tuple[str, ...], all_cols: tuple[str, ...],
+                    update_only: tuple[str, ...] | None) -> tuple[str, ...]:
     if update_only is not None:
         return tuple(update_only)
     skip = set(target) | set(schema.pk) | {"created_at"}
     return tuple(c for c in all_cols if c not in skip)
 
 
-def _run(model, schema, rows, conflict, returning, record_timestamps, update_only,
-         upsert=False):
+def _run(model: type, schema: TableSchema, rows: Iterable[dict[str, Any]],
+         conflict: n.OnConflict | None, returning: Any, record_timestamps: bool,
+         update_only: tuple[str, ...] | None, upsert: bool = False) -> list[Any] | None:
     ret = _returning(schema, model, returning)
-    rows = iter(rows)  # streamed chunk by chunk: a generator of 1e6 rows stays small
-    first = next(rows, None)
+    given = iter(rows)  # streamed chunk by chunk: a generator of 1e6 rows stays small
+    first = next(given, None)
     if first is None:
         return [] if ret else None
     cols, stamps = _columns(model, schema, first, record_timestamps)
     all_cols = cols + stamps
-    if upsert:
+    if upsert and conflict is not None:
         update = _update_columns(schema, conflict.target, all_cols, update_only)
         conflict = n.OnConflict(conflict.target, update, conflict.noop)
     extra = _stamp_values(schema, stamps)
     per_chunk = max(1, schema.db.features.max_parameters // len(all_cols))
     db = schema.db
-    out: list = []
-    statements: dict = {}
-    rows = itertools.chain((first,), rows)
+    out: list[tuple] = []
+    statements: dict[int, str] = {}
+    rows_: Iterator[dict[str, Any]] = itertools.chain((first,), given)
     with db.transaction(requires_new=False):
         for start in itertools.count(0, per_chunk):
-            chunk = list(itertools.islice(rows, per_chunk))
+            chunk = list(itertools.islice(rows_, per_chunk))
             if not chunk:
                 break
             sql = statements.get(len(chunk))
@@ -203,9 +215,7 @@ def _run(model, schema, rows, conflict, returning, record_timestamps, update_onl
     return _load_returned(schema, ret, out) if ret else None
 
 
-def _load_returned(schema, cols: tuple, rows: list) -> list:
-    loaders = [schema.types[c].deserialize if schema.types[c].needs_deserialize else None
-               for c in cols]
-    loaded = [tuple(v if v is None or f is None else f(v) for f, v in zip(loaders, row))
-              for row in rows]
+def _load_returned(schema: TableSchema, cols: tuple[str, ...], rows: list[tuple]) -> list[Any]:
+    loaders = schema.loaders_for(cols)
+    loaded = [schema.load_values(loaders, row) for row in rows]
     return [r[0] for r in loaded] if len(cols) == 1 else loaded

@@ -23,7 +23,8 @@ What Rails splits between ``PredicateBuilder`` and ``Sanitization``:
   ``IS NOT NULL``); like Rails' ``where.not``, a negated condition does not match rows
   where the column is NULL (SQL's three-valued logic), unlike Django's ``exclude``.
 
-Binding (:func:`bind_value`) casts a value as assignment does, then serializes it:
+Binding (:func:`bind_value`) casts a value as assignment does, then serializes it
+(``Type.bind``, the one owner of cast-then-serialize):
 
 * a value the column's type cannot take raises ``AttributeCastError`` naming column,
   type and value before any SQL (the database would otherwise compare it its own way:
@@ -49,12 +50,13 @@ import dataclasses
 import datetime as _dt
 import re
 import uuid
-from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import Any
 
 from ..errors import AttributeCastError
 from ..sql import nodes as n
+from ..types import CAST_ERRORS, Type
 
 __all__ = ["Between", "between", "hash_condition", "fragment", "bind_types", "negate",
            "referenced_columns", "bind_value", "bind_strict", "compare", "param",
@@ -65,7 +67,6 @@ _NEGATED = {"=": "<>", "<>": "="}
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: The default of ``Dialect.integer_range``.
 WIDEST = (-2**63, 2**64 - 1)
-CAST_ERRORS = (TypeError, ValueError, ArithmeticError, InvalidOperation)
 #: Types that are one value (checked first: the common case costs one set lookup).
 PLAIN = frozenset({type(None), bool, int, float, str, bytes, Decimal, _dt.date,
                     _dt.datetime, _dt.time, _dt.timedelta, uuid.UUID, dict, list, tuple})
@@ -125,13 +126,13 @@ _TRUE_WHEN = {ABOVE: frozenset({"<>", "<", "<="}), BELOW: frozenset({"<>", ">", 
               NOMATCH: frozenset()}
 
 
-def _name(col) -> str:
+def _name(col: n.Node) -> str:
     if isinstance(col, n.Column):
         return f"{col.table}.{col.name}" if col.table else col.name
     return "an expression"
 
 
-def check_value(col, value) -> None:
+def check_value(col: n.Node, value: Any) -> None:
     """Raise TypeError when ``value`` is an iterable that is neither one value (text,
     bytes, a dict, a list or tuple for an array/JSON column) nor a collection for IN:
     a generator, an iterator, a ``dict_keys`` view... (it would be bound as its
@@ -143,8 +144,8 @@ def check_value(col, value) -> None:
                     f"{value!r:.60}: give {_KINDS}")
 
 
-def cast_error(col, typ, value, exc: BaseException, write: bool = False
-               ) -> AttributeCastError:
+def cast_error(col: n.Node, typ: Type, value: Any, exc: BaseException,
+               write: bool = False) -> AttributeCastError:
     """Return the ``AttributeCastError`` for a value of column ``col`` that its type
     ``typ`` cannot take (naming column, type and value); ``write``: an assignment."""
     what = (f"cannot assign {value!r:.80} to {_name(col)} ({typ.name})" if write else
@@ -152,8 +153,8 @@ def cast_error(col, typ, value, exc: BaseException, write: bool = False
     return AttributeCastError(f"{what}: {exc}")
 
 
-def bind_value(col, typ, value, limits: tuple = WIDEST, lenient: bool = False,
-               write: bool = False):
+def bind_value(col: n.Node, typ: Type | None, value: Any, limits: tuple = WIDEST,
+               lenient: bool = False, write: bool = False) -> Any:
     """Return ``value`` as the driver should get it to compare with column ``col`` of
     attribute type ``typ`` (``None``: as given): cast as assignment casts, then
     serialized as ``save()`` sends it.
@@ -169,19 +170,22 @@ def bind_value(col, typ, value, limits: tuple = WIDEST, lenient: bool = False,
     check_value(col, value)
     if typ is None:
         bound = value
+    elif lenient:
+        bound = typ.bind(value)  # None for a value the type cannot take
+        if bound is None and value is not None:
+            return NOMATCH
     else:
         try:
-            bound = typ.serialize(typ.cast(value))
+            bound = typ.bind(value, strict=True)
         except CAST_ERRORS as exc:
-            if lenient:
-                return NOMATCH
             raise cast_error(col, typ, value, exc, write) from exc
     if type(bound) is int and not limits[0] <= bound <= limits[1]:
         return ABOVE if bound > 0 else BELOW
     return bound
 
 
-def bind_strict(col, typ, value, limits: tuple = WIDEST, write: bool = False):
+def bind_strict(col: n.Node, typ: Type | None, value: Any, limits: tuple = WIDEST,
+                write: bool = False) -> Any:
     """Like :func:`bind_value` for a value that must be sent (``update_all``, the
     array of ``contains``): an int outside ``limits`` raises ``AttributeCastError``
     naming the range."""
@@ -193,14 +197,14 @@ def bind_strict(col, typ, value, limits: tuple = WIDEST, write: bool = False):
     return bound
 
 
-def param(typ, bound) -> n.Node:
+def param(typ: Type | None, bound: Any) -> n.Node:
     """Return the parameter node for a bound value: ``CAST(? AS t)`` when the type has
     an ``sql_cast`` (PostgreSQL arrays), else a plain ``Param``."""
     cast = getattr(typ, "sql_cast", None)
     return n.Param(bound) if cast is None else n.Cast(n.Param(bound), cast)
 
 
-def compare(op: str, col: n.Column, value, typ, limits: tuple = WIDEST,
+def compare(op: str, col: n.Column, value: Any, typ: Type | None, limits: tuple = WIDEST,
             lenient: bool = False) -> n.Node:
     """Return ``col op value`` with ``value`` bound (:func:`bind_value`); a value
     that is not sent decides the comparison: ``col = col`` (every non-NULL value) or
@@ -211,28 +215,28 @@ def compare(op: str, col: n.Column, value, typ, limits: tuple = WIDEST,
     return n.Binary(op, col, param(typ, bound))
 
 
-def _never(col) -> n.Node:
+def _never(col: n.Node) -> n.Node:
     """False for every stored value and NULL for NULL, like a comparison with a value
     no row holds; so its negation (``col = col``) still skips NULLs, as SQL's would."""
     return n.Binary("<>", col, col)
 
 
-def _always(col) -> n.Node:
+def _always(col: n.Node) -> n.Node:
     """True for every stored value and NULL for NULL (see :func:`_never`)."""
     return n.Binary("=", col, col)
 
 
-def _is_record(value) -> bool:
+def _is_record(value: Any) -> bool:
     return hasattr(value, "_identity") and hasattr(type(value), "_load_schema")
 
 
-def _forces_equality(typ, value) -> bool:
+def _forces_equality(typ: Type | None, value: Any) -> bool:
     test = getattr(typ, "force_equality", None)
     return test is not None and isinstance(value, (list, tuple)) and test(value)
 
 
-def hash_condition(col: n.Column, value: Any, typ, *, limits: tuple = WIDEST,
-                   lenient: bool = False) -> n.Node:
+def hash_condition(col: n.Column, value: Any, typ: Type | None, *,
+                   limits: tuple = WIDEST, lenient: bool = False) -> n.Node:
     """Return the condition for ``col=value`` (see the module doc); ``typ`` is the
     column's attribute type, used to bind values as the column stores them,
     ``limits`` the dialect's ``integer_range``, ``lenient`` true for a key lookup.
@@ -261,12 +265,13 @@ def hash_condition(col: n.Column, value: Any, typ, *, limits: tuple = WIDEST,
     return compare("=", col, _key_of(value), typ, limits, lenient)
 
 
-def _in_list(col, values, typ, limits, lenient) -> n.Node:
+def _in_list(col: n.Column, values: Any, typ: Type | None, limits: tuple,
+             lenient: bool) -> n.Node:
     if isinstance(values, (set, frozenset)):
         values = sorted(values, key=repr)
     given = [v for v in values if v is not None]
     has_null = len(given) < len(values)
-    items = []
+    items: list[n.Node] = []
     for v in given:
         bound = bind_value(col, typ, _key_of(v), limits, lenient)
         if not isinstance(bound, _Unbound):  # else it can equal no stored value
@@ -277,7 +282,8 @@ def _in_list(col, values, typ, limits, lenient) -> n.Node:
     return n.or_(cond, n.IsNull(col)) if has_null else cond
 
 
-def _between(col, typ, low, high, limits, lenient) -> n.Node:
+def _between(col: n.Node, typ: Type | None, low: Any, high: Any, limits: tuple,
+             lenient: bool) -> n.Node:
     """``col BETWEEN low AND high``; a ``None`` bound is an open end."""
     lo = None if low is None else bind_value(col, typ, low, limits, lenient)
     hi = None if high is None else bind_value(col, typ, high, limits, lenient)
@@ -293,7 +299,7 @@ def _between(col, typ, low, high, limits, lenient) -> n.Node:
     return n.Between(col, param(typ, lo), param(typ, hi))
 
 
-def _key_of(value):
+def _key_of(value: Any) -> Any:
     return value.id if _is_record(value) else value
 
 
@@ -346,7 +352,7 @@ def _expanded(sql: str, params: tuple) -> n.Raw:
     values = iter(params)
     flat: list = []
 
-    def repl(m):
+    def repl(m: re.Match[str]) -> str:
         if m.group() != "?":
             return m.group()
         value = next(values)
@@ -360,7 +366,7 @@ def _expanded(sql: str, params: tuple) -> n.Raw:
     return n.Raw(_TEMPLATE.sub(repl, sql), tuple(flat))
 
 
-def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
+def _named(sql: str, names: list[str], args: tuple, named: dict[str, Any]) -> n.Raw:
     if args:
         raise ValueError(f"SQL fragment {sql!r} uses ':name' placeholders: give their "
                          "values as keywords or one dict, not positionally")
@@ -370,9 +376,9 @@ def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
     unused = sorted(set(named) - set(names))
     if unused:
         raise ValueError(f"SQL fragment {sql!r} does not use the value(s) {unused}")
-    params = []
+    params: list[Any] = []
 
-    def repl(m):
+    def repl(m: re.Match[str]) -> str:
         if m.group(1):
             params.append(named[m.group(1)])
             return "?"
@@ -381,7 +387,7 @@ def _named(sql: str, names: list, args: tuple, named: dict) -> n.Raw:
     return _expanded(_TEMPLATE.sub(repl, sql), tuple(params))
 
 
-def bind_types(node: n.Node, type_of: Callable[[n.Column], Any],
+def bind_types(node: n.Node, type_of: Callable[[n.Column], Type | None],
                limits: tuple = WIDEST) -> n.Node:
     """Return ``node`` with each parameter compared to a column (``=``, ``<``, ``IN``,
     ``BETWEEN``, ``contains``...) bound through that column's type (:func:`bind_value`;
@@ -415,8 +421,8 @@ def bind_types(node: n.Node, type_of: Callable[[n.Column], Any],
     return node
 
 
-def _bind_in(node: n.In, typ, limits) -> n.Node:
-    items = []
+def _bind_in(node: n.In, typ: Type | None, limits: tuple) -> n.Node:
+    items: list[n.Node] = []
     for v in node.values:
         if not isinstance(v, n.Param):
             items.append(v)
@@ -429,7 +435,7 @@ def _bind_in(node: n.In, typ, limits) -> n.Node:
     return dataclasses.replace(node, values=tuple(items))
 
 
-def _bind_between(node: n.Between, typ, limits) -> n.Node:
+def _bind_between(node: n.Between, typ: Type | None, limits: tuple) -> n.Node:
     col = node.expr
     if not (isinstance(node.low, n.Param) and isinstance(node.high, n.Param)):
         low, high = (param(typ, bind_strict(col, typ, v.value, limits))
@@ -452,15 +458,15 @@ def negate(node: n.Node) -> n.Node:
     return n.Not(node)
 
 
-def referenced_columns(node, table: str) -> frozenset:
+def referenced_columns(node: n.Node, table: str) -> frozenset[str]:
     """Return the names of ``table``'s columns that ``node`` mentions (unqualified
     columns count as ``table``'s). Raw fragments mention none that can be known."""
-    found: set = set()
+    found: set[str] = set()
     _collect(node, table, found)
     return frozenset(found)
 
 
-def _collect(node, table, found) -> None:
+def _collect(node: n.Node, table: str, found: set[str]) -> None:
     if isinstance(node, n.Column):
         if node.table in (None, table):
             found.add(node.name)

@@ -11,11 +11,14 @@ formatted into SQL. Hash conditions and templates are built by ``predicates.py``
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from ..sql import nodes as n
+from ..types import Type
 from . import predicates as p
+from .contract import M, ModelClass, TableSchema
 from .core import NOVALUE, Cond, RelationCore, nonneg
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -29,15 +32,18 @@ _JOIN_TEXT = re.compile(r"^\s*((natural|inner|cross|left|right|full)\s+(outer\s+
                         re.IGNORECASE)
 _PARTS = ("where", "order", "limit", "offset", "select", "group", "having", "joins",
           "distinct")
+#: The parts two relations combined by ``or_`` must share (Rails'
+#: ``STRUCTURAL_VALUE_METHODS``: every part but the conditions).
+_STRUCTURAL = ("order", "limit", "offset", "select", "group", "joins", "distinct")
 
 
-class QueryMethods(RelationCore):
+class QueryMethods(RelationCore[M]):
     """Builders of a relation's conditions, shape and joins (see the module doc)."""
 
     __slots__ = ()
 
     # -- conditions ----------------------------------------------------------------
-    def where(self, *args: Any, **conds: Any) -> Self:
+    def where(self, /, *args: Any, **conds: Any) -> Self:
         """Return a relation with these conditions added (AND).
 
         ``args``: a SQL template and its values (``"Name LIKE ?", "A%"``; with
@@ -56,7 +62,7 @@ class QueryMethods(RelationCore):
         """
         return self._clone(_where=self._where + tuple(self._conds(args, conds)))
 
-    def where_not(self, *args: Any, **conds: Any) -> Self:
+    def where_not(self, /, *args: Any, **conds: Any) -> Self:
         """Return a relation excluding rows that match these conditions (as
         :meth:`where`): Rails' ``where.not``. Several keywords are negated together
         (``NOT (a = 1 AND b = 2)``). Rows where the column is NULL do not match a
@@ -73,69 +79,63 @@ class QueryMethods(RelationCore):
 
     not_ = where_not
 
-    def _conds(self, args: tuple, conds: dict, lenient_keys: bool = False) -> list:
+    def _conds(self, args: tuple, conds: dict[str, Any],
+               lenient_keys: bool = False) -> list[Cond]:
         """The ``Cond`` items of ``where(*args, **conds)``; ``lenient_keys`` (find_by):
         a value a primary key column cannot take matches no row instead of raising."""
         schema = self._schema()
+        if args and isinstance(args[0], str):
+            if not args[0].strip() and len(args) == 1 and not conds:
+                return []  # blank: no condition (Rails ignores blank ones)
+            return [Cond(p.fragment(args[0], args[1:], conds))]
+        out = [self._node_cond(arg, schema) for arg in args] if args else []
         limits = schema.db.dialect.integer_range
-        out = []
-        if args:
-            if isinstance(args[0], str):
-                if not args[0].strip() and len(args) == 1 and not conds:
-                    return []  # blank: no condition (Rails ignores blank ones)
-                raw = p.fragment(args[0], args[1:], conds)
-                return [Cond(raw)]
-            for arg in args:
-                if isinstance(arg, RelationCore):
-                    raise TypeError("combine relations with or_() (where() takes "
-                                    "conditions)")
-                if not isinstance(arg, n.Node):
-                    raise TypeError(
-                        f"where() takes a SQL template string, column expressions or "
-                        f"keyword conditions, not {type(arg).__name__}")
-                node = p.bind_types(arg, self._type_of, limits)
-                out.append(Cond(node, p.referenced_columns(node, schema.table)))
         for name, value in conds.items():
-            if name not in schema.name_set:
-                raise schema.unknown(self.model, name)
-            typ = schema.types[name]
-            node = p.hash_condition(n.Column(name, schema.table), value, typ, limits=limits,
+            col, typ = schema.column(self.model, name)
+            node = p.hash_condition(col, value, typ, limits=limits,
                                     lenient=lenient_keys and name in schema.pk)
             out.append(Cond(node, frozenset((name,)),
-                             value if _is_scalar(value, typ) else NOVALUE))
+                            value if _is_scalar(value, typ) else NOVALUE))
         return out
 
-    def _and(self, node: n.Node) -> Self:
-        """This relation with ``node`` added to its conditions as it is (its values
-        are already bound: no second cast)."""
-        cols = p.referenced_columns(node, self._schema().table)
-        return self._clone(_where=self._where + (Cond(node, cols),))
+    def _node_cond(self, arg: object, schema: TableSchema) -> Cond:
+        # One column expression of where(...), its values bound to the columns' types.
+        if isinstance(arg, RelationCore):
+            raise TypeError("combine relations with or_() (where() takes conditions)")
+        if not isinstance(arg, n.Node):
+            raise TypeError(f"where() takes a SQL template string, column expressions or "
+                            f"keyword conditions, not {type(arg).__name__}")
+        node = p.bind_types(arg, self._type_of, schema.db.dialect.integer_range)
+        return Cond(node, p.referenced_columns(node, schema.table))
 
-    def or_(self, other: RelationCore) -> Self:
+    def or_(self, other: RelationCore[M]) -> Self:
         """Return a relation matching this relation's conditions OR ``other``'s
-        (Rails' ``or``). Both must be of the same model and differ only in their
-        conditions (WHERE and HAVING).
+        (Rails' ``or``). Both must be of the same model and structurally compatible:
+        the same order, limit, offset, select, group, joins and distinct (compared
+        part by part, node by node, as Rails' ``structurally_incompatible_values_for``;
+        a part listed twice counts once). Only the conditions (WHERE and HAVING)
+        differ; a side without conditions matches every row.
 
         Raises:
             TypeError: ``other`` is not a Relation of the same model.
-            ValueError: the relations differ in joins, order, limit, grouping...
+            ValueError: the relations differ in another part; the message names
+                each such part.
         """
         if not isinstance(other, RelationCore) or other.model is not self.model:
             raise TypeError(f"or_() takes a relation of {self.model.__name__}, not {other!r}")
-        mine, theirs = self._structure(), other._structure()
-        if mine != theirs:
-            raise ValueError(f"relations passed to or_() must differ only in their "
-                             f"conditions:\n  {mine}\n  {theirs}")
+        differ = [part for part in _STRUCTURAL
+                  if not _same_part(getattr(self, "_" + part), getattr(other, "_" + part))]
+        if differ:
+            raise ValueError(
+                "relations passed to or_() must be structurally compatible, so differ "
+                "only in their conditions (where, having); incompatible: "
+                + ", ".join(_part_text(part, self, other) for part in differ))
         where = _or_items([c.node for c in self._where], [c.node for c in other._where])
         having = _or_items(list(self._having), list(other._having))
         return self._clone(_where=(Cond(where),) if where is not None else (),
                            _having=(having,) if having is not None else ())
 
-    def _structure(self) -> str:
-        bare = self._clone(_where=(), _having=())
-        return bare.to_sql()
-
-    def rewhere(self, *args: Any, **conds: Any) -> Self:
+    def rewhere(self, /, *args: Any, **conds: Any) -> Self:
         """Like :meth:`where`, first dropping the conditions on the same columns
         (Rails' ``rewhere``), including those of a default scope."""
         new = self._conds(args, conds)
@@ -149,7 +149,7 @@ class QueryMethods(RelationCore):
         ``"distinct"``; ``where="col"`` (or several) drops only the conditions on
         those columns. Follows Rails' ``unscope``. Raises ValueError for another name.
         """
-        changes: dict = {}
+        changes: dict[str, Any] = {}
         for part in parts:
             if part not in _PARTS:
                 raise ValueError(f"unscope() takes {', '.join(_PARTS)}; not {part!r}")
@@ -159,8 +159,7 @@ class QueryMethods(RelationCore):
             names = frozenset([where] if isinstance(where, str) else where)
             schema = self._schema()
             for name in names:
-                if name not in schema.name_set:
-                    raise schema.unknown(self.model, name)
+                schema.column(self.model, name)  # UnknownAttributeError for a non-column
             base = changes.get("_where", self._where)
             changes["_where"] = tuple(c for c in base if not (c.columns & names))
         return self._clone(**changes)
@@ -170,7 +169,7 @@ class QueryMethods(RelationCore):
         return self._clone(_where=self._where + (Cond(n.Or(())),))
 
     # -- shape ---------------------------------------------------------------------
-    def order(self, *args: Any, **columns: str) -> Self:
+    def order(self, /, *args: Any, **columns: str) -> Self:
         """Return a relation ordered (also) by ``args``: column names (``"Name"``,
         ``"Name DESC"``, ``"-Name"``, ``"Name ASC NULLS LAST"``, ``"Album.Title"``) or
         orderings (``Track.c.Name.desc(nulls="last")``), then ``columns`` as
@@ -189,7 +188,7 @@ class QueryMethods(RelationCore):
             items.append(self._ordering(f"{name} {direction}"))
         return self._clone(_order=tuple(items))
 
-    def reorder(self, *args: Any, **columns: str) -> Self:
+    def reorder(self, /, *args: Any, **columns: str) -> Self:
         """Like :meth:`order`, replacing any ordering given before."""
         return self._clone(_order=()).order(*args, **columns)
 
@@ -199,7 +198,7 @@ class QueryMethods(RelationCore):
         rel = self._ordered_by_key("reverse_order()")
         return rel._clone(_order=tuple(_reverse(o) for o in rel._order))
 
-    def _ordering(self, arg) -> n.Node:
+    def _ordering(self, arg: object) -> n.Node:
         if isinstance(arg, n.Ordering):
             return arg
         if isinstance(arg, n.Expression):
@@ -273,6 +272,7 @@ class QueryMethods(RelationCore):
         Conditions of several calls are ANDed."""
         if not args:
             raise ValueError("having() needs a condition")
+        node: n.Node
         if isinstance(args[0], str):
             if not args[0].strip() and len(args) == 1:
                 return self._clone()  # blank: no condition, as in where()
@@ -304,7 +304,7 @@ class QueryMethods(RelationCore):
 
     left_outer_joins = left_joins
 
-    def _join(self, target, on, kind) -> Self:
+    def _join(self, target: Any, on: Any, kind: str) -> Self:
         if isinstance(target, str):
             if on is None and _JOIN_TEXT.match(target):
                 raw = p.fragment(target, (), {})
@@ -316,7 +316,9 @@ class QueryMethods(RelationCore):
                             f"not {target!r}")
         if not (isinstance(target, type) and hasattr(target, "_load_schema")):
             raise TypeError(f"joins() takes a model class or a JOIN clause, not {target!r}")
-        other = target._load_schema()
+        joined = cast("ModelClass[Any]", target)
+        other = joined._load_schema()
+        cond: n.Node
         if on is None:
             cond = _foreign_key_condition(self._schema(), other)
         elif isinstance(on, str):
@@ -326,7 +328,7 @@ class QueryMethods(RelationCore):
         else:
             raise TypeError(f"on= takes an expression or a SQL template, not {on!r}")
         node = n.Join(other.table_node, cond, kind)
-        return self._clone(_joins=self._joins + ((node, target),))
+        return self._clone(_joins=self._joins + ((node, joined),))
 
     def all(self) -> Self:
         """Return this relation (a fresh copy, not yet loaded)."""
@@ -335,24 +337,64 @@ class QueryMethods(RelationCore):
     def unscoped(self) -> Self:
         """Return a relation over the whole table, without any scope (not even the
         default scope), as Rails' ``unscoped``."""
-        return type(self)(self.model)
+        return type(self)(cast("type[M]", self.model))
 
 
-def _is_scalar(value, typ) -> bool:
+def _is_scalar(value: Any, typ: Type) -> bool:
     """Whether ``column=value`` is an equality that ``new``/``create`` assign."""
     if isinstance(value, (list, tuple)):
         return p._forces_equality(typ, value)  # an array column's value
     return not isinstance(value, (set, frozenset, range, dict, p.Between, n.Node)) \
         and not hasattr(value, "to_subquery_node")
 
-def _or_items(left: list, right: list):
+def _same(a: Any, b: Any) -> bool:
+    """Whether two parts of relations are the same: nodes compared field by field
+    (``==`` on an expression builds a condition node), tuples item by item, other
+    values by type and ``==`` (so ``1`` and ``True`` differ); models by identity."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, n.Node) and dataclasses.is_dataclass(a):
+        return all(_same(getattr(a, f.name), getattr(b, f.name))
+                   for f in dataclasses.fields(a))
+    if isinstance(a, (tuple, list)):
+        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    if isinstance(a, type):
+        return a is b
+    return bool(a == b)
+
+
+def _unique(items: tuple) -> list:
+    out: list = []
+    for item in items:
+        if not any(_same(item, seen) for seen in out):
+            out.append(item)
+    return out
+
+
+def _same_part(a: Any, b: Any) -> bool:
+    """Whether one part (``_order``, ``_limit``...) of two relations is the same; a
+    tuple part compared without repeats (Rails' ``uniq``)."""
+    if isinstance(a, tuple) and isinstance(b, tuple):
+        return _same(_unique(a), _unique(b))
+    return _same(a, b)
+
+
+def _part_text(part: str, mine: RelationCore[Any], theirs: RelationCore[Any]) -> str:
+    # "limit (2 and 5)" for a value part; the name alone for node parts.
+    a, b = getattr(mine, "_" + part), getattr(theirs, "_" + part)
+    if isinstance(a, tuple) or isinstance(b, tuple):
+        return part
+    return f"{part} ({a!r} and {b!r})"
+
+
+def _or_items(left: list[n.Node], right: list[n.Node]) -> n.Node | None:
     if not left and not right:
         return None
     if not left or not right:
         return None  # one side has no condition: it matches everything
     return n.or_(n.and_(*left), n.and_(*right))
 
-def _foreign_key_condition(mine, other) -> n.Node:
+def _foreign_key_condition(mine: TableSchema, other: TableSchema) -> n.Node:
     links = []
     # A referred table is "table", or "schema.table" outside the search path (PostgreSQL).
     for fk in mine.info.foreign_keys:

@@ -1,6 +1,6 @@
 """The neutral SQL layer: an immutable node tree (``nodes``) and one compiler."""
 
-from .compiler import Compiler
 from . import nodes
+from .compiler import Compiler
 
 __all__ = ["Compiler", "nodes"]

@@ -2,19 +2,84 @@
 
 Every SQL string the ORM sends is assembled here; the dialect supplies quoting,
 placeholders, LIMIT/OFFSET, RETURNING, case-insensitive LIKE, NULLS ordering, the
-upsert clause and EXPLAIN.
-A backend that needs more may subclass :class:`Compiler` (DESIGN.md, rule 1), but the
-visitors below are standard SQL that SQLite, PostgreSQL and MariaDB all accept.
+upsert clause, EXPLAIN, row-value IN and array tests. What it asks of a dialect is
+written down once, as the :class:`DialectHooks` protocol: the compiler (floor 1) never
+imports ``connection/``, where ``Dialect`` implements it.
+A backend that needs more may subclass :class:`Compiler` and name it as its adapter's
+``compiler_class`` (docs/architecture.md), but the visitors below are standard SQL that
+SQLite, PostgreSQL and MariaDB all accept.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any, Protocol
 
-from ..connection.dialect import Dialect
 from . import nodes as n
 
-__all__ = ["Compiler", "FUNCTIONS", "split_placeholders"]
+__all__ = ["Compiler", "DialectHooks", "FUNCTIONS", "split_placeholders"]
+
+
+class FeatureFlags(Protocol):
+    """The server capabilities the compiler reads (``connection.features.Features``)."""
+
+    @property
+    def supports_returning(self) -> bool:
+        """Whether ``INSERT ... RETURNING`` exists; without it the clause is left out."""
+
+
+class DialectHooks(Protocol):
+    """What the compiler asks of its dialect: the written contract between the two.
+
+    ``connection.dialect.Dialect`` implements it in standard SQL and each backend
+    overrides what its database spells differently (see that class for each hook's
+    meaning). The compiler (floor 1) knows the dialect (floor 2) only through this
+    interface, as SQLAlchemy's compiler knows ``engine.interfaces.Dialect``.
+    """
+
+    @property
+    def placeholder(self) -> str:
+        """The driver's bound-parameter marker (``?`` or ``%s``)."""
+
+    @property
+    def features(self) -> FeatureFlags:
+        """The connected server's capabilities."""
+
+    def quote_identifier(self, name: str) -> str:
+        """``name`` quoted as one identifier, escaped for the driver."""
+
+    def escape_text(self, text: str) -> str:
+        """SQL text made safe for the driver's paramstyle (``%`` -> ``%%``)."""
+
+    def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
+        """The LIMIT/OFFSET clause (leading space) and its bound parameters."""
+
+    def returning(self, columns_sql: list[str]) -> str:
+        """A RETURNING clause (leading space) for quoted columns."""
+
+    def insert_default_values(self, table_sql: str) -> str:
+        """An INSERT of one row of defaults into the quoted table."""
+
+    def ilike(self, left: str, right: str, negate: bool = False) -> str:
+        """A case-insensitive [NOT] LIKE of two compiled operands."""
+
+    def order_nulls(self, expr: str, direction: str, nulls: str | None) -> str:
+        """One ORDER BY item, NULLS FIRST/LAST native or emulated."""
+
+    def upsert_clause(self, target: list[str], update: list[str],
+                      noop: str | None = None) -> str:
+        """What follows ``INSERT ... VALUES`` to resolve a unique-key collision."""
+
+    def explain(self, sql: str) -> str:
+        """The statement showing the query plan of ``sql``."""
+
+    def row_in(self, left: str, rows: list[str], negate: bool = False) -> str:
+        """A row-value ``(a, b) [NOT] IN (...)`` test."""
+
+    def containment(self, kind: str, left: str, right: str) -> str:
+        """An array test (contains, contained_by, overlaps); NotSupportedError where
+        the database has no arrays."""
 
 #: Functions a Func node may name (anything else is refused, so a user string can
 #: never become a function call).
@@ -45,14 +110,14 @@ def split_placeholders(sql: str) -> list[str]:
 
 
 class Compiler:
-    """Compiles nodes for one :class:`Dialect`. Stateless apart from the dialect;
-    safe to share between threads."""
+    """Compiles nodes for one dialect (any :class:`DialectHooks`). Stateless apart
+    from the dialect; safe to share between threads."""
 
-    def __init__(self, dialect: Dialect):
+    def __init__(self, dialect: DialectHooks):
         self.dialect = dialect
         self.q = dialect.quote_identifier
         self.ph = dialect.placeholder
-        self._dispatch = {}
+        self._dispatch: dict[type, Callable[[Any, list], str]] = {}
 
     def compile(self, node: n.Node) -> tuple[str, list]:
         """Return ``(sql, params)`` for ``node``.
@@ -64,7 +129,8 @@ class Compiler:
         params: list = []
         return self.visit(node, params), params
 
-    def visit(self, node, params: list) -> str:
+    def visit(self, node: n.Node, params: list) -> str:
+        """Append ``node``'s bound values to ``params`` and return its SQL text."""
         method = self._dispatch.get(type(node))
         if method is None:
             method = getattr(self, "visit_" + type(node).__name__, None)
@@ -96,7 +162,7 @@ class Compiler:
             out.append(esc(piece))
         return "".join(out)
 
-    def visit_Star(self, node, params: list) -> str:
+    def visit_Star(self, node: n.Star, params: list) -> str:
         return "*"
 
     def visit_Func(self, node: n.Func, params: list) -> str:
@@ -114,7 +180,7 @@ class Compiler:
             raise ValueError(f"unknown operator {node.op!r}")
         return f"{self._operand(node.left, params)} {node.op} {self._operand(node.right, params)}"
 
-    def _operand(self, node, params):
+    def _operand(self, node: n.Node, params: list) -> str:
         sql = self.visit(node, params)
         if isinstance(node, (n.Binary, n.And, n.Or, n.Select, n.Raw)):
             return f"({sql})"
@@ -133,7 +199,7 @@ class Compiler:
             return "1=0"
         return " OR ".join(self._group(i, params, n.And) for i in node.items)
 
-    def _group(self, item, params, parenthesize):
+    def _group(self, item: n.Node, params: list, parenthesize: type) -> str:
         sql = self.visit(item, params)
         return f"({sql})" if isinstance(item, (parenthesize, n.Raw)) else sql
 

@@ -17,13 +17,14 @@ becomes a subquery through its ``to_subquery_node()``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
     "Node", "Expression", "Column", "Param", "Raw", "Func", "Star", "Binary", "And", "Or",
     "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
-    "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_", "SubqueryMarker",
+    "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_",
     "DerivedTable", "Tuple", "OnConflict", "Explain", "COUNT_STAR", "LIKE_ESCAPE",
     "escape_like", "Containment", "Cast", "IN_COLLECTIONS",
 ]
@@ -49,68 +50,55 @@ class Node:
     __slots__ = ()
 
 
+def _operator(op: str, reflected: bool = False) -> Callable[[Expression, Any], Binary]:
+    """The method behind a Python operator on an expression: ``Binary(op, self,
+    other)``, or ``Binary(op, other, self)`` for the reflected one (``1 + col``)."""
+    if reflected:
+        def method(self: Expression, other: Any) -> Binary:
+            return Binary(op, wrap(other), self)
+    else:
+        def method(self: Expression, other: Any) -> Binary:
+            return Binary(op, self, wrap(other))
+    return method
+
+
 class Expression(Node):
     """A value-producing node; Python operators build condition nodes from it."""
 
     __slots__ = ()
     __hash__ = object.__hash__
 
-    def __eq__(self, other):  # type: ignore[override]
+    # ``==``/``!=`` build condition nodes, not bools (SQLAlchemy's operators do the
+    # same): the override of ``object.__eq__`` returns another type on purpose.
+    def __eq__(self, other: object) -> Expression:  # type: ignore[override]
         return IsNull(self) if other is None else Binary("=", self, wrap(other))
 
-    def __ne__(self, other):  # type: ignore[override]
+    def __ne__(self, other: object) -> Expression:  # type: ignore[override]
         return IsNull(self, negate=True) if other is None else Binary("<>", self, wrap(other))
 
-    def __lt__(self, other):
-        return Binary("<", self, wrap(other))
+    __lt__ = _operator("<")
+    __le__ = _operator("<=")
+    __gt__ = _operator(">")
+    __ge__ = _operator(">=")
+    __add__, __radd__ = _operator("+"), _operator("+", reflected=True)
+    __sub__, __rsub__ = _operator("-"), _operator("-", reflected=True)
+    __mul__, __rmul__ = _operator("*"), _operator("*", reflected=True)
+    __truediv__, __rtruediv__ = _operator("/"), _operator("/", reflected=True)
 
-    def __le__(self, other):
-        return Binary("<=", self, wrap(other))
-
-    def __gt__(self, other):
-        return Binary(">", self, wrap(other))
-
-    def __ge__(self, other):
-        return Binary(">=", self, wrap(other))
-
-    def __and__(self, other):
+    def __and__(self, other: Any) -> Node:
         return and_(self, other)
 
-    def __or__(self, other):
+    def __or__(self, other: Any) -> Node:
         return or_(self, other)
 
-    def __invert__(self):
+    def __invert__(self) -> Node:
         return not_(self)
 
-    def __add__(self, other):
-        return Binary("+", self, wrap(other))
-
-    def __radd__(self, other):
-        return Binary("+", wrap(other), self)
-
-    def __sub__(self, other):
-        return Binary("-", self, wrap(other))
-
-    def __rsub__(self, other):
-        return Binary("-", wrap(other), self)
-
-    def __mul__(self, other):
-        return Binary("*", self, wrap(other))
-
-    def __rmul__(self, other):
-        return Binary("*", wrap(other), self)
-
-    def __truediv__(self, other):
-        return Binary("/", self, wrap(other))
-
-    def __rtruediv__(self, other):
-        return Binary("/", wrap(other), self)
-
-    def __bool__(self):
+    def __bool__(self) -> bool:
         raise TypeError("SQL expressions have no truth value; combine them with & | ~ "
                         "rather than and/or/not")
 
-    def in_(self, values) -> "Node":
+    def in_(self, values: Any) -> Node:
         """``self IN (values)``; ``values`` is a list, tuple, set, frozenset or range,
         or a subquery (a Select or a Relation). A ``None`` among the values adds ``OR
         self IS NULL`` (``IN (NULL)`` would never match), as ``where(col=[None, x])``.
@@ -119,29 +107,29 @@ class Expression(Node):
         items = _in_values(self, values)
         return _with_nulls(self, items, negate=False)
 
-    def not_in(self, values) -> "Node":
+    def not_in(self, values: Any) -> Node:
         """``self NOT IN (values)`` (values as :meth:`in_`); a ``None`` among them adds
         ``AND self IS NOT NULL`` (``NOT IN (NULL)`` would match nothing)."""
         items = _in_values(self, values)
         return _with_nulls(self, items, negate=True)
 
-    def like(self, pattern) -> "Like":
+    def like(self, pattern: Any) -> Like:
         """``self LIKE pattern`` (case sensitivity follows the database's collation)."""
         return Like(self, wrap(pattern))
 
-    def not_like(self, pattern) -> "Like":
+    def not_like(self, pattern: Any) -> Like:
         """``self NOT LIKE pattern``."""
         return Like(self, wrap(pattern), negate=True)
 
-    def ilike(self, pattern) -> "Like":
+    def ilike(self, pattern: Any) -> Like:
         """Case-insensitive LIKE on every database (ILIKE or LOWER() LIKE LOWER())."""
         return Like(self, wrap(pattern), case_insensitive=True)
 
-    def not_ilike(self, pattern) -> "Like":
+    def not_ilike(self, pattern: Any) -> Like:
         """Case-insensitive ``NOT LIKE``."""
         return Like(self, wrap(pattern), negate=True, case_insensitive=True)
 
-    def contains(self, text, case_insensitive: bool = False) -> "Node":
+    def contains(self, text: Any, case_insensitive: bool = False) -> Node:
         """``self LIKE '%text%'`` with ``%`` and ``_`` in ``text`` matched literally.
 
         Given a list (or tuple/set) instead of a string: the array ``self`` contains
@@ -154,79 +142,79 @@ class Expression(Node):
         return Like(self, Param("%" + escape_like(text) + "%"), False, case_insensitive,
                     LIKE_ESCAPE)
 
-    def contained_by(self, values) -> "Containment":
+    def contained_by(self, values: Any) -> Containment:
         """The array ``self`` holds only items of ``values`` (PostgreSQL ``<@``)."""
         return Containment("contained_by", self, Param(_as_list(values)))
 
-    def overlaps(self, values) -> "Containment":
+    def overlaps(self, values: Any) -> Containment:
         """The array ``self`` has an item in common with ``values`` (PostgreSQL ``&&``)."""
         return Containment("overlaps", self, Param(_as_list(values)))
 
-    def startswith(self, text: str, case_insensitive: bool = False) -> "Like":
+    def startswith(self, text: str, case_insensitive: bool = False) -> Like:
         """``self LIKE 'text%'`` with ``%`` and ``_`` in ``text`` matched literally."""
         return Like(self, Param(escape_like(text) + "%"), False, case_insensitive,
                     LIKE_ESCAPE)
 
-    def endswith(self, text: str, case_insensitive: bool = False) -> "Like":
+    def endswith(self, text: str, case_insensitive: bool = False) -> Like:
         """``self LIKE '%text'`` with ``%`` and ``_`` in ``text`` matched literally."""
         return Like(self, Param("%" + escape_like(text)), False, case_insensitive,
                     LIKE_ESCAPE)
 
-    def is_null(self) -> "IsNull":
+    def is_null(self) -> IsNull:
         """``self IS NULL``."""
         return IsNull(self)
 
-    def is_not_null(self) -> "IsNull":
+    def is_not_null(self) -> IsNull:
         """``self IS NOT NULL``."""
         return IsNull(self, negate=True)
 
-    def between(self, low, high) -> "Between":
+    def between(self, low: Any, high: Any) -> Between:
         """``self BETWEEN low AND high`` (inclusive); in ``where()`` a ``None`` bound
         leaves that end open, as ``predicates.between``."""
         return Between(self, wrap(low), wrap(high))
 
-    def asc(self, nulls: str | None = None) -> "Ordering":
+    def asc(self, nulls: str | None = None) -> Ordering:
         """Ascending order; ``nulls`` is ``"first"``, ``"last"`` or ``None``."""
         return Ordering(self, "ASC", nulls)
 
-    def desc(self, nulls: str | None = None) -> "Ordering":
+    def desc(self, nulls: str | None = None) -> Ordering:
         """Descending order; ``nulls`` is ``"first"``, ``"last"`` or ``None``."""
         return Ordering(self, "DESC", nulls)
 
-    def label(self, name: str) -> "Alias":
+    def label(self, name: str) -> Alias:
         """``self AS name`` in a select list."""
         return Alias(self, name)
 
     # -- functions -----------------------------------------------------------------
-    def count(self, distinct: bool = False) -> "Func":
+    def count(self, distinct: bool = False) -> Func:
         """``COUNT([DISTINCT] self)``."""
         return Func("COUNT", (self,), distinct)
 
-    def sum(self, distinct: bool = False) -> "Func":
+    def sum(self, distinct: bool = False) -> Func:
         """``SUM([DISTINCT] self)``."""
         return Func("SUM", (self,), distinct)
 
-    def avg(self, distinct: bool = False) -> "Func":
+    def avg(self, distinct: bool = False) -> Func:
         """``AVG([DISTINCT] self)`` (the database's type; ``Relation.average`` is portable)."""
         return Func("AVG", (self,), distinct)
 
-    def min(self) -> "Func":
+    def min(self) -> Func:
         """``MIN(self)``."""
         return Func("MIN", (self,))
 
-    def max(self) -> "Func":
+    def max(self) -> Func:
         """``MAX(self)``."""
         return Func("MAX", (self,))
 
-    def lower(self) -> "Func":
+    def lower(self) -> Func:
         """``LOWER(self)`` (ASCII only on SQLite)."""
         return Func("LOWER", (self,))
 
-    def upper(self) -> "Func":
+    def upper(self) -> Func:
         """``UPPER(self)`` (ASCII only on SQLite)."""
         return Func("UPPER", (self,))
 
-    def coalesce(self, *others) -> "Func":
+    def coalesce(self, *others: Any) -> Func:
         """``COALESCE(self, others...)``."""
         return Func("COALESCE", (self, *(wrap(o) for o in others)))
 
@@ -235,7 +223,7 @@ class Expression(Node):
 IN_COLLECTIONS = (list, tuple, set, frozenset, range)
 
 
-def _in_values(expr, values):
+def _in_values(expr: Node, values: Any) -> Select | tuple[Node, ...]:
     if isinstance(values, Select):
         return values
     if hasattr(values, "to_subquery_node"):  # a Relation: its key (or one selected column)
@@ -250,7 +238,7 @@ def _in_values(expr, values):
     return tuple(wrap(v) for v in values)
 
 
-def _with_nulls(expr, items, negate: bool) -> "Node":
+def _with_nulls(expr: Node, items: Any, negate: bool) -> Node:
     if isinstance(items, Select) or not any(isinstance(i, Param) and i.value is None
                                             for i in items):
         return In(expr, items, negate)
@@ -261,7 +249,7 @@ def _with_nulls(expr, items, negate: bool) -> "Node":
     return And((In(expr, rest, True), null)) if negate else Or((In(expr, rest), null))
 
 
-def _as_list(values) -> list:
+def _as_list(values: Any) -> list:
     if isinstance(values, (set, frozenset)):
         return sorted(values, key=repr)
     if not isinstance(values, (list, tuple)):
@@ -289,7 +277,8 @@ class Column(Expression):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Param(Expression):
-    """A bound parameter value."""
+    """A bound parameter value: the compiler writes the dialect's placeholder and
+    appends ``value`` to the parameters, never to the SQL text."""
 
     value: Any
 
@@ -338,17 +327,22 @@ class Binary(Expression):
 
 
 @dataclass(frozen=True, eq=False, slots=True)
-class And(Expression):
+class _Items(Expression):
+    """The base of the nodes made of a tuple of nodes, ``items``."""
+
+    items: tuple
+
+
+class And(_Items):
     """All of ``items``."""
 
-    items: tuple
+    __slots__ = ()
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class Or(Expression):
+class Or(_Items):
     """Any of ``items``."""
 
-    items: tuple
+    __slots__ = ()
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -369,7 +363,8 @@ class In(Expression):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Between(Expression):
-    """``expr [NOT] BETWEEN low AND high``."""
+    """``expr [NOT] BETWEEN low AND high``: both bounds included, as SQL defines it
+    (``Column.between(low, high)`` builds it)."""
 
     expr: Node
     low: Node
@@ -417,11 +412,10 @@ class Cast(Expression):
     type_name: str
 
 
-@dataclass(frozen=True, eq=False, slots=True)
-class Tuple(Expression):
+class Tuple(_Items):
     """A row value ``(a, b)``, e.g. for a composite key ``IN (SELECT a, b ...)``."""
 
-    items: tuple
+    __slots__ = ()
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -445,9 +439,10 @@ class Table(Node):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class DerivedTable(Node):
-    """``(SELECT ...) AS alias`` in a FROM clause (MySQL requires the alias)."""
+    """``(SELECT ...) AS alias`` in a FROM clause. The alias is required: MySQL refuses
+    a derived table without one ("Every derived table must have its own alias")."""
 
-    select: "Select"
+    select: Select
     alias: str
 
 
@@ -465,7 +460,7 @@ class Join(Node):
 class Select(Node):
     """A SELECT statement. ``columns`` must be non-empty (never ``SELECT *``)."""
 
-    table: Table
+    table: Table | DerivedTable  # FROM a table, or a derived table (SELECT ...) AS alias
     columns: tuple
     where: Node | None = None
     joins: tuple = ()
@@ -508,7 +503,8 @@ class Insert(Node):
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Explain(Node):
-    """The database's query plan for ``statement`` (spelled by the dialect)."""
+    """The database's query plan for ``statement``, spelled by the dialect's ``explain``
+    (``EXPLAIN QUERY PLAN`` on SQLite, ``EXPLAIN`` elsewhere)."""
 
     statement: Node
 
@@ -530,12 +526,8 @@ class Delete(Node):
     where: Node | None = None
 
 
-class SubqueryMarker:
-    """Mixin marker for objects with ``to_select_node()`` (Relations)."""
-
-
-def _flatten(cls, items):
-    out = []
+def _flatten(cls: type[And] | type[Or], items: tuple) -> tuple[Node, ...]:
+    out: list[Node] = []
     for item in items:
         if item is None:
             continue
@@ -547,19 +539,19 @@ def _flatten(cls, items):
     return tuple(out)
 
 
-def and_(*items) -> Node:
+def and_(*items: Any) -> Node:
     """Return the conjunction of ``items`` (``None`` items are skipped)."""
     flat = _flatten(And, items)
     return flat[0] if len(flat) == 1 else And(flat)
 
 
-def or_(*items) -> Node:
+def or_(*items: Any) -> Node:
     """Return the disjunction of ``items`` (``None`` items are skipped)."""
     flat = _flatten(Or, items)
     return flat[0] if len(flat) == 1 else Or(flat)
 
 
-def not_(item) -> Node:
+def not_(item: Any) -> Node:
     """Return the negation of ``item``."""
     return Not(wrap(item))
 

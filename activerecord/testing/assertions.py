@@ -1,48 +1,68 @@
-"""``assert_queries(n)``: count the SQL statements the ORM sends inside a block.
+"""``assert_queries(n)``: count the SQL statements the ORM sends inside a block, and
+``capture_sql()``: collect them.
 
-It listens on the ``activerecord.sql`` logger (the Database logs every statement at
-DEBUG level), so it sees exactly what reached the adapter. Test code only.
+Both subscribe to the ``"sql"`` event (``activerecord.events``), which the Database
+sends for each statement it ran (or that failed), so they see exactly what reached the
+driver, from every thread, and they leave the ``activerecord.sql`` logger alone. As in
+Rails' ``assert_queries_count``, transaction control (BEGIN, COMMIT, ROLLBACK,
+SAVEPOINT, RELEASE) and the schema's catalog reads are not counted unless asked.
 """
 
 from __future__ import annotations
 
-import logging
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
-_TX = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
+from .. import events
 
+__all__ = ["assert_queries", "capture_sql"]
 
-class _Collector(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.DEBUG)
-        self.statements: list[str] = []
-
-    def emit(self, record):
-        self.statements.append(str(record.args[0]) if record.args else record.getMessage())
+#: The first word of a transaction-control statement sent by hand (``db.execute``).
+_TX = frozenset({"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "START"})
 
 
-@contextmanager
-def capture_sql():
-    """Yield a list that fills with the SQL statements run inside the block."""
-    logger = logging.getLogger("activerecord.sql")
-    handler = _Collector()
-    old = logger.level
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
-    try:
-        yield handler.statements
-    finally:
-        logger.removeHandler(handler)
-        logger.setLevel(old)
+def _is_transaction(payload: Mapping[str, Any]) -> bool:
+    if payload.get("kind") == "transaction":
+        return True
+    words = str(payload["sql"]).split(None, 1)
+    return bool(words) and words[0].upper() in _TX
 
 
 @contextmanager
-def assert_queries(expected: int, *, include_transaction: bool = False):
-    """Fail unless exactly ``expected`` statements (not counting BEGIN/COMMIT/...,
-    unless asked) run inside the block."""
-    with capture_sql() as statements:
+def capture_sql(*, include_schema: bool = False) -> Iterator[list[str]]:
+    """Yield a list that fills with the SQL text of each statement run inside the
+    block, in order (transaction control included; the schema's catalog reads only
+    with ``include_schema=True``)."""
+    statements: list[str] = []
+
+    def collect(name: str, payload: Mapping[str, Any]) -> None:
+        if include_schema or payload.get("kind") != "schema":
+            statements.append(payload["sql"])
+
+    with events.subscribed("sql", collect):
         yield statements
-    counted = [s for s in statements
-               if include_transaction or not s.lstrip().upper().startswith(_TX)]
+
+
+@contextmanager
+def assert_queries(expected: int, *, include_transaction: bool = False,
+                   include_schema: bool = False) -> Iterator[list[str]]:
+    """Fail (AssertionError, listing them) unless exactly ``expected`` statements
+    run inside the block.
+
+    Counted: every statement but BEGIN, COMMIT, ROLLBACK, SAVEPOINT and RELEASE
+    (``include_transaction=True`` counts them) and the catalog reads of introspection
+    (``include_schema=True``). Yields the list of the counted statements.
+    """
+    counted: list[str] = []
+
+    def collect(name: str, payload: Mapping[str, Any]) -> None:
+        if payload.get("kind") == "schema" and not include_schema:
+            return
+        if include_transaction or not _is_transaction(payload):
+            counted.append(payload["sql"])
+
+    with events.subscribed("sql", collect):
+        yield counted
     assert len(counted) == expected, (
         f"expected {expected} queries, ran {len(counted)}:\n" + "\n".join(counted))

@@ -29,20 +29,24 @@ closed connection become :class:`activerecord.errors.ConnectionError` and
 
 New keys: ``INSERT ... RETURNING`` on MariaDB >= 10.5, else ``cursor.lastrowid``
 (``LAST_INSERT_ID()``: for a multi-row INSERT it is the *first* generated key).
+
+The driver: ``pymysql`` is imported at the first connect (``Adapter.dbapi``), never when
+this module is imported; the cursor class and the client flags are taken from it then.
 """
 
 from __future__ import annotations
 
+import functools
 import re
-
-import pymysql
-import pymysql.cursors
-from pymysql.constants import CLIENT
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from activerecord import errors
 from activerecord.connection.adapter import Adapter
 from activerecord.connection.features import Features
-from activerecord.connection.pool import ConnectionPool
+from activerecord.connection.introspection import ColumnInfo
+from activerecord.connection.url import DatabaseConfig
+from activerecord.types import Type
 
 from .dialect import MySQLDialect
 from .introspection import MySQLIntrospector, parse_server_version
@@ -51,14 +55,14 @@ from .types import type_for
 __all__ = ["MySQLAdapter"]
 
 
-def _flag(value) -> bool:
+def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
 #: URL query keys (and options) passed to ``pymysql.connect``, with their converters.
-DRIVER_OPTIONS = {
+DRIVER_OPTIONS: dict[str, Callable[[Any], Any]] = {
     "charset": str, "collation": str, "unix_socket": str, "connect_timeout": float,
     "read_timeout": float, "write_timeout": float, "init_command": str, "sql_mode": str,
     "ssl_ca": str, "ssl_cert": str, "ssl_key": str, "ssl_disabled": _flag,
@@ -93,25 +97,44 @@ _DATA = frozenset({1264, 1366, 1406, 1292, 1265, 1365, 1367, 1411, 1441, 1690, 3
 _PROGRAMMING = frozenset({1064, 1149, 1050, 1051, 1052, 1060, 1061, 1091, 1109, 1110,
                           1054, 1146, 1305, 1318, 1630, 1142, 1143, 1044, 1049})
 _TABLE_MSG = re.compile(r"Table '(.+)' doesn't exist")
+_SQLSTATE_CLASSES = {"42": errors.ProgrammingError, "22": errors.DataError,
+                     "23": errors.IntegrityError}
+#: Error code -> class; later groups win where a code is in several (1054 is also a
+#: programming error, but ColumnNotFound says more).
+_BY_CODE: dict[int, type[errors.DatabaseError]] = {
+    **dict.fromkeys(_PROGRAMMING, errors.ProgrammingError),
+    **dict.fromkeys(_DATA, errors.DataError),
+    **dict.fromkeys(_CHECK, errors.IntegrityError),
+    1205: errors.OperationalError,  # lock wait timeout: the statement, not the transaction
+    1213: errors.DeadlockError,
+    1054: errors.ColumnNotFound,
+    **dict.fromkeys(_NOT_NULL, errors.NotNullViolation),
+    **dict.fromkeys(_FOREIGN_KEY, errors.InvalidForeignKey),
+    **dict.fromkeys(_NOT_UNIQUE, errors.RecordNotUnique),
+}
 
 
-class _Cursor(pymysql.cursors.Cursor):
-    """PyMySQL's buffered cursor, returning rows as a list (``Result.rows`` is a list
-    of tuples on every backend; PyMySQL's own ``fetchall`` gives a tuple)."""
+@functools.lru_cache(maxsize=1)
+def _cursor_class(pymysql: Any) -> type:
+    class _Cursor(pymysql.cursors.Cursor):
+        """PyMySQL's buffered cursor, returning rows as a list (``Result.rows`` is a
+        list of tuples on every backend; PyMySQL's own ``fetchall`` gives a tuple)."""
 
-    def fetchall(self):
-        return list(super().fetchall())
+        def fetchall(self) -> list:
+            return list(super().fetchall())
+
+    return _Cursor
 
 
-def _code(exc) -> int | None:
-    args = getattr(exc, "args", ())
+def _code(exc: BaseException) -> int | None:
+    args: tuple = getattr(exc, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
 
 
-def _text(exc) -> str:
-    args = getattr(exc, "args", ())
+def _text(exc: BaseException, interface_error: type) -> str:
+    args: tuple = getattr(exc, "args", ())
     if len(args) >= 2 and isinstance(args[0], int):
-        if not args[1] and isinstance(exc, pymysql.err.InterfaceError):
+        if not args[1] and isinstance(exc, interface_error):
             return f"({args[0]}) the connection is closed"  # PyMySQL: InterfaceError(0, "")
         return f"({args[0]}) {args[1]}" if args[1] else f"({args[0]})"
     return str(exc) or type(exc).__name__
@@ -131,11 +154,20 @@ class MySQLAdapter(Adapter):
     """
 
     name = "mysql"
+    driver = "pymysql"
     dialect_class = MySQLDialect
     introspector_class = MySQLIntrospector
-    driver_errors = (pymysql.err.MySQLError, OSError)
+    introspector: MySQLIntrospector
+    default_recycle = 3600.0  # below the server's default wait_timeout (28800 s)
+    extra_driver_errors = (OSError,)  # a socket that died under PyMySQL
 
-    def __init__(self, config, options=None):
+    @functools.cached_property
+    def driver_errors(self) -> tuple[type[BaseException], ...]:
+        """PyMySQL's ``MySQLError`` (the base of its ``Error`` and ``Warning``) and
+        ``OSError``."""
+        return (self.dbapi.err.MySQLError, *self.extra_driver_errors)
+
+    def __init__(self, config: DatabaseConfig, options: dict | None = None):
         super().__init__(config, options)
         unknown = sorted(set(config.query) - set(DRIVER_OPTIONS) - _URL_ONLY)
         if unknown:
@@ -159,9 +191,7 @@ class MySQLAdapter(Adapter):
         args = dict(host=self.config.host or "localhost", port=self.config.port or 3306,
                     user=self.config.user, password=self.config.password or "",
                     database=self.config.database, charset="utf8mb4",
-                    connect_timeout=5.0, autocommit=True, client_flag=CLIENT.FOUND_ROWS,
-                    cursorclass=_Cursor,
-                    init_command=_SESSION_SQL)
+                    connect_timeout=5.0, autocommit=True, init_command=_SESSION_SQL)
         args.update(opts)
         if self._sql_mode is not None:
             args["init_command"] = "SET SESSION time_zone = '+00:00'"
@@ -176,8 +206,10 @@ class MySQLAdapter(Adapter):
             return f"unix socket {args['unix_socket']}"
         return f"{args['host']}:{args['port']}"
 
-    def connect(self):
-        args = self._connect_args
+    def connect(self) -> Any:
+        pymysql = self.dbapi
+        args = dict(self._connect_args, client_flag=pymysql.constants.CLIENT.FOUND_ROWS,
+                    cursorclass=_cursor_class(pymysql))
         # PyMySQL's connect_timeout bounds only the TCP connect; the handshake and the
         # session setup then read with read_timeout (default: forever), so a server
         # that accepts but never answers would hang the checkout. Read with the
@@ -192,7 +224,8 @@ class MySQLAdapter(Adapter):
             # PyMySQL's messages never contain the password ("using password: YES").
             raise errors.ConnectionError(
                 f"cannot connect to MySQL/MariaDB at {self.where()}, database "
-                f"{self.config.database!r}, user {self.config.user!r}: {_text(exc)}"
+                f"{self.config.database!r}, user {self.config.user!r}: "
+                f"{_text(exc, pymysql.err.InterfaceError)}"
             ) from exc
         if self._user_init:
             try:
@@ -204,15 +237,7 @@ class MySQLAdapter(Adapter):
                 raise self.translate_error(exc, self._user_init) from exc
         return conn
 
-    def create_pool(self):
-        return ConnectionPool(
-            self.connect, size=int(self.options.get("pool_size", 5)),
-            timeout=float(self.options.get("pool_timeout", 5.0)),
-            close=self.close, ping=self.ping,
-            ping_interval=self.options.get("ping_interval", 2.0),
-            recycle=self.options.get("pool_recycle", 3600), describe=self.describe())
-
-    def ping(self, conn) -> bool:
+    def ping(self, conn: Any) -> bool:
         """Return whether ``conn`` answers a ``COM_PING`` (never reconnects)."""
         try:
             conn.ping(reconnect=False)
@@ -220,7 +245,7 @@ class MySQLAdapter(Adapter):
         except Exception:  # noqa: BLE001 - any failure means "not usable"
             return False
 
-    def detect_features(self, conn) -> Features:
+    def detect_features(self, conn: Any) -> Features:
         cur = conn.cursor()
         cur.execute("SELECT VERSION()", ())
         text = cur.fetchone()[0]
@@ -243,72 +268,48 @@ class MySQLAdapter(Adapter):
         )
 
     # -- statements ----------------------------------------------------------------
-    def execute(self, conn, sql, params):
+    def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         cur = conn.cursor()
         # Always a sequence: PyMySQL applies `%` (and so unescapes `%%`) only then.
         cur.execute(sql, params if params is not None else ())
         return cur
 
-    def type_for(self, column):
+    def type_for(self, column: ColumnInfo) -> Type:
         return type_for(column)
 
     # -- errors --------------------------------------------------------------------
-    def is_disconnect(self, exc) -> bool:
-        if isinstance(exc, (pymysql.err.InterfaceError, OSError)):
+    def is_disconnect(self, exc: BaseException) -> bool:
+        err = self.dbapi.err
+        if isinstance(exc, (err.InterfaceError, OSError)):
             return True  # PyMySQL: InterfaceError(0, '') on a closed connection
         if _code(exc) in _DISCONNECT:
             return True
-        return isinstance(exc, pymysql.err.Error) and str(exc) in (
+        return isinstance(exc, err.Error) and str(exc) in (
             "Already closed", "('Already closed',)")
 
-    def translate_error(self, exc, sql=None, params=None):
+    def translate_error(self, exc: BaseException, sql: str | None = None,
+                        params: Any = None) -> Exception:
         kw = {"sql": sql, "params": params}
-        code, msg = _code(exc), _text(exc)
+        code, msg = _code(exc), _text(exc, self.dbapi.err.InterfaceError)
         if self.is_disconnect(exc):
             return errors.ConnectionError(
                 f"lost the connection to {self.describe()}: {msg}", **kw)
-        if code in _NOT_UNIQUE:
-            return errors.RecordNotUnique(msg, **kw)
-        if code in _FOREIGN_KEY:
-            return errors.InvalidForeignKey(msg, **kw)
-        if code in _NOT_NULL:
-            return errors.NotNullViolation(msg, **kw)
         if code == 1146:
             return errors.TableNotFound(self._table_message(exc, msg), **kw)
-        if code == 1054:
-            return errors.ColumnNotFound(msg, **kw)
-        if code == 1213:
-            return errors.DeadlockError(msg, **kw)
-        if code == 1205:  # lock wait timeout: the statement, not the transaction, failed
-            return errors.OperationalError(msg, **kw)
-        if code in _CHECK:
-            return errors.IntegrityError(msg, **kw)
-        if code in _DATA:
-            return errors.DataError(msg, **kw)
-        if code in _PROGRAMMING:
-            return errors.ProgrammingError(msg, **kw)
+        cls = _BY_CODE.get(code) if code is not None else None
+        if cls is not None:
+            return cls(msg, **kw)
         return self._by_class(exc, msg, kw)
 
-    def _by_class(self, exc, msg, kw):
+    def _by_class(self, exc: BaseException, msg: str, kw: dict) -> Exception:
         state = getattr(exc, "sqlstate", None) or ""
-        if state.startswith("42"):
-            return errors.ProgrammingError(msg, **kw)
-        if state.startswith("22"):
-            return errors.DataError(msg, **kw)
-        if state.startswith("23"):
-            return errors.IntegrityError(msg, **kw)
-        if state == "40001":
-            return errors.SerializationFailure(msg, **kw)
-        for driver_cls, ours in ((pymysql.err.IntegrityError, errors.IntegrityError),
-                                 (pymysql.err.DataError, errors.DataError),
-                                 (pymysql.err.ProgrammingError, errors.ProgrammingError),
-                                 (pymysql.err.NotSupportedError, errors.NotSupportedError),
-                                 (pymysql.err.OperationalError, errors.OperationalError)):
-            if isinstance(exc, driver_cls):
-                return ours(msg, **kw)
-        return errors.DatabaseError(msg, **kw)
+        cls = _SQLSTATE_CLASSES.get(state[:2]) or (
+            errors.SerializationFailure if state == "40001" else None)
+        if cls is not None:
+            return cls(msg, **kw)
+        return self.translate_by_driver_class(exc, kw, msg)
 
-    def _table_message(self, exc, msg) -> str:
+    def _table_message(self, exc: BaseException, msg: str) -> str:
         m = _TABLE_MSG.search(str(exc.args[1]) if len(exc.args) > 1 else "")
         name, database = (m.group(1) if m else "?"), self.config.database
         if database and name.startswith(database + "."):

@@ -39,7 +39,7 @@ class MySQLDialect(Dialect):
     quote_char = "`"
     begin_sql = "BEGIN"
 
-    def limit_offset(self, limit, offset):
+    def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
         if limit is None and offset:
             return f" LIMIT {MAX_LIMIT} OFFSET %s", [offset]
         return super().limit_offset(limit, offset)
@@ -47,7 +47,8 @@ class MySQLDialect(Dialect):
     def insert_default_values(self, table_sql: str) -> str:
         return f"INSERT INTO {table_sql} () VALUES ()"
 
-    def upsert_clause(self, target, update, noop=None):
+    def upsert_clause(self, target: list[str], update: list[str],
+                      noop: str | None = None) -> str:
         if not update:
             return f" ON DUPLICATE KEY UPDATE {noop} = {noop}"
         return " ON DUPLICATE KEY UPDATE " + ", ".join(f"{c} = VALUES({c})" for c in update)

@@ -33,11 +33,17 @@ from __future__ import annotations
 import decimal
 import json
 import re
+from typing import Any
 
-from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
-                                                   Introspector)
+from activerecord.connection.introspection import (
+    UNTYPED,
+    ColumnInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    Introspector,
+)
 
-from .types import unquote_string, base_type, neutral_type, parse_enum_values
+from .types import base_type, neutral_type, parse_enum_values, unquote_string
 
 __all__ = ["MySQLIntrospector", "parse_default", "parse_server_version"]
 
@@ -52,6 +58,32 @@ _TEMPORAL = frozenset({"datetime", "timestamp", "date", "time"})
 # COLUMNS.EXTRA of a generated column: "VIRTUAL GENERATED" / "STORED GENERATED" (MySQL
 # 5.7+, MariaDB 10.2+), "VIRTUAL" / "PERSISTENT" (MariaDB 10.1); never DEFAULT_GENERATED.
 _GENERATED = re.compile(r"\b(virtual|stored|persistent)\b", re.IGNORECASE)
+
+# The catalog queries (information_schema); each takes the table name, except the first.
+_TABLES_SQL = """SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"""
+_TABLE_SQL = """SELECT TABLE_NAME FROM information_schema.TABLES
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s"""
+_COLUMNS_SQL = """SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,
+EXTRA, COLUMN_KEY, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, NUMERIC_SCALE
+FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s
+ORDER BY ORDINAL_POSITION"""
+_CHECKS_SQL = """SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = %s"""
+_PK_SQL = """SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY'
+ORDER BY SEQ_IN_INDEX"""
+_FK_SQL = """SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_NAME,
+k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, r.DELETE_RULE
+FROM information_schema.KEY_COLUMN_USAGE k
+JOIN information_schema.REFERENTIAL_CONSTRAINTS r ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA
+AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME
+WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = %s AND k.REFERENCED_TABLE_NAME IS NOT NULL
+ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION"""
+_INDEX_SQL = """SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NON_UNIQUE
+FROM information_schema.STATISTICS
+WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME <> 'PRIMARY'
+ORDER BY INDEX_NAME, SEQ_IN_INDEX"""
 
 
 def parse_server_version(text: str) -> tuple[bool, tuple[int, ...]]:
@@ -69,7 +101,7 @@ def parse_server_version(text: str) -> tuple[bool, tuple[int, ...]]:
     return mariadb, version
 
 
-def _number(text: str, base: str):
+def _number(text: str, base: str) -> Any:
     if base in _INTEGER_TYPES:
         try:
             return int(text)
@@ -81,7 +113,7 @@ def _number(text: str, base: str):
 
 
 def parse_default(text: str | None, sql_type: str, extra: str = "",
-                  quoted: bool = True):
+                  quoted: bool = True) -> tuple[Any, str | None]:
     """Return ``(python value or None, SQL text or None)`` for a ``COLUMN_DEFAULT``.
 
     ``quoted`` selects MariaDB >= 10.2.7's SQL spelling, else MySQL's unquoted values
@@ -126,7 +158,7 @@ def _lower_outside_quotes(sql_type: str) -> str:
     return "".join(p if p.startswith("'") else p.lower() for p in parts)
 
 
-def _s(value):
+def _s(value: Any) -> Any:
     # MySQL 8 returns some information_schema text columns with the binary charset.
     return value.decode() if isinstance(value, (bytes, bytearray)) else value
 
@@ -138,52 +170,49 @@ class MySQLIntrospector(Introspector):
     features, otherwise it is read once with ``SELECT VERSION()``.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.server: tuple[bool, tuple[int, ...]] | None = None
 
-    def _rows(self, conn, sql: str, params: tuple = ()) -> list[tuple]:
-        cur = conn.cursor()
-        try:
-            cur.execute(sql, params)
-            return [tuple(_s(v) for v in row) for row in cur.fetchall()]
-        finally:
-            cur.close()
+    def _rows(self, conn: Any, sql: str, params: tuple = ()) -> list[tuple]:
+        return [tuple(_s(v) for v in row) for row in self.query(conn, sql, params)]
 
-    def _server(self, conn) -> tuple[bool, tuple[int, ...]]:
+    def _of_table(self, conn: Any, sql: str, table: str) -> list[tuple]:
+        # The rows of ``sql`` (first column: the table name) for exactly ``table``: the
+        # catalog compares names case-insensitively where the file system does.
+        return [row for row in self._rows(conn, sql, (table,)) if row[0] == table]
+
+    def _by_name(self, conn: Any, sql: str, table: str) -> dict[str, list[tuple]]:
+        # Those rows grouped by their second column (a constraint or index name).
+        groups: dict[str, list[tuple]] = {}
+        for row in self._of_table(conn, sql, table):
+            groups.setdefault(row[1], []).append(row)
+        return groups
+
+    def _server(self, conn: Any) -> tuple[bool, tuple[int, ...]]:
         if self.server is None:
             self.server = parse_server_version(self._rows(conn, "SELECT VERSION()")[0][0])
         return self.server
 
-    def table_names(self, conn) -> list[str]:
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME FROM information_schema.TABLES "
-                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'")
+    def table_names(self, conn: Any) -> list[str]:
+        rows = self._rows(conn, _TABLES_SQL)
         return sorted(r[0] for r in rows)
 
-    def table_exists(self, conn, table: str) -> bool:
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME FROM information_schema.TABLES "
-                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table,))
-        return any(r[0] == table for r in rows)
+    def table_exists(self, conn: Any, table: str) -> bool:
+        return bool(self._of_table(conn, _TABLE_SQL, table))
 
-    def columns(self, conn, table: str) -> list[ColumnInfo]:
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, "
-                  "EXTRA, COLUMN_KEY, CHARACTER_MAXIMUM_LENGTH, NUMERIC_PRECISION, "
-                  "NUMERIC_SCALE FROM information_schema.COLUMNS "
-                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s "
-                  "ORDER BY ORDINAL_POSITION", (table,))
-        rows = [r[1:] for r in rows if r[0] == table]
+    def columns(self, conn: Any, table: str) -> list[ColumnInfo]:
+        rows = self._of_table(conn, _COLUMNS_SQL, table)
+        rows = [r[1:] for r in rows]
         mariadb, version = self._server(conn)
         quoted = mariadb and version >= (10, 2, 7)
         json_cols = self._json_checked(conn, table) if mariadb and any(
             base_type(r[1]) == "longtext" for r in rows) else set()
         return [self._column(r, quoted, json_cols) for r in rows]
 
-    def _column(self, row, quoted: bool, json_cols: set) -> ColumnInfo:
+    def _column(self, row: tuple, quoted: bool, json_cols: set) -> ColumnInfo:
         name, col_type, nullable, dflt, extra, key, length, precision, scale = row
         sql_type = _lower_outside_quotes(col_type)
-        kind = "json" if name in json_cols else (neutral_type(sql_type) or "value")
+        kind = "json" if name in json_cols else (neutral_type(sql_type) or UNTYPED)
         generated = bool(_GENERATED.search(extra or ""))
         default, default_sql = (None, None) if generated else parse_default(
             dflt, sql_type, extra or "", quoted)
@@ -204,11 +233,9 @@ class MySQLIntrospector(Introspector):
             timezone=base_type(sql_type) == "timestamp",
             enum_values=parse_enum_values(sql_type), generated=generated)
 
-    def _json_checked(self, conn, table: str) -> set[str]:
+    def _json_checked(self, conn: Any, table: str) -> set[str]:
         # MariaDB (10.2.22+/10.3.10+) lists CHECK constraints with their table name.
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS "
-                  "WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = %s", (table,))
+        rows = self._rows(conn, _CHECKS_SQL, (table,))
         out = set()
         for name, clause in rows:
             m = _JSON_CHECK.match(clause or "") if name == table else None
@@ -216,44 +243,19 @@ class MySQLIntrospector(Introspector):
                 out.add(m.group(1).replace("``", "`"))
         return out
 
-    def primary_key(self, conn, table: str) -> tuple[str, ...]:
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS "
-                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s "
-                  "AND INDEX_NAME = 'PRIMARY' ORDER BY SEQ_IN_INDEX", (table,))
-        return tuple(r[1] for r in rows if r[0] == table)
+    def primary_key(self, conn: Any, table: str) -> tuple[str, ...]:
+        return tuple(r[1] for r in self._of_table(conn, _PK_SQL, table))
 
-    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
-        rows = self._rows(
-            conn, "SELECT k.TABLE_NAME, k.CONSTRAINT_NAME, k.COLUMN_NAME, "
-                  "k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME, r.UPDATE_RULE, "
-                  "r.DELETE_RULE FROM information_schema.KEY_COLUMN_USAGE k "
-                  "JOIN information_schema.REFERENTIAL_CONSTRAINTS r "
-                  "ON r.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA "
-                  "AND r.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND r.TABLE_NAME = k.TABLE_NAME "
-                  "WHERE k.TABLE_SCHEMA = DATABASE() AND k.TABLE_NAME = %s "
-                  "AND k.REFERENCED_TABLE_NAME IS NOT NULL "
-                  "ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION", (table,))
-        groups: dict[str, list] = {}
-        for row in rows:
-            if row[0] == table:
-                groups.setdefault(row[1], []).append(row)
+    def foreign_keys(self, conn: Any, table: str) -> list[ForeignKeyInfo]:
+        groups = self._by_name(conn, _FK_SQL, table)
         return [ForeignKeyInfo(
             name=name, columns=tuple(r[2] for r in items), referred_table=items[0][3],
             referred_columns=tuple(r[4] for r in items),
             on_update=items[0][5], on_delete=items[0][6])
             for name, items in groups.items()]
 
-    def indexes(self, conn, table: str) -> list[IndexInfo]:
-        rows = self._rows(
-            conn, "SELECT TABLE_NAME, INDEX_NAME, COLUMN_NAME, NON_UNIQUE "
-                  "FROM information_schema.STATISTICS "
-                  "WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s "
-                  "AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME, SEQ_IN_INDEX", (table,))
-        groups: dict[str, list] = {}
-        for row in rows:
-            if row[0] == table:
-                groups.setdefault(row[1], []).append(row)
+    def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
+        groups = self._by_name(conn, _INDEX_SQL, table)
         out = []
         for name, items in groups.items():
             # A functional index part (MySQL 8.0.13+) has no column name: such an

@@ -41,15 +41,14 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from typing import Any
 
 from activerecord import types as t
-from activerecord.connection.introspection import ColumnInfo
+from activerecord.connection.introspection import ColumnInfo, parse_type_args
 from activerecord.errors import DataError
 
-__all__ = ["neutral_type", "type_for", "parse_type_args", "parse_enum_values", "base_type",
-           "unquote_string"]
+__all__ = ["neutral_type", "type_for", "parse_enum_values", "base_type", "unquote_string"]
 
-_ARGS = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
 _ENUM_ITEM = re.compile(r"'((?:[^'\\]|''|\\.)*)'")
 _INTEGERS = frozenset({"tinyint", "smallint", "mediumint", "int", "integer", "bigint",
                        "year", "int1", "int2", "int3", "int4", "int8", "middleint"})
@@ -63,14 +62,6 @@ _BINARIES = frozenset({"binary", "varbinary", "tinyblob", "blob", "mediumblob",
 _SIMPLE = {"date": "date", "time": "interval", "datetime": "datetime",
            "timestamp": "datetime", "json": "json", "uuid": "uuid",
            "bool": "boolean", "boolean": "boolean"}
-
-
-def parse_type_args(sql_type: str) -> tuple[int | None, int | None]:
-    """Return the numbers in ``name(a[, b])``, e.g. ``(10, 2)`` for ``decimal(10,2)``."""
-    m = _ARGS.search(sql_type)
-    if not m:
-        return None, None
-    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
 
 
 def parse_enum_values(sql_type: str) -> tuple[str, ...] | None:
@@ -148,7 +139,7 @@ def _fsp(sql_type: str) -> int:
     return digits or 0
 
 
-def _truncate(value, fsp: int):
+def _truncate(value: Any, fsp: int) -> Any:
     if fsp >= 6 or not value.microsecond:
         return value
     step = 10 ** (6 - fsp)
@@ -166,14 +157,14 @@ class _BitBoolean(t.BooleanType):
 
     needs_deserialize = True
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, (bytes, bytearray)):
             return int.from_bytes(value, "big") != 0
         return bool(value)
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         return None if value is None else int(value)
 
 
@@ -182,13 +173,13 @@ class _BitInteger(t.IntegerType):
 
     needs_deserialize = True
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if isinstance(value, (bytes, bytearray)):
             return int.from_bytes(value, "big")
         return value
 
 
-def _zero_date(text: str, kind: str, column: str):
+def _zero_date(text: str, kind: str, column: str) -> None:
     """Return ``None`` for MySQL's zero date/datetime (``'0000-00-00'``,
     ``'0000-00-00 00:00:00'``), which PyMySQL returns as text; raise DataError for any
     other text (a partial zero date ``'2020-00-00'``, a day the calendar lacks).
@@ -213,7 +204,7 @@ class _Date(t.DateType):
     def __init__(self, column: str = "?"):
         self.column = column
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if value.__class__ is str:
             return _zero_date(value, "date", self.column)
         return value
@@ -230,12 +221,12 @@ class _DateTime(t.DateTimeType):
         self.fsp = fsp
         self.column = column
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if value.__class__ is str:
             return _zero_date(value, "datetime", self.column)
         return value
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         if isinstance(value, _dt.datetime) and value.tzinfo is not None:
@@ -254,7 +245,7 @@ class _Timestamp(_DateTime):
     def __init__(self, fsp: int = 0, column: str = "?"):
         super().__init__(True, fsp, column)
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if isinstance(value, _dt.datetime):
             return value.replace(tzinfo=_dt.timezone.utc)
         return _zero_date(value, "timestamp", self.column)
@@ -275,14 +266,14 @@ class _Interval(t.IntervalType):
     def __init__(self, fsp: int = 0):
         self.fsp = fsp
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         value = super().cast(value)
         if value is not None and abs(value) > _TIME_MAX:
             raise ValueError(f"{value} is outside MySQL's TIME range "
                              "-838:59:59..838:59:59")
         return value
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         sign, value = ("-", -value) if value < _dt.timedelta(0) else ("", value)

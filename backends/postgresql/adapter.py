@@ -38,7 +38,7 @@ Pool: the core :class:`~activerecord.connection.pool.ConnectionPool`, not psycop
     worker threads that retry with backoff for ``reconnect_timeout`` (5 min) and the
     caller only gets ``PoolTimeout: couldn't get a connection after N sec``; (2) its
     timeout message already says how many connections are in use and where the longest
-    holder checked out (DESIGN.md); (3) it pings only a connection idle for
+    holder checked out (docs/architecture.md); (3) it pings only a connection idle for
     ``ping_interval`` seconds (default 2; psycopg_pool's ``check`` runs on every
     checkout, a round trip each time) and replaces connections older than
     ``pool_recycle``; (4) it starts no threads, so it survives ``fork`` (gunicorn
@@ -61,21 +61,25 @@ Errors
     in :meth:`execute`); a statement libpq refuses before sending it (more than 65535
     parameters, the protocol's Int16 count) is an ordinary error on a healthy
     connection, neither retried nor discarded from the pool.
+
+The driver
+    ``psycopg`` is imported at the first connect (``Adapter.dbapi``), never when this
+    module is imported: the libpq keywords, ``ClientCursor`` and the error classes are
+    looked up on the module then, and errors are recognised by SQLSTATE.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from typing import Any
-
-import psycopg
-from psycopg import errors as pg_errors
-from psycopg.pq import TransactionStatus
 
 from activerecord import errors
 from activerecord.connection.adapter import Adapter
 from activerecord.connection.features import Features
+from activerecord.connection.introspection import ColumnInfo
+from activerecord.types import Type
 
 from .dialect import PostgreSQLDialect
 from .introspection import PostgreSQLIntrospector
@@ -118,24 +122,19 @@ _CLASSES = {
     "28": errors.ConnectionError,     # invalid_authorization_specification
     "3D": errors.ConnectionError,     # invalid_catalog_name (database dropped)
 }
-_BY_DRIVER_CLASS = (
-    (psycopg.IntegrityError, errors.IntegrityError),
-    (psycopg.DataError, errors.DataError),
-    (psycopg.ProgrammingError, errors.ProgrammingError),
-    (psycopg.NotSupportedError, errors.NotSupportedError),
-    (psycopg.OperationalError, errors.OperationalError),
-    (psycopg.InterfaceError, errors.InterfaceError),
-)
 #: Errors after which the server has closed the session (FATAL).
 _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25P03"})
 _RELATION = re.compile(r'relation "(.+)" does not exist')
 #: Set on a psycopg error without SQLSTATE after which the connection was still healthy.
 _CLIENT_SIDE = "_activerecord_client_side"
 _STALE_PLAN = "cached plan must not change result type"
+_FEATURE_NOT_SUPPORTED = "0A000"
+_INVALID_PARAMETER_VALUE = "22023"
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 
 
 @functools.lru_cache(maxsize=1)
-def _libpq_keywords() -> frozenset:
+def _libpq_keywords(psycopg: Any) -> frozenset:
     return frozenset(d.keyword.decode() for d in psycopg.pq.Conninfo.get_defaults())
 
 
@@ -162,13 +161,18 @@ class PostgreSQLAdapter(Adapter):
     """
 
     name = "postgresql"
+    driver = "psycopg"
     dialect_class = PostgreSQLDialect
     introspector_class = PostgreSQLIntrospector
-    driver_errors = (psycopg.Error,)
 
-    def __init__(self, config, options=None):
+    def __init__(self, config: Any, options: dict | None = None):
         super().__init__(config, options)
-        self._kwargs = self._connect_kwargs()
+        binding = str(self._setting("binding", "server")).lower()
+        if binding not in ("server", "client"):
+            raise errors.ConfigurationError(
+                f"binding must be 'server' or 'client', not {binding!r}")
+        self._client_binding = binding == "client"
+        self._kwargs: dict | None = None  # built at the first connect (needs psycopg)
         self._timezone = _option(self._setting("timezone", "UTC"), str)
 
     def _setting(self, key: str, default: Any) -> Any:
@@ -177,12 +181,13 @@ class PostgreSQLAdapter(Adapter):
             return self.options[key]
         return self.config.query.get(key, default)
 
-    def _connect_kwargs(self) -> dict:
+    def _connect_kwargs(self, psycopg: Any) -> dict:
         cfg = self.config
         kwargs = {k: v for k, v in cfg.query.items() if k not in _OWN_OPTIONS}
         # connect(url, sslmode="require", ...): libpq keywords among the options.
+        keywords = _libpq_keywords(psycopg)
         kwargs.update((k, v) for k, v in self.options.items()
-                      if k in _libpq_keywords() and k not in _OWN_OPTIONS)
+                      if k in keywords and k not in _OWN_OPTIONS)
         for key, value in (("host", cfg.host), ("port", cfg.port or cfg.query.get("port")),
                            ("user", cfg.user), ("password", cfg.password),
                            ("dbname", cfg.database)):
@@ -192,11 +197,7 @@ class PostgreSQLAdapter(Adapter):
         if timeout is not None:
             kwargs["connect_timeout"] = max(1, round(timeout))
         kwargs["prepare_threshold"] = _option(self._setting("prepare_threshold", 5), int)
-        binding = str(self._setting("binding", "server")).lower()
-        if binding not in ("server", "client"):
-            raise errors.ConfigurationError(
-                f"binding must be 'server' or 'client', not {binding!r}")
-        if binding == "client":
+        if self._client_binding:
             kwargs["cursor_factory"] = psycopg.ClientCursor
         kwargs["autocommit"] = True
         return kwargs
@@ -219,7 +220,10 @@ class PostgreSQLAdapter(Adapter):
             f"cannot connect to PostgreSQL {self._where()}: {reason}")
 
     # -- connections ---------------------------------------------------------------
-    def connect(self):
+    def connect(self) -> Any:
+        psycopg = self.dbapi
+        if self._kwargs is None:
+            self._kwargs = self._connect_kwargs(psycopg)
         try:
             conn = psycopg.connect(**self._kwargs)
         except psycopg.ProgrammingError as exc:  # e.g. invalid connection option "x"
@@ -233,18 +237,18 @@ class PostgreSQLAdapter(Adapter):
                              prepare=False)
             except psycopg.Error as exc:
                 self.close(conn)
-                if isinstance(exc, pg_errors.InvalidParameterValue):
+                if exc.sqlstate == _INVALID_PARAMETER_VALUE:
                     raise errors.ConfigurationError(
                         f"invalid timezone option {self._timezone!r}: {exc}") from exc
                 raise self._connect_failure(exc) from exc
         return conn
 
-    def ping(self, conn) -> bool:
+    def ping(self, conn: Any) -> bool:
         # conn.closed/broken are known without a round trip; an empty query is the
         # cheapest one (what psycopg_pool's check_connection sends).
         if conn.closed or conn.broken:
             return False
-        if conn.info.transaction_status != TransactionStatus.IDLE:
+        if conn.info.transaction_status != _IDLE:
             return False
         try:
             conn.execute("", prepare=False)
@@ -252,7 +256,7 @@ class PostgreSQLAdapter(Adapter):
         except Exception:  # noqa: BLE001 - any failure means "not usable"
             return False
 
-    def detect_features(self, conn) -> Features:
+    def detect_features(self, conn: Any) -> Features:
         num = conn.info.server_version  # server_version_num, e.g. 150004
         version = ((num // 10000, num % 10000) if num >= 100000
                    else (num // 10000, num // 100 % 100, num % 100))
@@ -270,13 +274,13 @@ class PostgreSQLAdapter(Adapter):
         )
 
     # -- statements ----------------------------------------------------------------
-    def execute(self, conn, sql, params):
+    def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         # Always a sequence, even empty: only then does psycopg turn %% back into %.
         params = () if params is None else params
         cur = conn.cursor()
         try:
             self._send(conn, cur, sql, params)
-        except psycopg.Error as exc:
+        except self.dbapi.Error as exc:
             if exc.sqlstate is None and not (conn.closed or conn.broken):
                 # psycopg refused it before the server saw it (more than 65535
                 # parameters...): the connection is fine, not lost (is_disconnect).
@@ -284,25 +288,25 @@ class PostgreSQLAdapter(Adapter):
             raise
         return cur
 
-    @staticmethod
-    def _send(conn, cur, sql, params) -> None:
+    def _send(self, conn: Any, cur: Any, sql: str, params: Sequence[Any]) -> None:
         try:
             cur.execute(sql, params)
-        except pg_errors.FeatureNotSupported as exc:
-            if _STALE_PLAN not in str(exc) or \
-                    conn.info.transaction_status != TransactionStatus.IDLE:
+        except self.dbapi.Error as exc:
+            if exc.sqlstate != _FEATURE_NOT_SUPPORTED or _STALE_PLAN not in str(exc) or \
+                    conn.info.transaction_status != _IDLE:
                 raise
             conn.execute("DEALLOCATE ALL", prepare=False)
             cur.execute(sql, params)
 
-    def last_insert_id(self, cursor):
+    def last_insert_id(self, cursor: Any) -> Any:
         return None  # psycopg has no lastrowid; keys come back through RETURNING
 
-    def type_for(self, column):
+    def type_for(self, column: ColumnInfo) -> Type:
         return type_for(column)
 
     # -- errors --------------------------------------------------------------------
     def is_disconnect(self, exc: BaseException) -> bool:
+        psycopg = self.dbapi
         if not isinstance(exc, psycopg.Error):
             return False
         state = exc.sqlstate
@@ -316,14 +320,15 @@ class PostgreSQLAdapter(Adapter):
                 not getattr(exc, _CLIENT_SIDE, False)
         return state.startswith("08") or state in _DISCONNECT_STATES
 
-    def translate_error(self, exc, sql=None, params=None):
+    def translate_error(self, exc: BaseException, sql: str | None = None,
+                        params: Any = None) -> Exception:
         kw = {"sql": sql, "params": params}
         msg = str(exc).strip()
         state = getattr(exc, "sqlstate", None)
         if self.is_disconnect(exc):
             return errors.ConnectionError(
                 f"lost the connection to {self.describe()}: {msg}", **kw)
-        if isinstance(exc, psycopg.OperationalError) and getattr(exc, _CLIENT_SIDE, False):
+        if isinstance(exc, self.dbapi.OperationalError) and getattr(exc, _CLIENT_SIDE, False):
             # PEP 249 files "wrong number of parameters" under ProgrammingError.
             return errors.ProgrammingError(
                 f"{msg} (refused by psycopg before sending; the connection to "
@@ -338,6 +343,5 @@ class PostgreSQLAdapter(Adapter):
         if cls is errors.ConnectionError:
             return errors.ConnectionError(f"{msg} ({self.describe()})", **kw)
         if cls is None:
-            cls = next((ours for theirs, ours in _BY_DRIVER_CLASS
-                        if isinstance(exc, theirs)), errors.DatabaseError)
+            return self.translate_by_driver_class(exc, kw, msg)
         return cls(msg, **kw)

@@ -25,9 +25,15 @@ import decimal
 import json
 import re
 import uuid
+from typing import Any
 
-from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
-                                                   Introspector)
+from activerecord.connection.introspection import (
+    UNTYPED,
+    ColumnInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    Introspector,
+)
 from activerecord.types import parse_duration
 
 from .types import neutral_type, parse_array
@@ -117,7 +123,7 @@ _QUOTED = re.compile(r"^(E?)'((?:[^']|'')*)'(?:::[\w\s\".,\[\]()]+)*$", re.S)
 _NUMBER = re.compile(r"^\(?([+-]?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)\)?(?:::[\w\s]+)?$")
 
 
-def _convert(text: str, kind: str | None, sql_type: str):
+def _convert(text: str, kind: str | None, sql_type: str) -> Any:
     # One literal's text -> the column's Python value (ValueError when it cannot be).
     if sql_type.endswith("]"):
         elem = neutral_type(sql_type.split("[", 1)[0])
@@ -161,7 +167,7 @@ def _convert_items(items: list, kind: str | None) -> list:
             None if i is None else _convert(i, kind, "") for i in items]
 
 
-def parse_default(expr: str | None, kind: str | None, sql_type: str = ""):
+def parse_default(expr: str | None, kind: str | None, sql_type: str = "") -> Any:
     """Return the Python value of a literal column default, else ``None``.
 
     ``expr`` is ``pg_get_expr`` output, ``kind`` the column's neutral type, ``sql_type``
@@ -189,7 +195,8 @@ def parse_default(expr: str | None, kind: str | None, sql_type: str = ""):
     return None
 
 
-def _sizes(kind: str | None, base: str, typmod: int):
+def _sizes(kind: str | None, base: str,
+           typmod: int) -> tuple[int | None, int | None, int | None]:
     # Decode atttypmod as information_schema._pg_char_max_length / _pg_numeric_precision do.
     length = precision = scale = None
     if typmod is None or typmod < 0:
@@ -209,32 +216,23 @@ def _sizes(kind: str | None, base: str, typmod: int):
 class PostgreSQLIntrospector(Introspector):
     """Reads tables, columns, keys and indexes of one PostgreSQL database."""
 
-    @staticmethod
-    def _rows(conn, sql: str, params=()) -> list:
-        cur = conn.cursor()
-        try:
-            cur.execute(sql, params)
-            return cur.fetchall()
-        finally:
-            cur.close()
-
-    def table_names(self, conn) -> list[str]:
-        rows = self._rows(
+    def table_names(self, conn: Any) -> list[str]:
+        rows = self.query(
             conn, "SELECT c.relname::text FROM pg_class c "
                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
                   "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')")
         return sorted(r[0] for r in rows)
 
-    def table_exists(self, conn, table: str) -> bool:
-        rows = self._rows(
+    def table_exists(self, conn: Any, table: str) -> bool:
+        rows = self.query(
             conn, f"SELECT 1 FROM pg_class WHERE oid = {_REL} "
                   "AND relkind IN ('r', 'p', 'v', 'm', 'f')", (table,))
         return bool(rows)
 
-    def columns(self, conn, table: str) -> list[ColumnInfo]:
+    def columns(self, conn: Any, table: str) -> list[ColumnInfo]:
         out = []
         for (name, sql_type, notnull, default_sql, identity, generated, pk, base, typtype,
-             typmod, elem, labels) in self._rows(conn, _COLUMNS_SQL, (table,)):
+             typmod, elem, labels) in self.query(conn, _COLUMNS_SQL, (table,)):
             sql_type = sql_type.lower()
             kind = neutral_type(base) if elem is None else None
             if typtype == "e":
@@ -253,7 +251,7 @@ class PostgreSQLIntrospector(Introspector):
                 default = parse_default(default_sql, kind or elem_kind, sql_type)
             length, precision, scale = _sizes(neutral_type(scalar), scalar, typmod)
             out.append(ColumnInfo(
-                name=name, sql_type=sql_type, type=kind or "value",
+                name=name, sql_type=sql_type, type=kind or UNTYPED,
                 nullable=not notnull, default=default,
                 default_sql=default_sql,
                 primary_key=pk, auto_increment=auto, length=length,
@@ -263,17 +261,17 @@ class PostgreSQLIntrospector(Introspector):
                 generated=bool(generated)))
         return out
 
-    def primary_key(self, conn, table: str) -> tuple[str, ...]:
-        return tuple(r[0] for r in self._rows(conn, _PK_SQL, (table,)))
+    def primary_key(self, conn: Any, table: str) -> tuple[str, ...]:
+        return tuple(r[0] for r in self.query(conn, _PK_SQL, (table,)))
 
-    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
+    def foreign_keys(self, conn: Any, table: str) -> list[ForeignKeyInfo]:
         return [ForeignKeyInfo(name=name, columns=tuple(cols), referred_table=referred,
                                referred_columns=tuple(ref_cols),
                                on_delete=_ACTIONS.get(on_delete),
                                on_update=_ACTIONS.get(on_update))
                 for name, referred, cols, ref_cols, on_delete, on_update
-                in self._rows(conn, _FK_SQL, (table,))]
+                in self.query(conn, _FK_SQL, (table,))]
 
-    def indexes(self, conn, table: str) -> list[IndexInfo]:
+    def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
         return [IndexInfo(name=name, columns=tuple(cols), unique=unique)
-                for name, unique, cols in self._rows(conn, _INDEX_SQL, (table,))]
+                for name, unique, cols in self.query(conn, _INDEX_SQL, (table,))]

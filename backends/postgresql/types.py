@@ -12,7 +12,8 @@ What is left to do:
 
 * JSON is bound through ``psycopg.types.json.Jsonb``/``Json`` so a ``dict``, a ``list``
   (psycopg would send a list as an ARRAY) or a bare ``str`` (it would be sent as text, not
-  as a JSON string) all become JSON documents.
+  as a JSON string) all become JSON documents. That module is imported at the first
+  JSON value bound, so importing this one needs no driver.
 * ``timestamptz``: a naive value is taken as UTC (``DateTimeType``), so it is made aware
   before binding; PostgreSQL would otherwise read it in the session ``TimeZone``.
 * Arrays of types psycopg does not know by OID (enums, ``citext``: their OIDs differ per
@@ -30,9 +31,10 @@ What is left to do:
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
-
-from psycopg.types.json import Json, Jsonb
+from collections.abc import Callable
+from typing import Any
 
 from activerecord import types as t
 from activerecord.connection.introspection import ColumnInfo
@@ -83,20 +85,33 @@ def neutral_type(sql_type: str) -> str | None:
 
 
 class _DateTime(t.DateTimeType):
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if self.timezone and isinstance(value, _dt.datetime) and value.tzinfo is None:
             return value.replace(tzinfo=_dt.timezone.utc)
         return value
+
+
+@functools.lru_cache(maxsize=2)
+def _json_wrapper(binary: bool) -> Callable[[Any], Any]:
+    # psycopg's Jsonb/Json, imported at the first bound JSON value (not with this module).
+    from psycopg.types.json import Json, Jsonb
+    return Jsonb if binary else Json
 
 
 class _JSON(t.JSONType):
     needs_deserialize = False  # psycopg parses json/jsonb on load
 
     def __init__(self, binary: bool = True):
-        self._wrap = Jsonb if binary else Json
+        self._binary = binary
+        self._wrap: Callable[[Any], Any] | None = None
 
-    def serialize(self, value):
-        return None if value is None else self._wrap(value)
+    def serialize(self, value: Any) -> Any:
+        if value is None:
+            return None
+        wrap = self._wrap
+        if wrap is None:
+            wrap = self._wrap = _json_wrapper(self._binary)
+        return wrap(value)
 
 
 class ArrayType(t.ValueType):
@@ -123,10 +138,10 @@ class ArrayType(t.ValueType):
         self.needs_deserialize = parse_text
         self.sql_cast = sql_type
 
-    def force_equality(self, value) -> bool:
+    def force_equality(self, value: Any) -> bool:
         return isinstance(value, (list, tuple))
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if value is None:
             return None
         if not isinstance(value, (list, tuple)):
@@ -135,12 +150,12 @@ class ArrayType(t.ValueType):
         return [self.cast(v) if isinstance(v, (list, tuple)) else
                 None if v is None else self.element.cast(v) for v in value]
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if isinstance(value, str):
             return self.cast(parse_array(value))
         return value
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         ser = self.element.serialize

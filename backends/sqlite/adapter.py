@@ -12,12 +12,15 @@ exactly one shared connection: every caller sees the same database, one at a tim
 from __future__ import annotations
 
 import os
-import sqlite3
+from collections.abc import Sequence
+from typing import Any
 
 from activerecord import errors
 from activerecord.connection.adapter import Adapter
 from activerecord.connection.features import Features
-from activerecord.connection.pool import ConnectionPool
+from activerecord.connection.introspection import ColumnInfo
+from activerecord.connection.pool import ConnectionPool, Pool
+from activerecord.types import Type
 
 from .dialect import SQLiteDialect
 from .introspection import SQLiteIntrospector
@@ -26,14 +29,14 @@ from .types import type_for
 __all__ = ["SQLiteAdapter"]
 
 
-def _variable_limit(conn, version) -> int:
+def _variable_limit(conn: Any, dbapi: Any, version: tuple[int, ...]) -> int:
     """The most ``?`` one statement may hold: the library's SQLITE_LIMIT_VARIABLE_NUMBER
     (builds raise it: Debian's is 250000), read with ``Connection.getlimit`` (Python
     3.11); else the default, 999 before SQLite 3.32.0 and 32766 since
     (https://www.sqlite.org/limits.html#max_variable_number)."""
     getlimit = getattr(conn, "getlimit", None)
     if getlimit is not None:
-        return int(getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        return int(getlimit(dbapi.SQLITE_LIMIT_VARIABLE_NUMBER))
     return 32766 if version >= (3, 32, 0) else 999
 
 
@@ -45,18 +48,21 @@ class SQLiteAdapter(Adapter):
     """
 
     name = "sqlite"
+    driver = "sqlite3"
     dialect_class = SQLiteDialect
     introspector_class = SQLiteIntrospector
+    ping_connections = False  # a file does not go away between statements
     # OverflowError: sqlite3 cannot bind an int beyond 64 bits (raised client side).
-    driver_errors = (sqlite3.Error, OverflowError)
+    extra_driver_errors = (OverflowError,)
 
     @property
     def memory(self) -> bool:
         """Whether this is an in-memory database."""
         return self.config.database == ":memory:" or self.config.query.get("mode") == "memory"
 
-    def connect(self):
-        path = self.config.database
+    def connect(self) -> Any:
+        sqlite3 = self.dbapi
+        path = self.config.database or ""
         if not self.memory:
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):
@@ -71,18 +77,16 @@ class SQLiteAdapter(Adapter):
                 f"cannot open SQLite database {path!r}: {exc}") from exc
         return conn
 
-    def create_pool(self):
-        if self.memory:
-            # One connection for everyone; never recycled (that would drop the data).
-            return ConnectionPool(self.connect, size=1,
-                                  timeout=float(self.options.get("pool_timeout", 5.0)),
-                                  ping=None, ping_interval=None, describe=self.describe())
-        return ConnectionPool(self.connect, size=int(self.options.get("pool_size", 5)),
-                              timeout=float(self.options.get("pool_timeout", 5.0)),
-                              ping=None, ping_interval=None, describe=self.describe())
+    def create_pool(self) -> Pool:
+        """The generic pool; for ``:memory:`` one connection for everyone, never
+        recycled (that would drop the data)."""
+        if not self.memory:
+            return super().create_pool()
+        return ConnectionPool(self.connect, **{**self.pool_options(), "size": 1,
+                                               "recycle": None})
 
-    def detect_features(self, conn) -> Features:
-        version = sqlite3.sqlite_version_info
+    def detect_features(self, conn: Any) -> Features:
+        version = tuple(self.dbapi.sqlite_version_info)
         return Features(
             server_version=version,
             supports_returning=version >= (3, 35, 0),
@@ -93,16 +97,18 @@ class SQLiteAdapter(Adapter):
             supports_nulls_ordering=version >= (3, 30, 0),
             supports_native_uuid=False,
             supports_native_boolean=False,
-            max_parameters=_variable_limit(conn, version),
+            max_parameters=_variable_limit(conn, self.dbapi, version),
         )
 
-    def execute(self, conn, sql, params):
+    def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         return conn.execute(sql, params)
 
-    def type_for(self, column):
+    def type_for(self, column: ColumnInfo) -> Type:
         return type_for(column)
 
-    def translate_error(self, exc, sql=None, params=None):
+    def translate_error(self, exc: BaseException, sql: str | None = None,
+                        params: Any = None) -> Exception:
+        sqlite3 = self.dbapi
         msg = str(exc)
         low = msg.lower()
         kw = {"sql": sql, "params": params}
@@ -125,16 +131,7 @@ class SQLiteAdapter(Adapter):
             return errors.ColumnNotFound(msg, **kw)
         if isinstance(exc, sqlite3.ProgrammingError) and "closed" in low:
             return errors.ConnectionNotEstablished(f"{msg} ({self.describe()})", **kw)
-        if isinstance(exc, sqlite3.DataError):
-            return errors.DataError(msg, **kw)
-        if isinstance(exc, sqlite3.OperationalError):
-            if "syntax error" in low or "no such function" in low:
-                return errors.ProgrammingError(msg, **kw)
-            return errors.OperationalError(msg, **kw)
-        if isinstance(exc, sqlite3.InterfaceError):
-            return errors.InterfaceError(msg, **kw)
-        if isinstance(exc, sqlite3.NotSupportedError):
-            return errors.NotSupportedError(msg, **kw)
-        if isinstance(exc, sqlite3.ProgrammingError):
+        if isinstance(exc, sqlite3.OperationalError) and (
+                "syntax error" in low or "no such function" in low):
             return errors.ProgrammingError(msg, **kw)
-        return errors.DatabaseError(msg, **kw)
+        return self.translate_by_driver_class(exc, kw, msg)

@@ -23,7 +23,7 @@ class SQLiteDialect(Dialect):
     quote_char = '"'
     begin_sql = "BEGIN IMMEDIATE"  # take the write lock at BEGIN: no upgrade deadlocks
 
-    def limit_offset(self, limit, offset):
+    def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
         if limit is None and offset:
             return " LIMIT -1 OFFSET ?", [offset]
         return super().limit_offset(limit, offset)

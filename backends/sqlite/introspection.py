@@ -23,11 +23,18 @@ from __future__ import annotations
 import decimal
 import re
 import sqlite3
+from typing import Any
 
-from activerecord.connection.introspection import (ColumnInfo, ForeignKeyInfo, IndexInfo,
-                                                   Introspector)
+from activerecord.connection.introspection import (
+    UNTYPED,
+    ColumnInfo,
+    ForeignKeyInfo,
+    IndexInfo,
+    Introspector,
+    parse_type_args,
+)
 
-from .types import neutral_type, parse_type_args, stored_format
+from .types import neutral_type, stored_format
 
 __all__ = ["SQLiteIntrospector", "parse_default"]
 
@@ -49,7 +56,7 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def parse_default(text: str | None):
+def parse_default(text: str | None) -> tuple[Any, str | None]:
     """Return ``(python value or None, expression or None)`` for a PRAGMA default."""
     if text is None:
         return None, None
@@ -73,26 +80,25 @@ def parse_default(text: str | None):
 class SQLiteIntrospector(Introspector):
     """Reads tables, columns, keys and indexes of one SQLite database."""
 
-    def table_names(self, conn) -> list[str]:
-        cur = conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' "
-            "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
-        return [r[0] for r in cur.fetchall()]
+    def table_names(self, conn: Any) -> list[str]:
+        rows = self.query(
+            conn, "SELECT name FROM sqlite_master WHERE type = 'table' "
+                  "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
+        return [r[0] for r in rows]
 
-    def table_exists(self, conn, table: str) -> bool:
-        cur = conn.execute(
-            "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
-            "AND name = ? COLLATE NOCASE", (table,))
-        return cur.fetchone() is not None
+    def table_exists(self, conn: Any, table: str) -> bool:
+        return bool(self.query(
+            conn, "SELECT 1 FROM sqlite_master WHERE type IN ('table', 'view') "
+                  "AND name = ? COLLATE NOCASE", (table,)))
 
-    def columns(self, conn, table: str) -> list[ColumnInfo]:
-        rows = conn.execute(_COLUMNS_SQL, (table,)).fetchall()
+    def columns(self, conn: Any, table: str) -> list[ColumnInfo]:
+        rows = self.query(conn, _COLUMNS_SQL, (table,))
         pk_cols = [r for r in rows if r[4]]
         formats = self._stored_formats(conn, table, rows)
         out = []
         for name, decl, notnull, dflt, pk, hidden in rows:
             decl = _GENERATED_SUFFIX.sub("", (decl or "").strip())
-            kind = neutral_type(decl) or "value"
+            kind = neutral_type(decl) or UNTYPED
             a, b = parse_type_args(decl)
             generated = hidden in (2, 3)
             default, default_sql = (None, None) if generated else parse_default(dflt)
@@ -111,21 +117,22 @@ class SQLiteIntrospector(Introspector):
                 generated=generated, stored_format=formats.get(name)))
         return out
 
-    def _stored_formats(self, conn, table: str, rows) -> dict[str, str]:
+    def _stored_formats(self, conn: Any, table: str, rows: list[tuple]) -> dict[str, str]:
         """Return ``{column: layout}`` for the date/datetime/time columns of a table (not
         a view: running it could be costly), from the first text value of each (one
         statement; each sub-select stops at its first hit)."""
-        temporal = [(r[0], neutral_type(r[1] or "")) for r in rows]
-        temporal = [(c, k) for c, k in temporal if k in ("date", "datetime", "time")]
-        if not temporal or conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
-                "COLLATE NOCASE", (table,)).fetchone() is None:
+        kinds = [(r[0], neutral_type(r[1] or "")) for r in rows]
+        temporal = [(c, k) for c, k in kinds
+                    if k is not None and k in ("date", "datetime", "time")]
+        if not temporal or not self.query(
+                conn, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ? "
+                      "COLLATE NOCASE", (table,)):
             return {}
         src = _quote(table)
         sql = "SELECT " + ", ".join(
             f"(SELECT {_quote(c)} FROM {src} WHERE typeof({_quote(c)}) = 'text' LIMIT 1)"
             for c, _ in temporal)
-        sample = conn.execute(sql).fetchone()
+        sample = self.query(conn, sql)[0]
         found = {}
         for (col, kind), text in zip(temporal, sample):
             layout = stored_format(kind, text) if text is not None else None
@@ -133,16 +140,15 @@ class SQLiteIntrospector(Introspector):
                 found[col] = layout
         return found
 
-    def primary_key(self, conn, table: str) -> tuple[str, ...]:
-        rows = conn.execute(
-            "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk",
-            (table,)).fetchall()
+    def primary_key(self, conn: Any, table: str) -> tuple[str, ...]:
+        rows = self.query(
+            conn, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk", (table,))
         return tuple(r[0] for r in rows)
 
-    def foreign_keys(self, conn, table: str) -> list[ForeignKeyInfo]:
-        rows = conn.execute(
-            'SELECT id, seq, "table", "from", "to", on_update, on_delete '
-            "FROM pragma_foreign_key_list(?) ORDER BY id, seq", (table,)).fetchall()
+    def foreign_keys(self, conn: Any, table: str) -> list[ForeignKeyInfo]:
+        rows = self.query(
+            conn, 'SELECT id, seq, "table", "from", "to", on_update, on_delete '
+                  "FROM pragma_foreign_key_list(?) ORDER BY id, seq", (table,))
         groups: dict[int, list] = {}
         for row in rows:
             groups.setdefault(row[0], []).append(row)
@@ -158,16 +164,16 @@ class SQLiteIntrospector(Introspector):
                 referred_columns=to_cols, on_update=items[0][5], on_delete=items[0][6]))
         return out
 
-    def indexes(self, conn, table: str) -> list[IndexInfo]:
-        rows = conn.execute(
-            'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name',
-            (table,)).fetchall()
+    def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
+        rows = self.query(
+            conn, 'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name',
+            (table,))
         out = []
         for name, unique, origin in rows:
             if origin == "pk":
                 continue
-            cols = conn.execute(
-                "SELECT name FROM pragma_index_info(?) ORDER BY seqno", (name,)).fetchall()
+            cols = self.query(
+                conn, "SELECT name FROM pragma_index_info(?) ORDER BY seqno", (name,))
             out.append(IndexInfo(name=name, columns=tuple(c[0] for c in cols),
                                  unique=bool(unique)))
         return out

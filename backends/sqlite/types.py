@@ -27,21 +27,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Callable
+from typing import Any
 
 from activerecord import types as t
 from activerecord.connection.introspection import ColumnInfo
 
-__all__ = ["neutral_type", "type_for", "parse_type_args", "stored_format", "TextLayout"]
-
-_ARGS = re.compile(r"\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)")
-
-
-def parse_type_args(sql_type: str) -> tuple[int | None, int | None]:
-    """Return the numbers in ``name(a[, b])``, e.g. ``(10, 2)`` for ``numeric(10,2)``."""
-    m = _ARGS.search(sql_type)
-    if not m:
-        return None, None
-    return int(m.group(1)), (int(m.group(2)) if m.group(2) else None)
+__all__ = ["neutral_type", "type_for", "stored_format", "TextLayout"]
 
 
 def neutral_type(sql_type: str) -> str | None:
@@ -137,7 +129,7 @@ class TextLayout:
         self.digits = len(m["f"]) if m["f"] else 0  # 0: six digits, only when not zero
         self.zone = m["zone"] or ""
 
-    def _clock(self, value) -> str:
+    def _clock(self, value: Any) -> str:
         text = f"{value.hour:02d}:{value.minute:02d}"
         us = value.microsecond
         if self.seconds_optional and not value.second and not us:
@@ -156,7 +148,7 @@ class TextLayout:
             if timezone or self.zone:
                 value = value.astimezone(_dt.timezone.utc)
             else:
-                suffix = _offset_text(value.utcoffset(), "+HH:MM")
+                suffix = _offset_text(value.utcoffset() or _dt.timedelta(0), "+HH:MM")
         day = value.date().isoformat()
         if self.sep is None and value.time() == _dt.time(0):
             return day + suffix
@@ -194,6 +186,8 @@ def _from_text(text: str) -> _dt.datetime:
         return _dt.datetime.fromisoformat(text.strip())
     except ValueError:
         m = re.match(r"^(.*?)(?:\.(\d{1,6}))?(Z|[+-]\d{2}:?\d{2})?$", text.strip())
+        if m is None:  # the pattern matches any text; this only tells the type checker
+            raise
         frac = "." + m[2].ljust(6, "0") if m[2] else ""
         zone = "+00:00" if m[3] == "Z" else (m[3] or "")
         return _dt.datetime.fromisoformat(m[1] + frac + zone)
@@ -202,29 +196,37 @@ def _from_text(text: str) -> _dt.datetime:
 class _Boolean(t.BooleanType):
     needs_deserialize = True
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         return None if value is None else int(value)
 
 
 class _Decimal(t.DecimalType):
     needs_deserialize = True
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         return None if value is None else str(value)
 
 
-class _Date(t.DateType):
+class _LaidOut:
+    """A date or a time written as text: in the column's stored ``layout`` when it has
+    one, else in ISO 8601; ``_render`` is the :class:`TextLayout` method that writes it."""
+
     needs_deserialize = True
+    _render: Callable[[TextLayout, Any], str]
 
     def __init__(self, layout: TextLayout | None = None):
         self.layout = layout
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         if self.layout is not None:
-            return self.layout.date_text(value)
+            return self._render(self.layout, value)
         return value.isoformat()
+
+
+class _Date(_LaidOut, t.DateType):
+    _render = staticmethod(TextLayout.date_text)
 
 
 class _DateTime(t.DateTimeType):
@@ -234,12 +236,12 @@ class _DateTime(t.DateTimeType):
         super().__init__(timezone)
         self.layout = layout
 
-    def cast(self, value):
+    def cast(self, value: Any) -> Any:
         if isinstance(value, str):
             value = _from_text(value)
         return super().cast(value)
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         if self.layout is not None:
@@ -249,18 +251,8 @@ class _DateTime(t.DateTimeType):
         return value.isoformat(" ")
 
 
-class _Time(t.TimeType):
-    needs_deserialize = True
-
-    def __init__(self, layout: TextLayout | None = None):
-        self.layout = layout
-
-    def serialize(self, value):
-        if value is None:
-            return None
-        if self.layout is not None:
-            return self.layout.time_text(value)
-        return value.isoformat()
+class _Time(_LaidOut, t.TimeType):
+    _render = staticmethod(TextLayout.time_text)
 
 
 class _Interval(t.IntervalType):
@@ -270,12 +262,12 @@ class _Interval(t.IntervalType):
 
     needs_deserialize = True
 
-    def deserialize(self, value):
+    def deserialize(self, value: Any) -> Any:
         if isinstance(value, (int, float)):
             return _dt.timedelta(seconds=value)
         return self.cast(value)
 
-    def serialize(self, value):
+    def serialize(self, value: Any) -> Any:
         if value is None:
             return None
         if value.microseconds:

@@ -14,10 +14,11 @@ from decimal import Decimal
 import pytest
 
 from activerecord import Model, RecordNotFound, transaction
-from activerecord.connection.database import Database, set_default_database
+from activerecord.connection.database import Database
+from activerecord.connection.handling import set_default_database
 from tests.support import datasets
 
-S, I, D, T = "string", "integer", "decimal", "datetime"
+S, I, D, T = "string", "integer", "decimal", "datetime"  # noqa: E741 - a column-type table
 # table -> [(column, neutral type, nullable)], primary key, foreign keys
 SCHEMA = {
     "Album": ([("AlbumId", I, False), ("Title", S, False), ("ArtistId", I, False)],

@@ -13,11 +13,16 @@ from decimal import Decimal
 
 import pytest
 
-from activerecord import Model, between
-from activerecord.errors import (AttributeCastError, InvalidForeignKey, NotSupportedError,
-                                 ProgrammingError, RecordNotFound, UnknownAttributeError,
-                                 UnknownPrimaryKey)
-from activerecord import scope
+from activerecord import Model, between, scope
+from activerecord.errors import (
+    AttributeCastError,
+    InvalidForeignKey,
+    NotSupportedError,
+    ProgrammingError,
+    RecordNotFound,
+    UnknownAttributeError,
+    UnknownPrimaryKey,
+)
 from activerecord.sql import nodes as n
 from activerecord.testing import capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue

@@ -18,8 +18,15 @@ from pathlib import Path
 import pytest
 
 import activerecord
-from activerecord import (ConnectionNotEstablished, ConnectionTimeoutError, Model, connect,
-                          databases, get_database, set_default_database)
+from activerecord import (
+    ConnectionNotEstablished,
+    ConnectionTimeoutError,
+    Model,
+    connect,
+    databases,
+    get_database,
+    set_default_database,
+)
 from activerecord.connection.database import Database
 from tests.support.schema import create_table, drop_table
 

@@ -29,8 +29,8 @@ def tables(make_table):
                rating="int DEFAULT 3", created_at="datetime", updated_at="datetime")
     make_table("albums", id="pk", title="string(160) NOT NULL",
                artist_id="int NOT NULL REFERENCES artists(id)", year="int")
-    make_table("memberships", group_id="int NOT NULL", person_id="int NOT NULL",
-               role="string(40)", *["PRIMARY KEY (group_id, person_id)"])
+    make_table("memberships", "PRIMARY KEY (group_id, person_id)", group_id="int NOT NULL",
+               person_id="int NOT NULL", role="string(40)")
 
 
 def test_create_returns_persisted_record_with_key_defaults_and_timestamps(tables):

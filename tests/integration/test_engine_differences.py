@@ -12,9 +12,17 @@ from decimal import Decimal
 
 import pytest
 
-from activerecord import (AttributeCastError, ConfigurationError, DatabaseError, DataError,
-                          Model, ProgrammingError, RecordNotUnique, TableNotFound,
-                          transaction)
+from activerecord import (
+    AttributeCastError,
+    ConfigurationError,
+    DatabaseError,
+    DataError,
+    Model,
+    ProgrammingError,
+    RecordNotUnique,
+    TableNotFound,
+    transaction,
+)
 from activerecord.testing import capture_sql
 
 

@@ -85,8 +85,8 @@ def test_in_batches_yields_relations_and_bulk_methods(numbered):
 
 
 def test_batches_over_a_composite_key(make_table, db):
-    make_table("q_pairs", a="int NOT NULL", b="int NOT NULL", v="string(10)",
-               *["PRIMARY KEY (a, b)"])
+    make_table("q_pairs", "PRIMARY KEY (a, b)", a="int NOT NULL", b="int NOT NULL",
+               v="string(10)")
     Pair.insert_all([{"a": a, "b": b, "v": f"{a}-{b}"} for a in range(1, 8) for b in (3, 1, 2)])
     assert Pair.exists((3, 1)) and not Pair.exists((9, 9))
     keys = [(r.a, r.b) for r in Pair.find_each(batch_size=4)]

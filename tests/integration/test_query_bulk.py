@@ -10,8 +10,14 @@ from decimal import Decimal
 
 import pytest
 
-from activerecord import (AttributeCastError, Model, NotSupportedError, RecordNotUnique,
-                          UnknownAttributeError, transaction)
+from activerecord import (
+    AttributeCastError,
+    Model,
+    NotSupportedError,
+    RecordNotUnique,
+    UnknownAttributeError,
+    transaction,
+)
 from activerecord.testing import capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 

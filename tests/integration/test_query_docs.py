@@ -15,7 +15,8 @@ from urllib.parse import quote
 
 import pytest
 
-from activerecord.connection.database import Database, set_default_database
+from activerecord.connection.database import Database
+from activerecord.connection.handling import set_default_database
 from tests.support import datasets
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "querying.md"

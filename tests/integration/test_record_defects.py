@@ -9,8 +9,13 @@ import pickle
 
 import pytest
 
-from activerecord import (MissingAttributeError, Model, ReadOnlyAttributeError,
-                          UnknownAttributeError, UnknownPrimaryKey)
+from activerecord import (
+    MissingAttributeError,
+    Model,
+    ReadOnlyAttributeError,
+    UnknownAttributeError,
+    UnknownPrimaryKey,
+)
 from activerecord.testing import capture_sql
 
 

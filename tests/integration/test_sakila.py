@@ -9,7 +9,8 @@ import decimal
 import pytest
 
 from activerecord import Model
-from activerecord.connection.database import Database, set_default_database
+from activerecord.connection.database import Database
+from activerecord.connection.handling import set_default_database
 from tests.support import datasets
 
 _opened: dict[str, Database] = {}

@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 import activerecord
-from activerecord import (Model, NotNullViolation, RecordNotUnique, TableNotFound,
-                          transaction)
+from activerecord import Model, NotNullViolation, RecordNotUnique, TableNotFound, transaction
 from activerecord.connection.database import Database
 
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 import pytest
 
 from activerecord import Model
-from activerecord.relation import predicates as p
 from activerecord.connection.database import Database
 from activerecord.connection.features import Features
 from activerecord.errors import AttributeCastError, NotSupportedError, RecordNotFound
+from activerecord.relation import predicates as p
 from activerecord.sql import nodes as n
 from activerecord.sql.compiler import Compiler
+from activerecord.testing import capture_sql
 from activerecord.types import IntegerType, StringType
 from backends.mysql.dialect import MySQLDialect
 from backends.postgresql.dialect import PostgreSQLDialect
 from backends.sqlite.dialect import SQLiteDialect
-from activerecord.testing import capture_sql
 
 DIALECTS = {"sqlite": SQLiteDialect(Features()), "postgresql": PostgreSQLDialect(Features()),
             "mysql": MySQLDialect(Features())}

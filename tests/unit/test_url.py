@@ -6,8 +6,8 @@ import pytest
 
 import activerecord
 from activerecord import ConfigurationError
-from activerecord.connection.url import parse_url
 from activerecord.connection.registry import adapter_class_for, known_schemes
+from activerecord.connection.url import parse_url
 
 
 @pytest.mark.parametrize("url,path", [
@@ -73,7 +73,7 @@ def test_database_url_from_environment(monkeypatch, tmp_path):
 
 
 def test_registry_resolves_builtin_and_registered_adapters():
-    from backends.sqlite import SQLiteAdapter
+    from backends.sqlite.adapter import SQLiteAdapter
     assert adapter_class_for("sqlite") is SQLiteAdapter
     with pytest.raises(ConfigurationError, match="known schemes"):
         adapter_class_for("nosuchdb")

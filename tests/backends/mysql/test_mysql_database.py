@@ -18,7 +18,6 @@ from activerecord.connection import Database
 from activerecord.sql import nodes as n
 
 
-
 def q(db, name):
     return db.dialect.quote_identifier(name)
 

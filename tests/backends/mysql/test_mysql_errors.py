@@ -14,7 +14,6 @@ from activerecord import errors
 from activerecord.connection import Database
 
 
-
 def q(db, name):
     return db.dialect.quote_identifier(name)
 

@@ -32,7 +32,8 @@ VALUES = {
     # TIME is a duration (timedelta), not a time of day: see test_mysql_defects.py.
     "day": dt.date(2024, 2, 29),
     "clock": dt.timedelta(hours=23, minutes=59, seconds=58, microseconds=123456),
-    "clock0": dt.timedelta(hours=7, minutes=8, seconds=9), "seen": dt.datetime(2024, 2, 29, 12, 34, 56, 789012),
+    "clock0": dt.timedelta(hours=7, minutes=8, seconds=9),
+    "seen": dt.datetime(2024, 2, 29, 12, 34, 56, 789012),
     "seen0": dt.datetime(1999, 12, 31, 23, 59, 59),
     "stamp": dt.datetime(2024, 6, 1, 18, 0, 0, 500000, tzinfo=PLUS5),
 }

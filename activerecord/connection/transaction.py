@@ -1,0 +1,269 @@
+"""Transactions as objects: the open transaction of a thread or task, its savepoints,
+the records written in each and the callbacks to run after the commit.
+
+One :class:`TransactionManager` serves one Database (it is given the Database and never
+imports ``database.py``: it reaches it through the small :class:`TransactionHost`
+interface). The open transaction of the current thread or async task lives in a
+``contextvars.ContextVar``, so each thread (and each task) has its own, and a task
+created inside an open transaction shares it (contextvars copy the context).
+
+The shape is Rails' ``TransactionManager`` (``connection_adapters/abstract/
+transaction.rb``: ``add_record``, ``rollback_records``, ``commit_records``) and Django's
+savepoint-aware ``on_commit`` (``db/backends/base/base.py``: ``run_on_commit`` holds the
+savepoint ids, ``savepoint_rollback`` drops the callbacks registered inside):
+
+* a :class:`Transaction` is a stack of :class:`TransactionLevel` s, the outer
+  transaction first, then one per open savepoint;
+* each level keeps the records written in it (with their state when first written at
+  that level) and the callbacks registered in it;
+* a rolled-back level gives its records their state back and drops its callbacks (a
+  callback registered inside a rolled-back savepoint never fires); a released one hands
+  both to its parent; the commit runs the outer level's callbacks;
+* every after-commit callback runs, even when an earlier one raises; each failure is
+  logged, and after all ran they are raised together as
+  :class:`~activerecord.errors.AfterCommitError` (the data is committed by then).
+
+See docs/architecture.md ("Connections and transactions").
+"""
+
+from __future__ import annotations
+
+import contextvars
+import itertools
+import logging
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from ..errors import AfterCommitError
+from .adapter import Adapter
+from .dialect import Dialect
+from .features import Features
+from .pool import Pool
+
+__all__ = ["TransactionManager", "Transaction", "TransactionLevel", "TransactionHost",
+           "run_callbacks"]
+
+log = logging.getLogger("activerecord.transaction")
+_ids = itertools.count(1)
+
+
+class TransactionHost(Protocol):
+    """What a :class:`TransactionManager` uses of its Database: the dialect's
+    transaction statements, the adapter's ``is_disconnect``, the features (savepoints),
+    the pool (``_ready``) and the one statement runner (``_run_on``)."""
+
+    dialect: Dialect
+    adapter: Adapter
+
+    @property
+    def features(self) -> Features: ...
+
+    def _ready(self) -> Pool: ...
+
+    def _run_on(self, conn: Any, sql: str, params: Any, read: bool = False,
+                kind: str = "query") -> Any: ...
+
+
+class TransactionLevel:
+    """One level of an open transaction: the outer transaction or one savepoint.
+
+    Attributes:
+        records: ``id(record) -> (record, its state when first written at this level)``.
+        callbacks: the after-commit callbacks registered at this level, in order.
+        savepoint: the savepoint's name, ``None`` for the outer transaction.
+    """
+
+    __slots__ = ("records", "callbacks", "savepoint")
+
+    def __init__(self, savepoint: str | None = None):
+        self.records: dict[int, tuple[Any, Any]] = {}
+        self.callbacks: list[Callable[[], Any]] = []
+        self.savepoint = savepoint
+
+    def absorb(self, child: TransactionLevel) -> None:
+        """Take a released savepoint's records and callbacks; a record written here
+        too keeps this level's (earlier) state."""
+        for key, entry in child.records.items():
+            self.records.setdefault(key, entry)
+        self.callbacks.extend(child.callbacks)
+
+    def roll_back(self) -> None:
+        """Drop the callbacks and give every record written here its state back (in
+        the reverse order of writing). Runs while the rollback's cause propagates, so a
+        failure to restore is logged, never raised over it."""
+        self.callbacks.clear()
+        for record, state in reversed(list(self.records.values())):
+            try:
+                record._restore_transaction_record_state(state)
+            except Exception:  # noqa: BLE001 - never mask the error being propagated
+                log.exception("could not restore the state of %r after a rollback", record)
+        self.records.clear()
+
+
+class Transaction:
+    """The open transaction of one thread or task: its pinned connection and its
+    levels (the outer transaction first, then one per open savepoint)."""
+
+    __slots__ = ("conn", "levels")
+
+    def __init__(self, conn: Any):
+        self.conn = conn
+        self.levels: list[TransactionLevel] = [TransactionLevel()]
+
+    @property
+    def depth(self) -> int:
+        """The number of open savepoints."""
+        return len(self.levels) - 1
+
+    @property
+    def current(self) -> TransactionLevel:
+        """The innermost level: where records and callbacks go now."""
+        return self.levels[-1]
+
+    def open_savepoint(self) -> TransactionLevel:
+        """Push and return a new level for a savepoint named after its depth."""
+        level = TransactionLevel(f"active_record_{len(self.levels)}")
+        self.levels.append(level)
+        return level
+
+    def release(self) -> None:
+        """The innermost savepoint was released: its parent takes its state."""
+        child = self.levels.pop()
+        self.levels[-1].absorb(child)
+
+    def roll_back(self, outer: bool = False) -> None:
+        """The innermost savepoint (or, with ``outer``, every level) was rolled back."""
+        while self.levels:
+            self.levels.pop().roll_back()
+            if not outer:
+                return
+
+
+class TransactionManager:
+    """Opens, nests and ends the transactions of one Database.
+
+    Args:
+        db: the Database (anything with the :class:`TransactionHost` members).
+
+    Attributes:
+        var: the ``ContextVar`` holding the current :class:`Transaction` or ``None``
+            (the Database reads it on every statement).
+    """
+
+    def __init__(self, db: TransactionHost):
+        self._db = db
+        self.var: contextvars.ContextVar[Transaction | None] = contextvars.ContextVar(
+            f"activerecord_tx_{next(_ids)}", default=None)
+
+    @property
+    def current(self) -> Transaction | None:
+        """The open :class:`Transaction` of this thread or task, or ``None``."""
+        return self.var.get()
+
+    @contextmanager
+    def transaction(self, requires_new: bool = True) -> Iterator[None]:
+        """Run the block in a transaction; see ``Database.transaction``."""
+        tx = self.var.get()
+        if tx is None:
+            callbacks = yield from self._outer()
+            run_callbacks(callbacks)
+        elif requires_new and self._db.features.supports_savepoints:
+            yield from self._savepoint(tx)
+        else:
+            yield
+
+    def _outer(self) -> Generator[None, None, list[Callable[[], Any]]]:
+        # Returns the callbacks to run (after the connection went back to the pool).
+        db = self._db
+        pool = db._ready()
+        conn = pool.checkout()
+        broken = False
+        tx = Transaction(conn)
+        token = self.var.set(tx)
+        try:
+            try:
+                db._run_on(conn, db.dialect.begin_sql, (), kind="transaction")
+            except BaseException as exc:
+                broken = db.adapter.is_disconnect(exc.__cause__ or exc)
+                raise
+            try:
+                yield
+            except BaseException:
+                broken = not self._quiet(conn, db.dialect.rollback_sql)
+                tx.roll_back(outer=True)
+                raise
+            try:
+                db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
+            except BaseException as exc:
+                broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
+                    not self._quiet(conn, db.dialect.rollback_sql)
+                tx.roll_back(outer=True)
+                raise
+        finally:
+            self.var.reset(token)
+            pool.checkin(conn, broken)
+        return tx.levels[0].callbacks
+
+    def _savepoint(self, tx: Transaction) -> Iterator[None]:
+        db, dialect = self._db, self._db.dialect
+        name = tx.open_savepoint().savepoint or ""
+        try:
+            db._run_on(tx.conn, dialect.savepoint(name), (), kind="transaction")
+        except BaseException:
+            tx.levels.pop()  # never opened: nothing was written at this level
+            raise
+        try:
+            yield
+        except BaseException:
+            self._quiet(tx.conn, dialect.rollback_to_savepoint(name))
+            self._quiet(tx.conn, dialect.release_savepoint(name))
+            tx.roll_back()
+            raise
+        try:
+            db._run_on(tx.conn, dialect.release_savepoint(name), (), kind="transaction")
+        finally:
+            tx.release()  # even when RELEASE failed: the outer rollback restores them
+
+    def _quiet(self, conn: Any, sql: str) -> bool:
+        # Rollback after a failure: the connection may be dead; report, don't mask.
+        try:
+            self._db._run_on(conn, sql, (), kind="transaction")
+            return True
+        except Exception:  # noqa: BLE001
+            log.debug("ignored failure of %s", sql, exc_info=True)
+            return False
+
+    def after_commit(self, callback: Callable[[], Any]) -> None:
+        """Register ``callback`` at the current level, or call it at once outside a
+        transaction; see ``Database.after_commit``."""
+        tx = self.var.get()
+        if tx is None:
+            callback()
+        else:
+            tx.levels[-1].callbacks.append(callback)
+
+    def add_record(self, record: Any) -> None:
+        """Remember ``record`` at the current level; see
+        ``Database.add_transaction_record``."""
+        tx = self.var.get()
+        if tx is not None:
+            records = tx.levels[-1].records
+            if id(record) not in records:
+                records[id(record)] = (record, record._remember_transaction_record_state())
+
+
+def run_callbacks(callbacks: list[Callable[[], Any]]) -> None:
+    """Call every after-commit callback in order, even when one raises; log each
+    failure and, after all ran, raise them as one :class:`AfterCommitError` (its
+    ``errors`` in order, the first as ``__cause__``). ``KeyboardInterrupt`` and other
+    non-``Exception`` errors stop at once."""
+    failures: list[Exception] = []
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception as exc:  # noqa: BLE001 - the others still run; raised below
+            log.exception("an after_commit callback (%r) failed", callback)
+            failures.append(exc)
+    if failures:
+        raise AfterCommitError(failures) from failures[0]

@@ -1,0 +1,137 @@
+"""``activerecord.events``: subscribe/unsubscribe/subscribed/instrument, the order and
+failure rules, and the ``activerecord.sql`` logger as a subscriber that is attached only
+while the logger is enabled for DEBUG (no server: SQLite in memory)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from activerecord import events
+from activerecord.connection.database import Database
+from activerecord.testing import assert_queries, capture_sql
+
+NAME = "test.unit.event"
+
+
+@pytest.fixture
+def sql_logger():
+    """The ``activerecord.sql`` logger, its level and the root's restored afterwards."""
+    logger = logging.getLogger("activerecord.sql")
+    saved, root = logger.level, logging.getLogger().level
+    yield logger
+    logger.setLevel(saved)
+    logging.getLogger().setLevel(root)
+    logging.disable(logging.NOTSET)
+
+
+def test_subscribers_are_called_in_order_with_name_and_payload():
+    seen: list[tuple] = []
+    first = events.subscribe(NAME, lambda name, p: seen.append(("first", name, p["x"])))
+    second = events.subscribe(NAME, lambda name, p: seen.append(("second", name, p["x"])))
+    assert events.listening(NAME)
+    events.instrument(NAME, {"x": 1})
+    assert seen == [("first", NAME, 1), ("second", NAME, 1)]
+    assert first() is True and first() is False  # the handle unsubscribes once
+    events.instrument(NAME, {"x": 2})
+    assert seen[-1] == ("second", NAME, 2) and len(seen) == 3
+    second()
+    assert not events.listening(NAME) and events.channel(NAME).subscribers == ()
+
+
+def test_subscribed_unsubscribes_at_the_end_of_the_block_even_on_error():
+    seen: list[int] = []
+
+    def fn(name, payload):
+        seen.append(payload["n"])
+
+    with pytest.raises(ZeroDivisionError):
+        with events.subscribed(NAME, fn):
+            events.instrument(NAME, {"n": 1})
+            raise ZeroDivisionError
+    events.instrument(NAME, {"n": 2})
+    assert seen == [1] and not events.listening(NAME)
+    assert events.unsubscribe(NAME, fn) is False
+
+
+def test_a_failing_subscriber_does_not_stop_the_others(caplog):
+    seen: list[str] = []
+
+    def bad(name, payload):
+        raise ValueError("first failure")
+
+    def worse(name, payload):
+        raise KeyError("second failure")
+
+    with events.subscribed(NAME, bad), events.subscribed(NAME, worse), \
+            events.subscribed(NAME, lambda n, p: seen.append("ran")):
+        with pytest.raises(ValueError, match="first failure"):
+            events.instrument(NAME, {})
+    assert seen == ["ran"]
+    assert any("second failure" in r.exc_text for r in caplog.records
+               if r.name == "activerecord.events" and r.exc_text)
+
+
+def test_bad_names_and_subscribers_are_refused():
+    with pytest.raises(ValueError, match="non-empty string"):
+        events.channel("")
+    with pytest.raises(TypeError, match="callable"):
+        events.subscribe(NAME, "not a function")  # type: ignore[arg-type]
+    assert not events.listening(NAME)
+
+
+def test_nobody_listens_to_sql_by_default():
+    assert events.SQL is events.channel("sql")
+    assert events.log_sql not in events.SQL.subscribers
+
+
+def test_the_logger_subscribes_while_it_is_enabled_for_debug(sql_logger):
+    assert events.log_sql not in events.SQL.subscribers
+    sql_logger.setLevel(logging.DEBUG)
+    assert events.log_sql in events.SQL.subscribers
+    sql_logger.setLevel(logging.INFO)
+    assert events.log_sql not in events.SQL.subscribers
+    sql_logger.setLevel(logging.NOTSET)
+    logging.getLogger().setLevel(logging.DEBUG)  # inherited from the root
+    assert events.log_sql in events.SQL.subscribers
+    logging.disable(logging.DEBUG)
+    assert events.log_sql not in events.SQL.subscribers
+    logging.disable(logging.NOTSET)
+    assert events.log_sql in events.SQL.subscribers
+    logging.getLogger().setLevel(logging.WARNING)
+    assert events.log_sql not in events.SQL.subscribers
+
+
+def test_the_sql_log_line_is_written_when_the_level_is_set_after_connecting(caplog):
+    db = Database("sqlite:///:memory:")
+    try:
+        db.execute("SELECT 1")  # connected before anyone turned the logger on
+        with caplog.at_level(logging.DEBUG, logger="activerecord.sql"):
+            db.execute("SELECT ?", (42,))
+        db.execute("SELECT 2")  # off again: not logged
+    finally:
+        db.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "activerecord.sql"]
+    assert lines == ["SELECT ? [42]"]
+    assert events.log_sql not in events.SQL.subscribers
+
+
+def test_the_sql_event_and_the_query_assertions_on_sqlite_in_memory():
+    db = Database("sqlite:///:memory:")
+    payloads: list[dict] = []
+    try:
+        with events.subscribed("sql", lambda name, p: payloads.append(dict(p))):
+            with assert_queries(2), capture_sql() as statements:
+                with db.transaction():
+                    db.execute("CREATE TABLE t (x INTEGER)")
+                    db.execute("INSERT INTO t VALUES (?)", (1,))
+    finally:
+        db.close()
+    assert statements == ["BEGIN IMMEDIATE", "CREATE TABLE t (x INTEGER)",
+                          "INSERT INTO t VALUES (?)", "COMMIT"]
+    assert [p["kind"] for p in payloads] == ["transaction", "query", "query", "transaction"]
+    insert = payloads[2]
+    assert insert["params"] == [1] and insert["database"] == db.name
+    assert insert["read"] is False and insert["exception"] is None
+    assert isinstance(insert["duration"], float) and insert["duration"] >= 0
