@@ -38,7 +38,7 @@ __all__ = [
     "Type", "ValueType", "IntegerType", "FloatType", "DecimalType", "StringType",
     "BooleanType", "DateType", "DateTimeType", "TimeType", "IntervalType", "BinaryType",
     "JSONType", "UUIDType", "TextUUIDType", "NEUTRAL_TYPE_CLASSES", "parse_duration",
-    "CAST_ERRORS",
+    "seconds_to_duration", "CAST_ERRORS",
 ]
 
 #: What ``cast``/``serialize`` raise for a value the type cannot take (``InvalidOperation``
@@ -67,6 +67,27 @@ class Type:
     #: t)``), for a column whose driver cannot tell the type from the Python value
     #: (psycopg sends ``[1, 2]`` as ``smallint[]``); ``None``: no cast (every scalar).
     sql_cast: str | None = None
+    #: The SQL type the first row of a row-value ``IN (VALUES ...)`` list casts this
+    #: column's values to (``ModelSchema.rows_in``), for a database that types a VALUES
+    #: column from its rows, where text parameters make a text column that the column
+    #: cannot be compared with (a PostgreSQL enum); ``None``: no cast (every default).
+    values_cast: str | None = None
+    #: For ``sum()``/``average()``: the SQL function each value goes through inside
+    #: ``SUM`` (``SUM(f(col))``) where the column's own SUM would be wrong (MySQL adds
+    #: TIME values as HHMMSS numbers: ``TIME_TO_SEC``); one of the compiler's
+    #: ``FUNCTIONS``. ``None``: ``SUM(col)``.
+    sum_function: str | None = None
+
+    def load_sum(self, value: Any) -> Any:
+        """Return a ``SUM`` of this column (of ``sum_function(col)`` when set) as the
+        driver returned it, ``None`` when no row matched, as ``sum()`` returns it: here
+        the value itself, ``0`` for ``None`` (Rails' ``sum`` of no rows is 0)."""
+        return 0 if value is None else value
+
+    def mean(self, total: Any, count: int) -> Any:
+        """Return ``average()``: the mean of ``count`` (> 0) values whose
+        :meth:`load_sum` is ``total``; here a ``float``."""
+        return float(total) / count
 
     def force_equality(self, value: Any) -> bool:
         """Whether ``where(col=value)`` compares a list/tuple ``value`` whole (``=``) as
@@ -147,6 +168,10 @@ class IntegerType(Type):
             return int(value)
         raise TypeError(f"cannot cast {type(value).__name__} to int")
 
+    def load_sum(self, value: Any) -> Any:
+        """An ``int`` (MySQL sums integers as ``DECIMAL``)."""
+        return 0 if value is None else int(value)
+
 
 class FloatType(Type):
     """Python ``float``. Accepts numbers and numeric strings.
@@ -180,6 +205,9 @@ class FloatType(Type):
 
     def deserialize(self, value: Any) -> Any:
         return None if value is None else float(value)
+
+    def load_sum(self, value: Any) -> Any:
+        return 0.0 if value is None else float(value)
 
 
 class DecimalType(Type):
@@ -231,6 +259,15 @@ class DecimalType(Type):
             except decimal.InvalidOperation:
                 return value
         return value
+
+    def load_sum(self, value: Any) -> Any:
+        """A ``Decimal`` at the column's scale (SQLite sums decimals as REAL)."""
+        return self.deserialize(decimal.Decimal(0) if value is None else value)
+
+    def mean(self, total: Any, count: int) -> Any:
+        """The exact ``Decimal(total) / count`` (28 significant digits, the default
+        context)."""
+        return decimal.Decimal(str(total)) / count
 
 
 class StringType(Type):
@@ -395,6 +432,20 @@ class IntervalType(Type):
     def deserialize(self, value: Any) -> Any:
         return self.cast(value)
 
+    def load_sum(self, value: Any) -> Any:
+        """A ``timedelta``, ``timedelta(0)`` for no rows: the driver returns a
+        ``timedelta`` (PostgreSQL sums intervals) or seconds (an INTEGER, REAL or
+        DECIMAL sum of seconds: SQLite's stored seconds, MySQL's ``TIME_TO_SEC``)."""
+        if value is None:
+            return _dt.timedelta(0)
+        if isinstance(value, (int, float, decimal.Decimal)) and not isinstance(value, bool):
+            return seconds_to_duration(value)
+        return self.deserialize(value)
+
+    def mean(self, total: Any, count: int) -> Any:
+        """A ``timedelta``: ``total / count``, to the microsecond (round half even)."""
+        return total / count
+
 
 _ONE_DAY = _dt.timedelta(days=1)
 
@@ -411,6 +462,16 @@ def _seconds(text: str | None) -> _dt.timedelta:
     # "59.5" -> 59 s 500000 us, exactly (no float rounding).
     whole, _, frac = (text or "0").partition(".")
     return _dt.timedelta(seconds=int(whole), microseconds=int(frac.ljust(6, "0")[:6] or 0))
+
+
+def seconds_to_duration(seconds: int | float | decimal.Decimal) -> _dt.timedelta:
+    """Return the ``timedelta`` of a number of seconds: exact for an int or a
+    ``Decimal`` (rounded to the microsecond, half even), a float as ``timedelta`` rounds
+    it. Raises OverflowError beyond ``timedelta``'s range."""
+    if isinstance(seconds, decimal.Decimal):
+        micro = (seconds * 1_000_000).to_integral_value(decimal.ROUND_HALF_EVEN)
+        return _dt.timedelta(microseconds=int(micro))
+    return _dt.timedelta(seconds=seconds)
 
 
 def parse_duration(text: str) -> _dt.timedelta:

@@ -164,6 +164,14 @@ class Adapter(ABC):
         """Return the database's URL without the password, for messages."""
         return self.config.safe_url()
 
+    def setup(self) -> tuple:
+        """Return what this adapter connects to and with, compared (``==``) by
+        ``connect()`` to reuse a registered Database for an equal setup: the URL's
+        ``DatabaseConfig.identity`` and the options. A backend that knows its driver's
+        defaults returns the arguments it actually connects with instead, so that an
+        option spelled out at its default is no other setup (MySQL)."""
+        return self.config.identity(), self.options
+
     # -- statements ----------------------------------------------------------------
     def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         """Run one statement on ``conn`` and return the open cursor.

@@ -92,6 +92,8 @@ class Database:
         self.transaction_manager = TransactionManager(self)
         self._tx = self.transaction_manager.var
         self._closed = False
+        #: Why it was closed, for the error a further use raises ("": ``close()``).
+        self._closed_why = ""
 
     def __repr__(self) -> str:
         return f"<Database {self.name}>"
@@ -102,7 +104,8 @@ class Database:
         if pool is None:
             with self._lock:
                 if self._closed:
-                    raise ConnectionNotEstablished(f"database {self.name} is disconnected")
+                    raise ConnectionNotEstablished(
+                        f"database {self.name} is disconnected{self._closed_why}")
                 pool = self._pool
                 if pool is None:
                     pool = self._open_pool()

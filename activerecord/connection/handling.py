@@ -45,11 +45,15 @@ def connect(url: str | None = None, *, name: str | None = None,
         **options: see :class:`Database` (``pool_size``, ``pool_timeout``, ...).
 
     A second connect under a name already registered (the same URL without ``name=``
-    is the same name) reuses the registered Database, pool and all, when URL and
-    options are equal; otherwise the old one is closed and replaced (and when it was
-    the default, the new one is). Rails' ``ConnectionHandler#establish_connection``
-    does the same: an equal config keeps its pool, another removes it. Models
-    without a ``database`` attribute follow the default from their next query on.
+    is the same name: the URL without password and query, one spelling per database,
+    ``DatabaseConfig.safe_url``) reuses the registered Database, pool and all, when URL
+    and options are equal (``DatabaseConfig.identity``: the query's order, an empty
+    query or ``./`` in a SQLite path do not count); otherwise the old one is closed and
+    replaced (and when it was the default, the new one is), so no pool is left open
+    unregistered. Rails' ``ConnectionHandler#establish_connection`` does the same: an
+    equal config keeps its pool, another disconnects and removes it. A Database the
+    caller still holds then raises ``ConnectionNotEstablished`` saying it was replaced.
+    Models without a ``database`` attribute follow the default from their next query on.
 
     Raises:
         ConfigurationError: no URL, a malformed one, or an unknown scheme (nothing is
@@ -57,6 +61,9 @@ def connect(url: str | None = None, *, name: str | None = None,
     """
     db, replaced = _register(Database(url, name=name, **options), name, default)
     if replaced is not None:
+        replaced._closed_why = (
+            ": connect() replaced it, connecting the same name with another URL or "
+            f"options; use the Database it returned (get_database({db.name!r}))")
         replaced.close()
     return db
 
@@ -82,7 +89,8 @@ def _register(db: Database, name: str | None,
 
 
 def _same_setup(a: Database, b: Database) -> bool:
-    return a.config == b.config and a.adapter.options == b.adapter.options
+    # The same adapter with an equal Adapter.setup(): the URL's identity and options.
+    return type(a.adapter) is type(b.adapter) and a.adapter.setup() == b.adapter.setup()
 
 
 def get_database(name: str | None = None) -> Database:

@@ -104,12 +104,15 @@ class ForeignKeyInfo:
 
 @dataclass(frozen=True)
 class IndexInfo:
-    """An index (or unique constraint) over ``columns`` in order."""
+    """An index (or unique constraint) over ``columns`` in order; ``partial``: it covers
+    only the rows its ``WHERE`` selects (SQLite, PostgreSQL), so a unique one does not
+    make the columns unique in the table."""
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
     primary: bool = False
+    partial: bool = False
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,19 @@ Forms (SQLAlchemy- and Rails-style):
 percent-decoded, so ``p%40ss`` means ``p@ss``. A Unix socket is given as the ``host``
 query parameter (``postgresql://u@/db?host=/run/pg``) or, for MySQL,
 ``unix_socket=/path``.
+
+One database has one identity however its URL is spelled (:meth:`DatabaseConfig.identity`,
+what ``connect()`` names and compares registered databases by): the query's order and
+an empty query (``url?``) do not count, nor does percent-encoding, the host's case or a
+``+driver`` suffix, and a SQLite file is named by its absolute, normalized path
+(``./app.db``, ``app.db`` and ``/srv/app.db`` run from ``/srv`` are one file). An implied
+port is not taken to be the default one: libpq reads ``PGPORT`` (and a service file), so
+``host/db`` and ``host:5432/db`` may be two servers and stay two names.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
@@ -20,7 +29,7 @@ from ..errors import ConfigurationError
 __all__ = ["DatabaseConfig", "parse_url"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DatabaseConfig:
     """A parsed database URL.
 
@@ -29,6 +38,12 @@ class DatabaseConfig:
         host, port, user, password, database: the URL's parts (``None`` when absent).
         query: the query-string options, as a dict of str.
         url: the URL as given (it may hold a password: use :meth:`safe_url` in messages).
+        path: for a SQLite file, its path made absolute and normal when the URL was
+            parsed (from the current directory then), which names the database and is
+            the file opened; ``None`` otherwise (``:memory:``, ``file:`` URIs, servers).
+
+    Two configs are equal when their :meth:`identity` is: the same database and
+    options, however the URL spelled them.
     """
 
     scheme: str
@@ -39,15 +54,33 @@ class DatabaseConfig:
     password: str | None = field(default=None, repr=False)
     query: dict = field(default_factory=dict)
     url: str = field(default="", repr=False)
+    path: str | None = None
+
+    def identity(self) -> tuple:
+        """Return what every spelling of this URL shares: scheme, host, port, user,
+        password, database (a SQLite file's :attr:`path`) and the query options sorted
+        (an empty query is none). See the module doc for what is not folded."""
+        return (self.scheme, self.host, self.port, self.user, self.password,
+                self.path or self.database, tuple(sorted(self.query.items())))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DatabaseConfig):
+            return NotImplemented
+        return self.identity() == other.identity()
+
+    def __hash__(self) -> int:
+        return hash(self.identity())
 
     def safe_url(self) -> str:
-        """Return the URL with the password left out, for logs and error messages."""
+        """Return the URL without the password and the query options, in one spelling
+        per database (a SQLite file by its absolute path): the default name a Database
+        is registered under, and what logs and error messages show."""
         auth = f"{self.user}@" if self.user else ""
         hostport = self.host or ""
         if self.port:
             hostport += f":{self.port}"
         if self.scheme == "sqlite":
-            return f"sqlite:///{self.database}"
+            return f"sqlite:///{self.path or self.database}"
         return f"{self.scheme}://{auth}{hostport}/{self.database or ''}"
 
 
@@ -96,7 +129,15 @@ def _parse_sqlite(url: str, parts: SplitResult, query: dict) -> DatabaseConfig:
         raise ConfigurationError(
             f"malformed SQLite URL {url!r}: no file name (use sqlite:///:memory: "
             "for an in-memory database)")
-    return DatabaseConfig(scheme="sqlite", database=path, query=query, url=url)
+    return DatabaseConfig(scheme="sqlite", database=path, query=query, url=url,
+                          path=_file_path(path))
+
+
+def _file_path(path: str) -> str | None:
+    # ":memory:" is no file; "file:..." is a URI for SQLite to read (its query counts).
+    if path == ":memory:" or path.startswith("file:"):
+        return None
+    return os.path.abspath(path)
 
 
 def _redact(url: str) -> str:

@@ -207,8 +207,8 @@ class ModelSchema:
     def keys_condition(self, rows: list) -> n.Node:
         """Return the condition matching the bound keys ``rows`` (tuples, see
         :meth:`key_values`): ``pk = ?``, ``pk IN (...)``, or for a composite key
-        ``a = ? AND b = ?`` / ``(a, b) IN ((?, ?), ...)`` (row values, the dialect's
-        ``row_in``: no OR chain, which SQLite refuses beyond 1000 terms)."""
+        ``a = ? AND b = ?`` / ``(a, b) IN ((?, ?), ...)`` (row values: :meth:`rows_in`;
+        no OR chain, which SQLite refuses beyond 1000 terms)."""
         pk, table, types = self.pk, self.table, self.types
         if len(pk) == 1:
             col, typ = n.Column(pk[0], table), types[pk[0]]
@@ -218,9 +218,23 @@ class ModelSchema:
         if len(rows) == 1:
             return n.and_(*(n.Binary("=", n.Column(c, table), p.param(types[c], v))
                             for c, v in zip(pk, rows[0])))
-        return n.In(n.Tuple(tuple(n.Column(c, table) for c in pk)),
-                    tuple(n.Tuple(tuple(p.param(types[c], v) for c, v in zip(pk, r)))
-                          for r in rows))
+        return self.rows_in(pk, rows)
+
+    def rows_in(self, columns: Sequence[str], rows: list) -> n.In:
+        """Return ``(a, b) IN (rows)`` for ``columns`` and bound ``rows`` (tuples of
+        values as the driver takes them), written by the dialect's ``row_in``
+        (``IN (VALUES ...)`` on SQLite and PostgreSQL). The first row's values are cast
+        to their column's ``Type.values_cast`` where it has one: a VALUES list takes
+        its column types from its rows (the rules of UNION, PostgreSQL manual 10.5),
+        and casting one row types the whole column."""
+        types = [self.types[c] for c in columns]
+        casts = [typ.values_cast for typ in types]
+        items = [n.Tuple(tuple(p.param(typ, v) for typ, v in zip(types, row)))
+                 for row in rows]
+        if items and any(casts):
+            items[0] = n.Tuple(tuple(x if c is None else n.Cast(x, c)
+                                     for x, c in zip(items[0].items, casts)))
+        return n.In(n.Tuple(tuple(n.Column(c, self.table) for c in columns)), tuple(items))
 
     def key_chunks(self, rows: list, reserve: int = 0) -> list:
         """Split ``rows`` into lists whose keys fit one statement: at most

@@ -13,9 +13,19 @@ walks backwards), a ``limit`` caps the total number of records, and ``offset`` i
 refused (use ``start=``).
 
 ``cursor=`` (alias ``key=``) batches by other columns than the primary key, as Rails
-7.1's ``cursor:`` does: a column name or a tuple of names, unique and NOT NULL (a view,
-a table without a key). A table without a primary key and no ``cursor`` raises
-``UnknownPrimaryKey`` before any SQL. ``in_batches`` reads each batch's keys and then
+7.1's ``cursor:`` does: a column name or a tuple of names (a table without a key, a
+view). Rails requires the cursor to be "unique and orderable" and trusts the caller;
+here it is checked against the catalog before any SQL, because a cursor value shared by
+rows on both sides of a batch boundary skips rows (or, with ``in_batches`` and a
+``limit``, writes rows beyond it), and a NULL is never ``>`` anything: every cursor
+column must be NOT NULL (a primary key column counts as NOT NULL), and the cursor's
+columns must include all the columns of the primary key (the table's or the model's
+declared ``primary_key``) or of a unique index that is not partial (a superset is
+unique too: ``("created_at", "id")``). A view has no indexes and reports its columns
+nullable: declare its ``primary_key`` on the model, or pass ``assume_unique=True`` to
+vouch for the cursor yourself (then a non-unique or NULL cursor skips rows, as in
+Rails). A table without a primary key and no ``cursor`` raises ``UnknownPrimaryKey``
+before any SQL. ``in_batches`` reads each batch's keys and then
 selects ``key IN (...)`` (row values for several columns), so ``of`` keys must fit one
 statement (``features.max_parameters``), else ValueError.
 """
@@ -39,33 +49,37 @@ class BatchMethods(RelationCore[M]):
     __slots__ = ()
 
     def find_each(self, batch_size: int = 1000, *, start: Any = None, finish: Any = None,
-                  order: str = "asc", cursor: Any = None,
-                  key: Any = None) -> Iterator[M]:
+                  order: str = "asc", cursor: Any = None, key: Any = None,
+                  assume_unique: bool = False) -> Iterator[M]:
         """Yield every matching record, loading ``batch_size`` at a time in primary
         key order (from ``start``, up to ``finish``, inclusive). See the module doc.
 
         ``cursor`` (alias ``key``): the column, or tuple of columns, to batch by
         instead of the primary key (Rails 7.1's ``cursor:``), for a view or a table
-        without a key. It must be unique and NOT NULL: rows sharing a cursor value
-        with the last row of a batch would be skipped.
+        without a key. It must be unique and NOT NULL, as the catalog shows (see the
+        module doc): rows sharing a cursor value with the last row of a batch would be
+        skipped. ``assume_unique=True`` skips that check (a view's cursor).
 
         Raises:
             ValueError: a relation with an offset, a batch size below 1, an order
-                other than asc/desc, a custom select without the cursor columns.
+                other than asc/desc, a custom select without the cursor columns, a
+                cursor not proven unique and NOT NULL (naming what is missing).
             UnknownPrimaryKey: no primary key and no ``cursor``.
             UnknownAttributeError: a cursor name that is not a column.
         """
         for batch in self.find_in_batches(batch_size, start=start, finish=finish,
-                                          order=order, cursor=cursor, key=key):
+                                          order=order, cursor=cursor, key=key,
+                                          assume_unique=assume_unique):
             yield from batch
 
     def find_in_batches(self, batch_size: int = 1000, *, start: Any = None,
                         finish: Any = None, order: str = "asc", cursor: Any = None,
-                        key: Any = None) -> Iterator[list[M]]:
+                        key: Any = None,
+                        assume_unique: bool = False) -> Iterator[list[M]]:
         """Yield the matching records as lists of at most ``batch_size`` (see
         :meth:`find_each`)."""
         base, remaining, cols = self._batch_base(batch_size, start, finish, order,
-                                                 _cursor_arg(cursor, key))
+                                                 _cursor_arg(cursor, key), assume_unique)
         last = None
         while remaining is None or remaining > 0:
             size = batch_size if remaining is None else min(batch_size, remaining)
@@ -82,18 +96,18 @@ class BatchMethods(RelationCore[M]):
             last = tuple(tail._attrs[c] for c in cols)
 
     def in_batches(self, of: int = 1000, *, start: Any = None, finish: Any = None,
-                   order: str = "asc", cursor: Any = None,
-                   key: Any = None) -> Batches[M]:
+                   order: str = "asc", cursor: Any = None, key: Any = None,
+                   assume_unique: bool = False) -> Batches[M]:
         """Return an iterable of relations, each over at most ``of`` rows (their keys
         are read first, as Rails' ``in_batches``): ``for batch in
         Track.in_batches(of=500): batch.update_all(...)``. The result also has
         ``update_all``, ``delete_all`` and ``each_record`` that work batch by batch.
-        ``cursor``/``key`` as :meth:`find_each`.
+        ``cursor``/``key``/``assume_unique`` as :meth:`find_each`.
 
         Raises what :meth:`find_each` raises, and ValueError when ``of`` keys do not
         fit one statement (``features.max_parameters``)."""
         base, remaining, cols = self._batch_base(of, start, finish, order,
-                                                 _cursor_arg(cursor, key))
+                                                 _cursor_arg(cursor, key), assume_unique)
         db = self._schema().db
         limit = db.features.max_parameters
         room = limit - len(db.compile(self.to_select_node())[1])
@@ -103,8 +117,9 @@ class BatchMethods(RelationCore[M]):
                              f"takes: use of <= {max(1, room // len(cols))}")
         return Batches(self, base, of, remaining, order, cols)
 
-    def _batch_base(self, size: int, start: Any, finish: Any, order: str,
-                    cursor: Any) -> tuple[RelationCore[M], int | None, tuple[str, ...]]:
+    def _batch_base(self, size: int, start: Any, finish: Any, order: str, cursor: Any,
+                    assume_unique: bool = False
+                    ) -> tuple[RelationCore[M], int | None, tuple[str, ...]]:
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise ValueError(f"batch size must be a positive int, not {size!r}")
         if order not in ("asc", "desc"):
@@ -112,7 +127,7 @@ class BatchMethods(RelationCore[M]):
         if self._offset:
             raise ValueError("batches cannot start at an offset; use start= (a key)")
         schema = self._schema()
-        cols = self._batch_columns(cursor)
+        cols = self._batch_columns(cursor, assume_unique)
         if self._select and not all(any(isinstance(c, n.Column) and c.name == k
                                         for c in self._select) for k in cols):
             raise ValueError(f"a relation iterated in batches must select its "
@@ -132,8 +147,9 @@ class BatchMethods(RelationCore[M]):
             base = base._and(p.compare("<=", keys[0], high, typ, limits))
         return base, self._limit, cols
 
-    def _batch_columns(self, cursor: Any) -> tuple[str, ...]:
-        """The columns batches are keyed on: ``cursor``'s, else the primary key."""
+    def _batch_columns(self, cursor: Any, assume_unique: bool = False) -> tuple[str, ...]:
+        """The columns batches are keyed on: ``cursor``'s (checked unique and NOT NULL
+        unless ``assume_unique``), else the primary key."""
         if cursor is None:
             return self._key_columns("batches (find_each, find_in_batches, in_batches)",
                                      "pass cursor=\"col\" (a unique, NOT NULL column or "
@@ -147,7 +163,39 @@ class BatchMethods(RelationCore[M]):
             schema.column(self.model, name)  # UnknownAttributeError for a non-column
         if len(set(names)) != len(names):
             raise ValueError(f"cursor= names a column twice: {names!r}")
+        if not assume_unique:
+            _check_cursor(schema, tuple(names))
         return tuple(names)
+
+
+def _check_cursor(schema: TableSchema, names: tuple[str, ...]) -> None:
+    """Raise ValueError unless the catalog proves ``names`` unique and NOT NULL: each
+    column NOT NULL or in the primary key, and the columns include all those of the
+    primary key (the table's or the model's declared one) or of a unique index that is
+    not partial (its rows outside the index's WHERE may repeat)."""
+    info = schema.info
+    key_cols = set(schema.pk) | set(info.primary_key)
+    keys = [k for k in (tuple(schema.pk), tuple(info.primary_key)) if k]
+    keys += [tuple(i.columns) for i in info.indexes  # not over expressions
+             if i.unique and not i.partial and all(c in schema.columns for c in i.columns)]
+    nullable = [c for c in names if schema.columns[c].nullable and c not in key_cols]
+    covered = any(set(k) <= set(names) for k in dict.fromkeys(keys))
+    if covered and not nullable:
+        return
+    missing = []
+    if nullable:
+        missing.append(f"{', '.join(nullable)} {'is' if len(nullable) == 1 else 'are'} "
+                       "nullable")
+    if not covered:
+        known = "; ".join(f"({', '.join(k)})" for k in dict.fromkeys(keys)) or "none"
+        missing.append(f"the cursor includes no primary key or unique index of "
+                       f"{schema.table!r} (it has: {known})")
+    raise ValueError(
+        f"batches by cursor={names if len(names) > 1 else names[0]!r} need a unique, "
+        f"NOT NULL cursor (rows sharing a value at a batch boundary would be skipped or "
+        f"written twice): {'; '.join(missing)}. Give NOT NULL columns that include the "
+        "primary key or a unique index, or pass assume_unique=True if you know the "
+        "cursor to be unique and NOT NULL (a view)")
 
 
 def _cursor_arg(cursor: Any, key: Any) -> Any:
@@ -211,9 +259,7 @@ class Batches(Generic[M]):
             return rel.where(**{cols[0]: [r[0] for r in rows]})
         types = [schema.types[c] for c in cols]
         bound = [tuple(typ.serialize(v) for typ, v in zip(types, r)) for r in rows]
-        left = n.Tuple(tuple(n.Column(c, schema.table) for c in cols))
-        return rel._and(n.In(left, tuple(n.Tuple(tuple(n.Param(v) for v in r))
-                                         for r in bound)))
+        return rel._and(schema.rows_in(cols, bound))  # typed VALUES rows on PostgreSQL
 
     def update_all(self, /, **values: Any) -> int:
         """Run ``update_all(**values)`` on each batch; return the total rows matched."""

@@ -35,7 +35,8 @@ class BulkWrites(RelationCore[M]):
         as ``Track.c.Milliseconds + 1000``); no callbacks, no timestamps unless given
         (as Rails). Return the number of rows matched. Joins, limit and order are
         honoured through a ``pk IN (subquery)``. Values are cast as assignment casts
-        them, before any SQL.
+        them, before any SQL; so are the values inside column arithmetic
+        (``n=Thing.c.n + "x"`` on an integer column raises).
 
         Raises UnknownAttributeError for a name that is not a column,
         AttributeCastError for a value its column's type cannot take (or an int
@@ -46,10 +47,14 @@ class BulkWrites(RelationCore[M]):
             raise ValueError("update_all() needs column=value pairs")
         sets = []
         schema.check_writable(self.model, values)
+        limits = schema.db.dialect.integer_range
         for name, value in values.items():
             col, typ = schema.column(self.model, name)
-            sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
-                col, typ, p._key_of(value), schema.db.dialect.integer_range, write=True)))
+            if isinstance(value, n.Binary):  # Track.c.n + 1: values cast as in where()
+                sets.append((name, p.bind_types(value, self._type_of, limits)))
+            else:
+                sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
+                    col, typ, p._key_of(value), limits, write=True)))
         node = n.Update(schema.table_node, tuple(sets), self._write_where())
         sql, params = schema.db.compile(node)
         return schema.db.run(sql, params).rowcount

@@ -7,14 +7,18 @@ Results have the same Python types on every database:
 * ``count`` is an ``int``; ``sum`` has the column's type (``int`` for integer columns,
   even where MySQL returns ``DECIMAL``; ``Decimal`` at the column's scale for decimal
   columns, also on SQLite, which sums them as REAL), and 0 of that type when no row
-  matches (as Rails; Django returns None).
+  matches (as Rails; Django returns None). A duration column (``interval``, MySQL's
+  ``TIME``) sums to a ``timedelta`` (``timedelta(0)`` for no rows), the same on every
+  database: ``Type.sum_function`` sums MySQL's TIME as seconds (``TIME_TO_SEC``), since
+  its own SUM adds HHMMSS numbers; ``Type.load_sum`` gives each type's result.
 * ``minimum``/``maximum`` load the value through the column's type (SQLite's ISO text
   becomes a ``date``); ``None`` when no row matches.
 * ``average`` is computed from ``SUM`` and ``COUNT`` in Python, because ``AVG`` differs
   by database (SQLite: float; PostgreSQL: numeric with 16-20 digits; MySQL: decimal
   with 4 more digits than the column). For a decimal column it is the exact
   ``Decimal(sum) / count`` (28 significant digits, Python's default context); for
-  integer and float columns a ``float``. ``None`` when no row matches.
+  integer and float columns a ``float``; for a duration a ``timedelta`` (to the
+  microsecond). ``None`` when no row matches (``Type.mean``).
 * Grouped (``group(...)``) calculations return a dict keyed by the group's value (a
   tuple for several group columns), loaded through the columns' types, in the order
   of the relation (``order(...)``), else ordered by the group columns (so the dict's
@@ -30,7 +34,6 @@ table (``SELECT COUNT(*) FROM (SELECT ... LIMIT ?) AS subquery``), as Rails does
 from __future__ import annotations
 
 import dataclasses
-from decimal import Decimal
 from typing import Any
 
 from .. import types as t
@@ -93,6 +96,8 @@ class Calculations(RelationCore[M]):
         if isinstance(expr, n.Alias):
             expr = expr.expr
         typ = self._type_of(expr)
+        if operation in ("sum", "average") and typ is not None and typ.sum_function:
+            expr = n.Func(typ.sum_function, (expr,))  # TIME_TO_SEC(col): MySQL's TIME
         aggs: tuple[n.Func, ...]
         if operation == "average":
             aggs = (n.Func("SUM", (expr,), distinct), n.Func("COUNT", (expr,), distinct))
@@ -166,18 +171,24 @@ class Calculations(RelationCore[M]):
         return self.pluck(*self._key_columns("ids()"))
 
     def exists(self, /, *args: Any, **conds: Any) -> bool:
-        """Return whether any row matches the relation and these extra conditions
-        (as ``where``); a single non-string argument is a primary key value (one that
-        cannot be a key is ``False``, without SQL), a dict is conditions, and
-        ``False`` is false (as Rails' ``exists?``). Runs ``SELECT 1 ... LIMIT 1``.
+        """Return whether any row matches the relation and these extra conditions, as
+        Rails' ``exists?``: ``exists(5)`` or ``exists("5")`` (one argument that is not
+        a dict or a column expression) is a primary key value, a string too, never SQL
+        (``exists(params["id"])`` is safe: ``"0 OR 1=1"`` is a key no row has); a
+        value that cannot be a key is ``False`` without SQL. ``exists(name="x")``, a
+        dict or a column expression are conditions; a template with its values
+        (``exists("name = ?", "x")``, two arguments or more) is a SQL template as in
+        ``where``; ``False`` is false. Keywords given with a key add conditions. Runs
+        ``SELECT 1 ... LIMIT 1``.
 
         Raises UnknownPrimaryKey for a key on a table without a primary key."""
         if len(args) == 1 and args[0] is False and not conds:
             return False
         if len(args) == 1 and isinstance(args[0], dict) and not conds:
             return self.where(**args[0]).exists()
-        if len(args) == 1 and not isinstance(args[0], (str, n.Node)) and not conds:
-            return self._exists_key(args[0])
+        if len(args) == 1 and not isinstance(args[0], (dict, n.Node)):
+            rel = self.where(**conds) if conds else self
+            return rel._exists_key(args[0])
         rel = self.where(*args, **conds) if args or conds else self
         if rel._limit == 0:
             return False
@@ -222,24 +233,11 @@ def _load(typ: t.Type | None, value: Any) -> Any:
     return typ.deserialize(value)
 
 
-def _zero(typ: t.Type | None) -> Any:
-    if isinstance(typ, t.DecimalType):
-        return typ.deserialize(Decimal(0))
-    if isinstance(typ, t.FloatType):
-        return 0.0
-    return 0
-
-
 def _sum(typ: t.Type | None, value: Any) -> Any:
-    if value is None:
-        return _zero(typ)
-    if isinstance(typ, t.IntegerType):
-        return int(value)
-    if isinstance(typ, t.DecimalType):
-        return typ.deserialize(value)
-    if isinstance(typ, t.FloatType):
-        return float(value)
-    return value
+    # The column's type says what its sum is (Type.load_sum: int, Decimal, timedelta).
+    if typ is None:
+        return 0 if value is None else value
+    return typ.load_sum(value)
 
 
 def _cast(operation: str, row: tuple, typ: t.Type | None) -> Any:
@@ -251,7 +249,7 @@ def _cast(operation: str, row: tuple, typ: t.Type | None) -> Any:
         total, count = row[0], int(row[1] or 0)
         if not count:
             return None
-        if isinstance(typ, t.DecimalType):
-            return Decimal(str(_sum(typ, total))) / count
-        return float(total) / count
+        if typ is None:
+            return float(total) / count
+        return typ.mean(typ.load_sum(total), count)
     return _load(typ, row[0])

@@ -18,7 +18,8 @@ What Rails splits between ``PredicateBuilder`` and ``Sanitization``:
 * :func:`bind_types` rewrites the parameters of column expressions
   (``Track.c.UnitPrice > Decimal("0.99")``) through the column's type, so that a value
   is sent exactly as ``save()`` would send it (SQLite gets dates as ISO text,
-  decimals as text, booleans as 0/1).
+  decimals as text, booleans as 0/1); values in arithmetic on a numeric column
+  (``Track.c.n + "2"``) are cast through its type too (:func:`bind_arithmetic`).
 * :func:`negate` writes ``NOT`` the way a reader expects (``<>``, ``NOT IN``,
   ``IS NOT NULL``); like Rails' ``where.not``, a negated condition does not match rows
   where the column is NULL (SQL's three-valued logic), unlike Django's ``exclude``.
@@ -56,13 +57,17 @@ from typing import Any
 
 from ..errors import AttributeCastError
 from ..sql import nodes as n
-from ..types import CAST_ERRORS, Type
+from ..types import CAST_ERRORS, DecimalType, FloatType, IntegerType, Type
 
 __all__ = ["Between", "between", "hash_condition", "fragment", "bind_types", "negate",
-           "referenced_columns", "bind_value", "bind_strict", "compare", "param",
+           "referenced_columns", "bind_value", "bind_strict", "bind_arithmetic", "compare",
+           "param",
            "NOMATCH", "WIDEST"]
 
 _COMPARISONS = frozenset({"=", "<>", "<", "<=", ">", ">="})
+_ARITHMETIC = frozenset({"+", "-", "*", "/"})
+_NUMERIC_TYPES = (IntegerType, FloatType, DecimalType)
+_NUMBERS = (int, float, Decimal)
 _NEGATED = {"=": "<>", "<>": "="}
 _FLIPPED = {"=": "=", "<>": "<>", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 #: The default of ``Dialect.integer_range``.
@@ -392,7 +397,9 @@ def bind_types(node: n.Node, type_of: Callable[[n.Column], Type | None],
     """Return ``node`` with each parameter compared to a column (``=``, ``<``, ``IN``,
     ``BETWEEN``, ``contains``...) bound through that column's type (:func:`bind_value`;
     ``limits`` is the dialect's ``integer_range``); ``type_of(column)`` returns the
-    attribute type or ``None``. Other nodes are returned unchanged.
+    attribute type or ``None``. Values in column arithmetic (``(n + "2") > 6``,
+    ``n > n * "y"``) are bound by :func:`bind_arithmetic`. Other nodes are returned
+    unchanged.
 
     Raises what :func:`bind_value` raises (``AttributeCastError``, TypeError)."""
     if isinstance(node, (n.And, n.Or)):
@@ -408,17 +415,103 @@ def bind_types(node: n.Node, type_of: Callable[[n.Column], Type | None],
         if isinstance(node.right, n.Column) and isinstance(node.left, n.Param):
             return compare(_FLIPPED[node.op], node.right, node.left.value,
                            type_of(node.right), limits)
+        return bind_arithmetic(node, type_of)
+    if isinstance(node, n.Binary) and node.op in _ARITHMETIC:
+        return bind_arithmetic(node, type_of)
     if isinstance(node, n.In) and isinstance(node.expr, n.Column) \
             and isinstance(node.values, tuple):
         return _bind_in(node, type_of(node.expr), limits)
     if isinstance(node, n.Between) and isinstance(node.expr, n.Column):
         return _bind_between(node, type_of(node.expr), limits)
-    if isinstance(node, n.Containment) and isinstance(node.expr, n.Column) \
-            and isinstance(node.value, n.Param):
-        typ = type_of(node.expr)
-        bound = bind_strict(node.expr, typ, node.value.value, limits)
-        return dataclasses.replace(node, value=param(typ, bound))
+    if isinstance(node, (n.Containment, n.Like)):
+        return _bind_array_test(node, type_of, limits)
     return node
+
+
+def _bind_array_test(node: n.Containment | n.Like, type_of: Callable[[n.Column], Type | None],
+                     limits: tuple) -> n.Node:
+    """An array test (``@>``, ``<@``, ``&&``) with its list bound through the column's
+    type; a single value there, or a LIKE on an array column, is refused."""
+    typ = type_of(node.expr) if isinstance(node.expr, n.Column) else None
+    if isinstance(node, n.Like):
+        if typ is not None and typ.python_type is list:  # an array: LIKE matches text
+            pattern = node.pattern.value if isinstance(node.pattern, n.Param) else node.pattern
+            raise _not_an_array(node.expr, typ, pattern, "LIKE/contains()")
+        return node
+    if not isinstance(node.value, n.Param):
+        return node
+    if not isinstance(node.value.value, (list, dict)):
+        raise _not_an_array(node.expr, typ, node.value.value, f"{node.kind}()")
+    if not isinstance(node.expr, n.Column):
+        return node
+    bound = bind_strict(node.expr, typ, node.value.value, limits)
+    return dataclasses.replace(node, value=param(typ, bound))
+
+
+def _not_an_array(col: n.Node, typ: Type | None, value: Any, what: str) -> AttributeCastError:
+    """The error for a string or another single value given to an array test (or a
+    LIKE pattern given to an array column): array tests take a list of items."""
+    kind = f" ({typ.name})" if typ is not None else ""
+    return AttributeCastError(
+        f"cannot compare {_name(col)}{kind} with {value!r:.60} by {what}: an array "
+        "column's contains(), overlaps() and contained_by() take a list of items "
+        "(e.g. contains(['a'])); a string pattern is for text columns")
+
+
+def bind_arithmetic(node: n.Binary, type_of: Callable[[n.Column], Type | None]) -> n.Node:
+    """Return ``node`` (arithmetic ``+ - * /``, or a comparison with arithmetic on a
+    side) with each value beside a numeric column, or beside arithmetic on one, bound
+    through that column's type, recursively: ``Track.c.n + "2"`` sends 2, ``+ "x"``
+    raises. A number is arithmetic, not a value of the column, so it is sent as given
+    (``n * 1.5`` is not ``n * 1``, ``n / 2.0`` stays a float division), except that an
+    operand of the column's own Python type is serialized as the column's values are
+    (SQLite's decimals are text, which its arithmetic reads as numbers). A value
+    compared with arithmetic (``(n + 1) > "6"``) is cast, not serialized: the result
+    of arithmetic is a number on every database, and SQLite orders text after every
+    number. Values beside non-numeric columns (a datetime plus a timedelta) are left
+    as given: their type is not the column's.
+
+    Raises ``AttributeCastError`` naming the column for a value its type cannot take,
+    TypeError for a generator or another non-collection iterable."""
+    operand = node.op in _ARITHMETIC  # else a comparison: a value there is cast only
+    left = _bind_operand(node.left, node.right, type_of, operand)
+    right = _bind_operand(node.right, node.left, type_of, operand)
+    if left is node.left and right is node.right:
+        return node
+    return dataclasses.replace(node, left=left, right=right)
+
+
+def _bind_operand(side: n.Node, other: n.Node, type_of: Callable[[n.Column], Type | None],
+                  operand: bool) -> n.Node:
+    if isinstance(side, n.Binary) and side.op in _ARITHMETIC:
+        return bind_arithmetic(side, type_of)
+    if not isinstance(side, n.Param):
+        return side
+    found = _numeric_column(other, type_of)
+    if found is None:
+        return side
+    col, typ = found
+    value = side.value
+    check_value(col, value)
+    if isinstance(value, _NUMBERS) and not isinstance(value, bool) \
+            and (type(value) is not typ.python_type or not operand):
+        return side
+    try:
+        return n.Param(typ.bind(value, strict=True) if operand else typ.cast(value))
+    except CAST_ERRORS as exc:
+        raise AttributeCastError(f"cannot compute with {value!r:.80} and {_name(col)} "
+                                 f"({typ.name}): {exc}") from exc
+
+
+def _numeric_column(node: n.Node, type_of: Callable[[n.Column], Type | None]
+                    ) -> tuple[n.Column, Type] | None:
+    """The numeric column of ``node`` (a column, or arithmetic on one) and its type."""
+    if isinstance(node, n.Column):
+        typ = type_of(node)
+        return (node, typ) if isinstance(typ, _NUMERIC_TYPES) else None
+    if isinstance(node, n.Binary) and node.op in _ARITHMETIC:
+        return _numeric_column(node.left, type_of) or _numeric_column(node.right, type_of)
+    return None
 
 
 def _bind_in(node: n.In, typ: Type | None, limits: tuple) -> n.Node:

@@ -28,6 +28,10 @@ __all__ = ["QueryMethods"]
 
 _ORDER_TEXT = re.compile(r"^\s*([^\s,]+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$",
                          re.IGNORECASE)
+# The direction and NULLS clause at the end of an order string (the leftmost match is
+# the longest clause; it may be empty).
+_ORDER_TAIL = re.compile(r"(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?\s*$",
+                         re.IGNORECASE)
 _JOIN_TEXT = re.compile(r"^\s*((natural|inner|cross|left|right|full)\s+(outer\s+)?)?join\s",
                         re.IGNORECASE)
 _PARTS = ("where", "order", "limit", "offset", "select", "group", "having", "joins",
@@ -183,9 +187,11 @@ class QueryMethods(RelationCore[M]):
         for arg in args:
             items.append(self._ordering(arg))
         for name, direction in columns.items():
-            if not isinstance(direction, str):
-                raise ValueError(f"order({name}=...) takes 'asc' or 'desc', not {direction!r}")
-            items.append(self._ordering(f"{name} {direction}"))
+            m = _ORDER_TAIL.fullmatch(" " + direction) if isinstance(direction, str) else None
+            if m is None:
+                raise ValueError(f"order({name}=...) takes 'asc' or 'desc' [nulls "
+                                 f"first|last], not {direction!r}")
+            items.append(_ordered(self._resolve(name)[0], m.group(1), m.group(2)))
         return self._clone(_order=tuple(items))
 
     def reorder(self, /, *args: Any, **columns: str) -> Self:
@@ -205,16 +211,39 @@ class QueryMethods(RelationCore[M]):
             return n.Ordering(arg)
         if not isinstance(arg, str):
             raise TypeError(f"order() takes column names or orderings, not {arg!r}")
+        # The whole string (minus a leading '-') is a column name first ("Line No"),
+        # else a column name followed by a direction and/or NULLS clause.
         desc = arg.startswith("-")
-        m = _ORDER_TEXT.match(arg[1:] if desc else arg)
-        if not m:
-            raise ValueError(f"cannot order by {arg!r}: give 'column', 'column asc|desc' "
-                             "[nulls first|last] or a column expression")
-        if desc and m.group(2):
+        text = arg[1:] if desc else arg
+        col = self._column_named(text.strip())
+        if col is not None:
+            return n.Ordering(col, "DESC" if desc else "ASC")
+        tail = cast(re.Match, _ORDER_TAIL.search(text))  # it matches at the end at least
+        col = self._column_named(text[:tail.start()].strip())
+        if col is None:
+            m = _ORDER_TEXT.match(text)
+            if not m:
+                raise ValueError(f"cannot order by {arg!r}: give 'column', 'column "
+                                 "asc|desc' [nulls first|last] or a column expression")
+            col = self._resolve(m.group(1))[0]  # UnknownAttributeError: no such column
+        if desc and tail.group(1):
             raise ValueError(f"cannot order by {arg!r}: '-' and a direction together")
-        direction = (m.group(2) or ("desc" if desc else "asc")).upper()
-        nulls = m.group(3).lower() if m.group(3) else None
-        return n.Ordering(self._resolve(m.group(1))[0], direction, nulls)
+        return _ordered(col, tail.group(1) or ("desc" if desc else None), tail.group(2))
+
+    def _column_named(self, name: str) -> n.Column | None:
+        """The Column node of ``"col"`` or ``"Table.col"`` (this or a joined model's),
+        or None when ``name`` is no column (without building an error)."""
+        schema = self._schema()
+        if name in schema.types:
+            return schema.column(self.model, name)[0]
+        if "." not in name:
+            return None
+        table, col = name.rsplit(".", 1)
+        for model in self._models():
+            s = model._load_schema()
+            if s.table == table and col in s.types:
+                return s.column(model, col)[0]
+        return None
 
     def limit(self, count: int | None) -> Self:
         """Return a relation of at most ``count`` rows (``None``: no limit).
@@ -409,6 +438,12 @@ def _foreign_key_condition(mine: TableSchema, other: TableSchema) -> n.Node:
             f"{len(links)} foreign keys link them; pass on=...")
     t1, c1, t2, c2 = links[0]
     return n.and_(*(n.Column(a, t1) == n.Column(b, t2) for a, b in zip(c1, c2)))
+
+def _ordered(col: n.Column, direction: str | None, nulls: str | None) -> n.Ordering:
+    """``col`` ordered by ``direction`` ("asc"/"desc", any case; None: ascending) with
+    ``nulls`` ("first"/"last", any case, or None)."""
+    return n.Ordering(col, (direction or "asc").upper(), nulls.lower() if nulls else None)
+
 
 def _reverse(order: n.Node) -> n.Node:
     if isinstance(order, n.Ordering):

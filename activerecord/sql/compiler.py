@@ -82,9 +82,9 @@ class DialectHooks(Protocol):
         the database has no arrays."""
 
 #: Functions a Func node may name (anything else is refused, so a user string can
-#: never become a function call).
+#: never become a function call). ``TIME_TO_SEC`` is MySQL's, for ``Type.sum_function``.
 FUNCTIONS = frozenset({"COUNT", "SUM", "AVG", "MIN", "MAX", "LOWER", "UPPER",
-                       "COALESCE", "LENGTH", "ABS"})
+                       "COALESCE", "LENGTH", "ABS", "TIME_TO_SEC"})
 _OPERATORS = frozenset({"=", "<>", "<", "<=", ">", ">=", "+", "-", "*", "/"})
 _CONTAINMENT = frozenset({"contains", "contained_by", "overlaps"})
 # A type name as catalogs spell it: integer[], character varying(20)[], "my type"[]

@@ -249,12 +249,16 @@ def _with_nulls(expr: Node, items: Any, negate: bool) -> Node:
     return And((In(expr, rest, True), null)) if negate else Or((In(expr, rest), null))
 
 
-def _as_list(values: Any) -> list:
+def _as_list(values: Any) -> Any:
+    # A list for an array test; one value (a string, a number) is kept for binding,
+    # where the column's type refuses it with an AttributeCastError naming the column.
     if isinstance(values, (set, frozenset)):
         return sorted(values, key=repr)
-    if not isinstance(values, (list, tuple)):
-        raise TypeError(f"array comparisons take a list, not {type(values).__name__}")
-    return list(values)
+    if isinstance(values, (list, tuple)):
+        return list(values)
+    if isinstance(values, (str, bytes, int, float)) or values is None:
+        return values
+    raise TypeError(f"array comparisons take a list, not {type(values).__name__}")
 
 
 def wrap(value: Any) -> Node:

@@ -198,6 +198,13 @@ class MySQLAdapter(Adapter):
             args["sql_mode"] = self._sql_mode
         return args
 
+    def setup(self) -> tuple:
+        """The PyMySQL arguments with the defaults filled in (port 3306, host
+        ``localhost``, ``charset=utf8mb4``, option values converted), and the other
+        options: ``mysql://h/db`` and ``mysql://h/db?charset=utf8mb4`` are one setup."""
+        rest = {k: v for k, v in self.options.items() if k not in DRIVER_OPTIONS}
+        return self._connect_args, self._user_init, rest
+
     # -- connections ---------------------------------------------------------------
     def where(self) -> str:
         """Return where the server is, for messages: ``host:port`` or the socket."""

@@ -261,7 +261,14 @@ class _Interval(t.IntervalType):
     ``cast`` raises ValueError outside that range (the server would refuse it in strict
     mode and clip it otherwise). ``serialize`` writes ``[-]H:MM:SS[.ffffff]`` with the
     fraction truncated to the column's precision (MySQL would round it).
+
+    ``SUM``/``AVG`` of a TIME adds its values as numbers (``30:00:00`` as 300000, the
+    manual's "Aggregate Function Descriptions": they "do not work with temporal
+    values"), so ``sum()``/``average()`` sum ``TIME_TO_SEC(col)``, the seconds (MariaDB
+    keeps the fraction, KB "TIME_TO_SEC"), and ``load_sum`` makes them a ``timedelta``.
     """
+
+    sum_function = "TIME_TO_SEC"
 
     def __init__(self, fsp: int = 0):
         self.fsp = fsp

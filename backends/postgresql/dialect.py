@@ -9,6 +9,7 @@ unlike ``LOWER(x) LIKE LOWER(y)``. ``NULLS FIRST/LAST``, ``RETURNING``, standard
 savepoints and ``INSERT ... DEFAULT VALUES`` need nothing beyond the base class. A
 model's ``"schema.table"`` name is split into ``"schema"."table"`` (section 5.9).
 Arrays have the containment operators ``@>``/``<@``/``&&`` (``Column.contains([...])``).
+A row-value IN (composite keys) is written ``IN (VALUES ...)``, as on SQLite.
 """
 
 from __future__ import annotations
@@ -46,6 +47,16 @@ class PostgreSQLDialect(Dialect):
 
     def ilike(self, left: str, right: str, negate: bool = False) -> str:
         return f"{left} {'NOT ILIKE' if negate else 'ILIKE'} {right}"
+
+    def row_in(self, left: str, rows: list[str], negate: bool = False) -> str:
+        """``(a, b) [NOT] IN (VALUES (?, ?), ...)``. PostgreSQL turns a row-value IN
+        *list* into a nested OR of row comparisons, which near 10,000 rows exceeds
+        ``max_stack_depth`` ("stack depth limit exceeded"); a VALUES list is a table
+        (manual, "VALUES"), read row by row and joined as a hashed semi-join. Its column
+        types come from its rows (section 10.5): ``ModelSchema.rows_in`` casts the first
+        row where a text parameter would not do (``Type.values_cast``). A one-column
+        IN list becomes ``= ANY(array)``, which has no such depth."""
+        return f"{left} {'NOT IN' if negate else 'IN'} (VALUES {', '.join(rows)})"
 
     def containment(self, kind: str, left: str, right: str) -> str:
         """The array operators ``@>``, ``<@`` and ``&&`` (section 9.19, "Array

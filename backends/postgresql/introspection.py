@@ -108,7 +108,8 @@ SELECT ic.relname::text, i.indisunique,
              FROM unnest(i.indkey) WITH ORDINALITY AS k(n, o)
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
              WHERE k.o <= i.indnkeyatts
-             ORDER BY k.o)
+             ORDER BY k.o),
+       i.indpred IS NOT NULL
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indrelid = {_REL} AND NOT i.indisprimary
@@ -273,5 +274,5 @@ class PostgreSQLIntrospector(Introspector):
                 in self.query(conn, _FK_SQL, (table,))]
 
     def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
-        return [IndexInfo(name=name, columns=tuple(cols), unique=unique)
-                for name, unique, cols in self.query(conn, _INDEX_SQL, (table,))]
+        return [IndexInfo(name=name, columns=tuple(cols), unique=unique, partial=partial)
+                for name, unique, cols, partial in self.query(conn, _INDEX_SQL, (table,))]

@@ -37,9 +37,9 @@ from collections.abc import Callable
 from typing import Any
 
 from activerecord import types as t
-from activerecord.connection.introspection import ColumnInfo
+from activerecord.connection.introspection import UNTYPED, ColumnInfo
 
-__all__ = ["neutral_type", "type_for", "ArrayType", "parse_array"]
+__all__ = ["neutral_type", "type_for", "values_cast", "ArrayType", "parse_array"]
 
 #: ``format_type`` names and ``pg_type.typname`` names -> neutral type.
 _NEUTRAL = {
@@ -142,13 +142,45 @@ class ArrayType(t.ValueType):
         return isinstance(value, (list, tuple))
 
     def cast(self, value: Any) -> Any:
+        """Return ``value`` as a list of items cast by the element type (nested lists
+        for several dimensions).
+
+        Raises TypeError for a value that is not a list/tuple, ValueError for nested
+        lists that are not rectangular: sub-lists of different lengths, or sub-lists
+        mixed with items, or empty sub-lists (PostgreSQL: "multidimensional arrays
+        must have array expressions with matching dimensions", manual section 8.15.2;
+        ``{{}}`` is a malformed literal), and what the element type raises for an
+        item."""
         if value is None:
             return None
         if not isinstance(value, (list, tuple)):
             raise TypeError(f"cannot cast {type(value).__name__} {value!r:.40} to an array: "
                             "give a list")
-        return [self.cast(v) if isinstance(v, (list, tuple)) else
-                None if v is None else self.element.cast(v) for v in value]
+        return self._cast_level(value)[0]
+
+    def _cast_level(self, value: list | tuple) -> tuple[list, tuple[int, ...]]:
+        # The cast list and the shape of its sub-arrays (() when it holds items).
+        nested = [isinstance(v, (list, tuple)) for v in value]
+        if not any(nested):
+            cast = self.element.cast
+            return [None if v is None else cast(v) for v in value], ()
+        if not all(nested):
+            raise ValueError(f"cannot cast {value!r:.60} to an array: it mixes sub-arrays "
+                             "and items (a multidimensional array is rectangular)")
+        out, shapes = [], set()
+        for v in value:
+            items, shape = self._cast_level(v)
+            out.append(items)
+            shapes.add((len(items),) + shape)
+        if len(shapes) > 1:
+            raise ValueError(f"cannot cast {value!r:.60} to an array: its sub-arrays differ "
+                             f"in size {sorted(shapes)} (a multidimensional array is "
+                             "rectangular)")
+        shape = shapes.pop()
+        if 0 in shape:
+            raise ValueError(f"cannot cast {value!r:.60} to an array: it holds empty "
+                             "sub-arrays (an empty array has no dimensions: give [])")
+        return out, shape
 
     def deserialize(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -208,6 +240,33 @@ def _scalar_type(kind: str | None, column: ColumnInfo, base: str) -> t.Type:
     return cls() if cls is not None else t.ValueType()
 
 
+#: Without a length ``character`` and ``bit`` mean one character or bit: their
+#: unbounded forms, for a cast that must not cut a value.
+_UNBOUNDED = {"character": "bpchar", "bit": "varbit"}
+
+
+def values_cast(column: ColumnInfo) -> str | None:
+    """Return the type the first row of a row-value ``IN (VALUES ...)`` casts the
+    column's values to (``Type.values_cast``), or ``None``.
+
+    psycopg binds a ``str`` (and ``None``) as an untyped parameter, and a VALUES column
+    of untyped parameters is ``text`` (manual 10.5, "UNION, CASE, and Related
+    Constructs"), so an enum column could not be compared with it (``operator does not
+    exist: mood = text``) and ``char(n)``/``citext`` would compare as text. Those, and
+    the types without a neutral equivalent (``inet``, ``bit``...), are cast to their own
+    type without its modifiers (``varchar(5)`` or ``numeric(6,2)`` would cut or round a
+    value into a false match). Text, varchar and domains over them compare as text
+    either way; every other neutral type is bound typed (int, date, uuid...) and not
+    cast (``integer`` would overflow for a ``bigint`` value that matches nothing)."""
+    if column.type not in ("string", UNTYPED) or column.sql_type.endswith("]"):
+        return None
+    name = " ".join(_TYPMOD.sub("", column.sql_type).split())
+    if column.type == "string" and column.enum_values is None and \
+            name not in ("character", "bpchar") and name.rsplit(".", 1)[-1] != "citext":
+        return None
+    return _UNBOUNDED.get(name, name)
+
+
 def type_for(column: ColumnInfo) -> t.Type:
     """Return the attribute type for an introspected PostgreSQL column."""
     sql = column.sql_type
@@ -216,4 +275,6 @@ def type_for(column: ColumnInfo) -> t.Type:
         elem_kind = _NEUTRAL.get(elem)
         return ArrayType(_scalar_type(elem_kind, column, elem),
                          parse_text=elem not in _BUILTIN_ELEMENTS, sql_type=sql)
-    return _scalar_type(column.type, column, _base_name(sql))
+    typ = _scalar_type(column.type, column, _base_name(sql))
+    typ.values_cast = values_cast(column)
+    return typ

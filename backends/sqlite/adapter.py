@@ -62,7 +62,8 @@ class SQLiteAdapter(Adapter):
 
     def connect(self) -> Any:
         sqlite3 = self.dbapi
-        path = self.config.database or ""
+        # The absolute path the URL named when parsed (its name), not the current folder's.
+        path = self.config.path or self.config.database or ""
         if not self.memory:
             folder = os.path.dirname(os.path.abspath(path))
             if not os.path.isdir(folder):

@@ -166,14 +166,14 @@ class SQLiteIntrospector(Introspector):
 
     def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
         rows = self.query(
-            conn, 'SELECT name, "unique", origin FROM pragma_index_list(?) ORDER BY name',
-            (table,))
+            conn, 'SELECT name, "unique", origin, partial FROM pragma_index_list(?) '
+                  "ORDER BY name", (table,))
         out = []
-        for name, unique, origin in rows:
+        for name, unique, origin, partial in rows:
             if origin == "pk":
                 continue
             cols = self.query(
                 conn, "SELECT name FROM pragma_index_info(?) ORDER BY seqno", (name,))
             out.append(IndexInfo(name=name, columns=tuple(c[0] for c in cols),
-                                 unique=bool(unique)))
+                                 unique=bool(unique), partial=bool(partial)))
         return out

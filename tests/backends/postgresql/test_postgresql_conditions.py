@@ -11,6 +11,7 @@ import pytest
 
 from activerecord import Model
 from activerecord.errors import AttributeCastError, ConnectionError, ProgrammingError
+from activerecord.testing import capture_sql
 from backends.postgresql.types import parse_array
 
 
@@ -84,6 +85,33 @@ def test_values_an_array_cannot_take_are_cast_errors(posts):
     with pytest.raises(AttributeCastError, match="give a list"):
         record.tags = "c"
     assert record.tags == ["a", "b"]
+
+
+def test_a_string_or_a_ragged_list_is_no_array_value(posts):
+    # contains("a") was LIKE on text[] and overlaps("a") a TypeError; a ragged nested
+    # list reached the server (DataError).
+    c = posts.c
+    for bad in (lambda: posts.where(c.tags.contains("a")).count(),
+                lambda: posts.where(c.tags.like("a%")).count(),
+                lambda: posts.where(c.tags.overlaps("a")).count(),
+                lambda: posts.where(c.nums.contained_by(3)).count(),
+                lambda: posts.where(~c.tags.contains("a")).count()):
+        with capture_sql() as sql, pytest.raises(AttributeCastError, match="list of items"):
+            bad()
+        assert sql == []
+    for ragged in ([[1], [2, 3]], [[1, 2], 3], [1, [2]], [[[1]], [[1, 2]]], [[]], [[], []]):
+        with capture_sql() as sql, pytest.raises(AttributeCastError, match="array"):
+            posts.where(grid=ragged).count()
+        assert sql == []
+        with pytest.raises(AttributeCastError, match="rectangular|empty"):
+            posts(grid=ragged)
+    with pytest.raises(AttributeCastError, match="rectangular"):
+        posts.where(posts.c.grid.contains([[1], [2, 3]])).count()
+    assert ids(posts.where(grid=[[1, 2], [3, 4]])) == [1]
+    assert ids(posts.where(c.grid.contains([[1, 2]]))) == [1]
+    assert posts.create(grid=[[None, 1]], nums=[None]).grid == [[None, 1]]
+    with pytest.raises(AttributeCastError, match="names"):  # varchar[]: an array too
+        posts.where(c.names.contains("x")).count()
 
 
 def test_array_text_parser_refuses_malformed_text():
