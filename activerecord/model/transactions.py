@@ -84,6 +84,9 @@ class TransactionsMixin(Core):
         if not self._check_save(schema):
             return True  # nothing to write: no transaction, no statement (as Rails)
         db = schema.db
+        if db.in_transaction:  # joining the open one: no context manager to enter
+            db.add_transaction_record(self)
+            return super().save()
         with db.transaction(requires_new=False):
             db.add_transaction_record(self)
             return super().save()
@@ -96,6 +99,9 @@ class TransactionsMixin(Core):
         schema = type(self)._load_schema()
         self._check_key(schema, "destroy")
         db = schema.db
+        if db.in_transaction:
+            db.add_transaction_record(self)
+            return super().destroy()
         with db.transaction(requires_new=False):
             db.add_transaction_record(self)
             return super().destroy()
