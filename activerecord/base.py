@@ -16,7 +16,8 @@ docs/architecture.md)::
         # CallbacksMixin      (coming) before/after/around; after_commit/after_rollback
         # LockingMixin        (coming) lock_version in UPDATE/DELETE WHERE; StaleObjectError
         TimestampsMixin,      # created_at/updated_at inside the write
-        # AssociationsMixin   (coming) readers/writers; autosave/dependent callbacks
+        AssociationsMixin,    # declared associations, their cache, joins by name;
+                              #   (coming) autosave/dependent callbacks
         # EnumMixin           (coming) enum(status={...}): mapping, predicates, scopes
         # SerializationMixin  (coming) serialize(column, coder); to_dict/as_json
         PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row/reload
@@ -42,6 +43,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .model.associations import AssociationsMixin
 from .model.attributes import AttributesMixin
 from .model.core import Core
 from .model.persistence import PersistenceMixin
@@ -56,6 +58,7 @@ __all__ = ["Model"]
 
 class Model(TransactionsMixin,    # opens/joins the transaction; restores state on rollback
             TimestampsMixin,      # created_at/updated_at inside the write
+            AssociationsMixin,    # declared associations, their cache, joins by name
             PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row
             QueryingMixin,        # class-level delegates to Relation; find fast path
             ScopingMixin,         # scope/default_scope

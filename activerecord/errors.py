@@ -23,6 +23,7 @@ __all__ = [
     "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
     "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
     "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
+    "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
 ]
 
 
@@ -221,3 +222,27 @@ class ReadOnlyAttributeError(ActiveRecordError):
     def __init__(self, message: str, *, name: str | None = None):
         super().__init__(message)
         self.name = name
+
+
+class AssociationTypeMismatch(ActiveRecordError, TypeError):
+    """A record of the wrong class was assigned to an association (Rails'
+    ``AssociationTypeMismatch``); raised before anything is written."""
+
+
+class AssociationNotFoundError(ActiveRecordError):
+    """An association name (in ``joins``, ``reset_association`` ...) is not one of the
+    model's (Rails' ``AssociationNotFoundError``). ``name`` is the unknown name,
+    ``known`` the sorted names the model declares."""
+
+    def __init__(self, model_name: str, name: str, known: Sequence[str]):
+        known = sorted(known)
+        super().__init__(f"{model_name} has no association named {name!r}; known "
+                         f"associations: {', '.join(known) or 'none'}")
+        self.name = name
+        self.known = known
+
+
+class InvalidAssociation(ActiveRecordError):
+    """An association's declaration cannot be resolved: its class name matches no model
+    (or two), or its keys cannot be found or are ambiguous; the message says which
+    option (``foreign_key=``, ``class_name=`` ...) settles it."""

@@ -6,6 +6,8 @@ resolution order. This face names them in that order, outermost first:
 * ``transactions.py``: ``TransactionsMixin`` (save/destroy/delete in the record's
   transaction, state restored on rollback) and :func:`transaction`;
 * ``timestamps.py``: ``TimestampsMixin`` (``created_at``/``updated_at`` in the write);
+* ``associations.py``: ``AssociationsMixin`` (declared associations, their cache,
+  joins by association name);
 * ``persistence.py``: ``PersistenceMixin`` (INSERT/UPDATE/DELETE/reload, row loading);
 * ``querying.py``: ``QueryingMixin`` (class-level relations, the ``find`` fast path);
 * ``scoping.py``: ``ScopingMixin``, :class:`scope`, :class:`default_scope`;
@@ -16,6 +18,7 @@ resolution order. This face names them in that order, outermost first:
 
 from __future__ import annotations
 
+from .associations import AssociationsMixin
 from .attributes import AttributesMixin
 from .core import Core
 from .persistence import PersistenceMixin
@@ -25,6 +28,6 @@ from .scoping import ScopingMixin, default_scope, scope
 from .timestamps import TimestampsMixin
 from .transactions import TransactionsMixin, transaction
 
-__all__ = ["TransactionsMixin", "TimestampsMixin", "PersistenceMixin", "QueryingMixin",
-           "ScopingMixin", "AttributesMixin", "SchemaMixin", "Core", "ModelMeta", "scope",
-           "default_scope", "transaction"]
+__all__ = ["TransactionsMixin", "TimestampsMixin", "AssociationsMixin", "PersistenceMixin",
+           "QueryingMixin", "ScopingMixin", "AttributesMixin", "SchemaMixin", "Core",
+           "ModelMeta", "scope", "default_scope", "transaction"]

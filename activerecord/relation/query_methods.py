@@ -319,11 +319,14 @@ class QueryMethods(RelationCore[M]):
         ``on`` a condition (an expression, or a SQL template without values), or, when
         ``on`` is omitted, on the one foreign key between the two tables. A string
         starting with ``JOIN``/``INNER JOIN``/``LEFT JOIN`` is taken as a whole join
-        clause (a SQL template). Association names come with associations.
+        clause (a SQL template). Any other string is an association name, and a dict
+        (``{"album": "artist"}``) or a list of them joins nested associations, as Rails'
+        ``joins(album: :artist)`` (the model's ``_association_joins``).
 
         Raises:
             ValueError: no ``on`` and not exactly one foreign key links the tables.
             TypeError: a target that is neither a model nor a join clause.
+            AssociationNotFoundError: an unknown association name (before any SQL).
         """
         return self._join(target, on, "INNER")
 
@@ -338,11 +341,11 @@ class QueryMethods(RelationCore[M]):
             if on is None and _JOIN_TEXT.match(target):
                 raw = p.fragment(target, (), {})
                 return self._clone(_joins=self._joins + ((raw, None),))
-            hook = getattr(self.model, "_association_join", None)
-            if hook is not None and on is None:
-                return hook(self, target, kind)
-            raise TypeError(f"joins() takes a model class (with on=...) or a JOIN clause, "
-                            f"not {target!r}")
+        if isinstance(target, (str, dict, list)):
+            if on is not None:
+                raise TypeError(f"joins() of association {target!r} takes no on=")
+            return self._clone(_joins=self._joins + tuple(
+                self.model._association_joins(target, kind)))
         if not (isinstance(target, type) and hasattr(target, "_load_schema")):
             raise TypeError(f"joins() takes a model class or a JOIN clause, not {target!r}")
         joined = cast("ModelClass[Any]", target)

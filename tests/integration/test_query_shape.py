@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from activerecord import MissingAttributeError, UnknownAttributeError
+from activerecord import AssociationNotFoundError, MissingAttributeError, UnknownAttributeError
 from activerecord.testing import assert_queries, capture_sql
 from tests.support.query_data import QAlbum, QArtist, make_catalogue
 
@@ -186,7 +186,7 @@ def test_joined_columns_in_pluck_order_and_group(catalogue):
 
 
 def test_bad_joins(catalogue):
-    with pytest.raises(TypeError):
+    with pytest.raises(AssociationNotFoundError, match="no association named 'q_artists'"):
         QAlbum.joins("q_artists")
     with pytest.raises(TypeError):
         QAlbum.joins(42)

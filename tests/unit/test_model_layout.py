@@ -26,6 +26,7 @@ from activerecord import Model, base
 from activerecord import types as t
 from activerecord.connection.introspection import ColumnInfo
 from activerecord.model import (
+    AssociationsMixin,
     AttributesMixin,
     Core,
     PersistenceMixin,
@@ -41,8 +42,8 @@ from backends.mysql import types as mysql
 from backends.postgresql import types as pg
 from backends.sqlite import types as sqlite
 
-LAYERS = [TransactionsMixin, TimestampsMixin, PersistenceMixin, QueryingMixin,
-          ScopingMixin, AttributesMixin, SchemaMixin, Core]
+LAYERS = [TransactionsMixin, TimestampsMixin, AssociationsMixin, PersistenceMixin,
+          QueryingMixin, ScopingMixin, AttributesMixin, SchemaMixin, Core]
 UTC = dt.timezone.utc
 
 

@@ -1,0 +1,51 @@
+"""The per-record cache of loaded associations (Rails' ``association_cache``).
+
+A record keeps ``{association name: (key snapshot, value)}`` in
+``record.__dict__["_association_cache"]``, created on first use, so records loaded
+from rows pay nothing until an association is read. A cached belongs_to target is
+used while the foreign key still has the snapshot's values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["cached", "store", "forget", "values_of", "MISSING"]
+
+MISSING: Any = object()
+
+
+def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
+    """The values of ``columns`` on ``record`` (None for an unloaded one)."""
+    attrs = record.__dict__.get("_attrs") or {}
+    return tuple(attrs.get(c) for c in columns)
+
+
+def cached(record: Any, name: str, snapshot: tuple | None = None) -> Any:
+    """The cached value of association ``name``, or MISSING (also when ``snapshot``
+    is given and differs from the one stored)."""
+    cache = record.__dict__.get("_association_cache")
+    if not cache or name not in cache:
+        return MISSING
+    stored, value = cache[name]
+    if snapshot is not None and stored != snapshot:
+        return MISSING
+    return value
+
+
+def store(record: Any, name: str, value: Any, snapshot: tuple | None = None) -> None:
+    """Cache ``value`` as association ``name`` of ``record``."""
+    cache = record.__dict__.get("_association_cache")
+    if cache is None:
+        cache = record.__dict__["_association_cache"] = {}
+    cache[name] = (snapshot, value)
+
+
+def forget(record: Any, name: str | None = None) -> None:
+    """Drop association ``name`` (every association when None) from the cache."""
+    cache = record.__dict__.get("_association_cache")
+    if cache:
+        if name is None:
+            cache.clear()
+        else:
+            cache.pop(name, None)

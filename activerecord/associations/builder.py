@@ -1,0 +1,43 @@
+"""The declaration functions: ``belongs_to``, ``has_many``, ``has_one`` (Rails'
+``Associations::Builder``). Each returns a reflection, a descriptor named by
+``__set_name__`` when assigned as a class attribute (docs/associations.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .belongs_to import BelongsTo
+from .has_many import HasMany
+from .has_one import HasOne
+
+__all__ = ["belongs_to", "has_many", "has_one"]
+
+Target = Any  # a model class or its name
+
+
+def belongs_to(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
+               primary_key: str | tuple[str, ...] | None = None,
+               class_name: str | None = None, inverse_of: str | None = None) -> BelongsTo:
+    """Declare that each record refers to one ``target`` record through a foreign key
+    on its own table (Rails' ``belongs_to``). ``target`` is a model class or its name;
+    keys default to the introspected constraint, then to the naming convention."""
+    return BelongsTo(class_name or target, foreign_key=foreign_key,
+                     primary_key=primary_key, inverse_of=inverse_of)
+
+
+def has_many(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
+             primary_key: str | tuple[str, ...] | None = None,
+             class_name: str | None = None, inverse_of: str | None = None) -> HasMany:
+    """Declare that ``target`` records refer to each record through a foreign key on
+    their table (Rails' ``has_many``); the reader returns a scoped collection."""
+    return HasMany(class_name or target, foreign_key=foreign_key,
+                   primary_key=primary_key, inverse_of=inverse_of)
+
+
+def has_one(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
+            primary_key: str | tuple[str, ...] | None = None,
+            class_name: str | None = None, inverse_of: str | None = None) -> HasOne:
+    """Declare that one ``target`` record refers to each record (Rails' ``has_one``);
+    the reader returns it or ``None``."""
+    return HasOne(class_name or target, foreign_key=foreign_key,
+                  primary_key=primary_key, inverse_of=inverse_of)
