@@ -16,9 +16,13 @@ MISSING: Any = object()
 
 
 def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
-    """The values of ``columns`` on ``record`` (None for an unloaded one)."""
-    attrs = record.__dict__.get("_attrs") or {}
-    return tuple(attrs.get(c) for c in columns)
+    """The values of ``columns`` on ``record``; MissingAttributeError (from
+    ``read_attribute``) for one the query that loaded the record did not select."""
+    attrs = record.__dict__["_attrs"]
+    try:
+        return tuple(attrs[c] for c in columns)
+    except KeyError:
+        return tuple(record.read_attribute(c) for c in columns)
 
 
 def cached(record: Any, name: str, snapshot: tuple | None = None) -> Any:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..associations import association as a
+from ..associations.belongs_to import BelongsTo
 from ..associations.reflection import Reflection, register_model
 from ..errors import AssociationNotFoundError, InvalidAssociation
 from ..sql import nodes as n
@@ -51,6 +52,21 @@ class AssociationsMixin(Core):
         type(self).reflect_on_association(name)
         a.forget(self, name)
         return self
+
+    def save(self) -> bool:
+        """Save the record (the layers below), first saving a new record assigned to
+        one of its belongs_to associations and setting the foreign key to its key,
+        as Rails' autosave of ``belongs_to`` (``AutosaveAssociation``); inside the
+        record's transaction (TransactionsMixin wraps this layer)."""
+        cache = self.__dict__.get("_association_cache")
+        if cache:
+            for name, (_, target) in list(cache.items()):
+                reflection = type(self)._reflections.get(name)
+                if isinstance(reflection, BelongsTo) and target is not None \
+                        and target.new_record:
+                    target.save()
+                    reflection.__set__(self, target)
+        return super().save()
 
     def reload(self) -> Self:
         """Read the row again (PersistenceMixin.reload) and forget every loaded

@@ -9,6 +9,7 @@ from activerecord import (
     AssociationNotFoundError,
     AssociationTypeMismatch,
     InvalidAssociation,
+    MissingAttributeError,
     Model,
     RecordNotSaved,
     belongs_to,
@@ -95,6 +96,24 @@ def test_belongs_to_writer_sets_and_clears_the_key(snake):
     assert album.artist.name == "AC/DC"
 
 
+def test_a_new_target_is_saved_with_the_record(snake):
+    Artist, Album, _, _ = snake
+    album = Album.find_by(title="Parklife")
+    album.artist = Artist(name="Gorillaz")
+    assert album.artist_id is None
+    album.save()
+    gorillaz = Artist.find_by(name="Gorillaz")
+    assert album.artist is not None and album.artist.id == gorillaz.id
+    assert Album.find(album.id).artist_id == gorillaz.id
+
+
+def test_an_unselected_key_is_reported_not_read_as_null(snake):
+    _, Album, _, _ = snake
+    album = Album.select("id", "title").first()
+    with pytest.raises(MissingAttributeError, match="artist_id"):
+        album.artist
+
+
 def test_wrong_class_raises_type_mismatch(snake):
     Artist, Album, Track, _ = snake
     album = Album.first()
@@ -160,6 +179,7 @@ def test_build_and_create(snake):
     assert fresh.albums.count() == 0 and fresh.albums.to_list() == []
     with pytest.raises(RecordNotSaved, match="not saved"):
         fresh.albums.create(title="x")
+    assert fresh.albums.build(title="y").artist_id is None
 
 
 def test_has_one_and_its_inverse(snake):
