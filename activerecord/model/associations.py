@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..associations import association as a
+from ..associations import preloader
 from ..associations.belongs_to import BelongsTo
 from ..associations.reflection import Reflection, register_model
 from ..errors import AssociationNotFoundError, InvalidAssociation
@@ -79,6 +80,13 @@ class AssociationsMixin(Core):
         twin = super().__copy__()
         twin.__dict__.pop("_association_cache", None)  # the copy loads its own
         return twin
+
+    @classmethod
+    def _preload(cls, records: list[Any], paths: tuple[Any, ...]) -> None:
+        """Load the association ``paths`` of ``records`` (for ``Relation.preload``;
+        ``associations/preloader.py``). With no records, only checks the names:
+        AssociationNotFoundError before any SQL."""
+        preloader.preload(cls, records, list(paths))
 
     @classmethod
     def _association_joins(cls, path: Any, kind: str) -> list[tuple[n.Node, Any]]:

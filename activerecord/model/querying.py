@@ -39,7 +39,7 @@ _DELEGATED = (
     # conditions and shape
     "where", "where_not", "not_", "rewhere", "unscope", "none", "order", "reorder",
     "reverse_order", "limit", "offset", "page", "distinct", "select", "reselect",
-    "group", "having", "joins", "left_joins", "left_outer_joins",
+    "group", "having", "joins", "left_joins", "left_outer_joins", "preload", "includes",
     # finders
     "first", "last", "take", "sole", "find_by", "find_sole_by",
     # calculations
@@ -191,6 +191,10 @@ class QueryingMixin(Core):
         def left_joins(cls, target: Any, on: Any = None) -> Relation[Self]: ...
         @classmethod
         def left_outer_joins(cls, target: Any, on: Any = None) -> Relation[Self]: ...
+        @classmethod
+        def preload(cls, *paths: Any) -> Relation[Self]: ...
+        @classmethod
+        def includes(cls, *paths: Any) -> Relation[Self]: ...
 
         # finders
         @overload

@@ -89,7 +89,7 @@ class RelationCore(Generic[M]):
     :class:`~activerecord.relation.contract.ModelClass` interface."""
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
-                 "_select", "_group", "_joins", "_records")
+                 "_select", "_group", "_joins", "_preload", "_records")
 
     model: ModelClass[M]
 
@@ -105,6 +105,7 @@ class RelationCore(Generic[M]):
         self._select: tuple[n.Node, ...] = ()
         self._group: tuple[n.Node, ...] = ()
         self._joins: tuple[JoinPart, ...] = ()
+        self._preload: tuple[Any, ...] = ()  # association paths (query_methods.preload)
         self._records: list[M] | None = None
 
     if TYPE_CHECKING:  # pragma: no cover
@@ -286,9 +287,12 @@ class RelationCore(Generic[M]):
         one outlived a change of the table (the model's ``_read_fresh``)."""
         if self._records is None:
             if self._select:
-                self._records = self._load_partial(self._schema())
+                records = self._load_partial(self._schema())
             else:
-                self._records = self.model._read_fresh(self._load_rows)
+                records = self.model._read_fresh(self._load_rows)
+            if self._preload:
+                self.model._preload(records, self._preload)
+            self._records = records
         return self
 
     def _load_rows(self, schema: TableSchema) -> list[M]:

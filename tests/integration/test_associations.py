@@ -3,6 +3,8 @@ snake_case schemas, with and without foreign-key constraints, a self-reference."
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from activerecord import (
@@ -412,3 +414,78 @@ def test_chinook_self_reference_and_a_second_key(chinook):  # noqa: F811 - the f
     assert jane.manager[n("FirstName")] == "Nancy"
     assert jane.customers.count() == 21
     assert Customer.find(1).support_rep[n("FirstName")] == "Jane"
+
+
+# -- preload / includes ------------------------------------------------------------------
+def test_preload_has_many_one_query_per_level(snake):
+    Artist, Album, Track, _ = snake
+    with assert_queries(3):
+        artists = Artist.order("name").preload({"albums": "tracks"}).to_list()
+    with assert_queries(0):
+        assert [len(a.albums) for a in artists] == [2, 1]
+        assert sorted(t.name for t in artists[1].albums[0].tracks) == \
+            ["Parklife 0", "Parklife 1"]
+        assert all(al.artist is ar for ar in artists for al in ar.albums)
+        assert all(t.album is al for ar in artists for al in ar.albums for t in al.tracks)
+
+
+def test_preload_belongs_to_shares_one_record_per_row(snake):
+    Artist, Album, Track, Profile = snake
+    with assert_queries(3):
+        tracks = Track.includes({"album": "artist"}).to_list()
+    with assert_queries(0):
+        by_album = {}
+        for t in tracks:
+            by_album.setdefault(t.album_id, set()).add(id(t.album))
+        assert all(len(ids) == 1 for ids in by_album.values())
+        assert {t.album.artist.name for t in tracks} == {"AC/DC", "Blur"}
+        acdc = {id(t.album.artist) for t in tracks if t.album.artist.name == "AC/DC"}
+        assert len(acdc) == 1
+    with assert_queries(3):
+        artists = Artist.preload("profile", "albums").where(name="Blur").to_list()
+    with assert_queries(0):
+        assert artists[0].profile is None and len(artists[0].albums) == 1
+
+
+def test_preload_checks_names_before_sql_and_handles_empty(snake):
+    Artist, Album, _, _ = snake
+    with assert_queries(0), pytest.raises(AssociationNotFoundError, match="'nope'"):
+        Artist.preload({"albums": "nope"})
+    with assert_queries(1):
+        assert Artist.where(name="Nobody").preload("albums").to_list() == []
+    ids = [Album.create(title="Orphan").id, Album.find_by(title="Parklife").id]
+    with assert_queries(2):  # the orphan's NULL key is not queried
+        albums = Album.where(id=ids).preload("artist").order("title").to_list()
+    with assert_queries(0):
+        assert [a.artist.name if a.artist else None for a in albums] == [None, "Blur"]
+
+
+def test_preload_splits_keys_into_statements_that_fit(db, make_table, monkeypatch):
+    make_table("as_parents", id="pk", a="int", b="int")
+    make_table("as_children", id="pk", parent_id="int", a="int", b="int")
+
+    class Parent(Model):
+        table_name = "as_parents"
+        children = has_many("Child")
+        pair = has_many("Child", foreign_key=("a", "b"), primary_key=("a", "b"))
+
+    class Child(Model):
+        table_name = "as_children"
+        parent = belongs_to(Parent)
+
+    Parent.insert_all([{"id": i, "a": i % 7, "b": i} for i in range(1, 101)])
+    Child.insert_all([{"parent_id": i, "a": i % 7, "b": i} for i in range(1, 101, 2)])
+    small = dataclasses.replace(db.features, max_parameters=30)  # 10 keys a statement
+    monkeypatch.setattr(db.adapter, "features", small)
+    monkeypatch.setattr(db.dialect, "features", small)
+    with assert_queries(1 + 10):
+        parents = Parent.preload("children").to_list()
+    assert sum(len(p.children) for p in parents) == 50
+    assert all(c.parent is p for p in parents for c in p.children)
+    with assert_queries(1 + 20):  # two columns a key: 5 keys a statement
+        parents = Parent.preload("pair").to_list()
+    with assert_queries(0):
+        assert sorted(c.b for p in parents for c in p.pair) == list(range(1, 101, 2))
+    with assert_queries(1 + 5):  # 50 distinct parent ids
+        children = Child.preload("parent").to_list()
+    assert all(c.parent.id == c.parent_id for c in children)
