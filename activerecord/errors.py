@@ -24,6 +24,7 @@ __all__ = [
     "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
     "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
+    "DeleteRestrictionError",
 ]
 
 
@@ -246,3 +247,14 @@ class InvalidAssociation(ActiveRecordError):
     """An association's declaration cannot be resolved: its class name matches no model
     (or two), or its keys cannot be found or are ambiguous; the message says which
     option (``foreign_key=``, ``class_name=`` ...) settles it."""
+
+
+class DeleteRestrictionError(ActiveRecordError):
+    """A record cannot be destroyed because an association declared
+    ``dependent="restrict"`` still has records (Rails' ``DeleteRestrictionError``,
+    raised by ``dependent: :restrict_with_exception``); nothing was changed.
+    ``association`` is the association's name."""
+
+    def __init__(self, message: str, *, association: str | None = None):
+        super().__init__(message)
+        self.association = association

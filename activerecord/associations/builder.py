@@ -27,17 +27,21 @@ def belongs_to(target: Target, *, foreign_key: str | tuple[str, ...] | None = No
 
 def has_many(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
              primary_key: str | tuple[str, ...] | None = None,
-             class_name: str | None = None, inverse_of: str | None = None) -> HasMany:
+             class_name: str | None = None, inverse_of: str | None = None,
+             dependent: str | None = None) -> HasMany:
     """Declare that ``target`` records refer to each record through a foreign key on
-    their table (Rails' ``has_many``); the reader returns a scoped collection."""
+    their table (Rails' ``has_many``); the reader returns a scoped collection.
+    ``dependent=`` (``"destroy"``, ``"delete_all"``, ``"nullify"``, ``"restrict"``)
+    says what destroying the owner does to them; InvalidAssociation for another."""
     return HasMany(class_name or target, foreign_key=foreign_key,
-                   primary_key=primary_key, inverse_of=inverse_of)
+                   primary_key=primary_key, inverse_of=inverse_of, dependent=dependent)
 
 
 def has_one(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
             primary_key: str | tuple[str, ...] | None = None,
-            class_name: str | None = None, inverse_of: str | None = None) -> HasOne:
+            class_name: str | None = None, inverse_of: str | None = None,
+            dependent: str | None = None) -> HasOne:
     """Declare that one ``target`` record refers to each record (Rails' ``has_one``);
-    the reader returns it or ``None``."""
+    the reader returns it or ``None``. ``dependent=`` as for :func:`has_many`."""
     return HasOne(class_name or target, foreign_key=foreign_key,
-                  primary_key=primary_key, inverse_of=inverse_of)
+                  primary_key=primary_key, inverse_of=inverse_of, dependent=dependent)

@@ -4,13 +4,17 @@ It is a :class:`~activerecord.relation.Relation` of the target scoped to the own
 key, so every query method chains (``artist.albums.where(...).count()``); a chained
 call returns a plain Relation. Loading it caches the records on the proxy (the proxy
 is cached on the owner) and sets each record's inverse to the owner without a query.
+
+The writers (``add``, ``remove``, ``delete_all``, ``destroy_all``, ``clear``,
+``replace``; Rails' ``<<``, ``delete``, ``delete_all``, ``destroy_all``, ``clear``,
+``replace``) run in the owner's transaction and need a saved owner.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RecordNotSaved
+from ..errors import RecordNotFound, RecordNotSaved
 from ..relation import Relation
 from ..relation.core import RelationCore
 from . import association as a
@@ -79,6 +83,134 @@ class CollectionProxy(Relation[Any]):
         record = self.build(**attrs)
         record.save()
         return record
+
+    # -- writers (Rails' CollectionProxy) ------------------------------------------
+    def _owner_key(self, action: str) -> tuple:
+        key = a.values_of(self._owner, self._reflection.primary_key)
+        if None in key or self._owner.new_record:
+            raise RecordNotSaved(f"cannot {action} {self._reflection!r} records: the "
+                                 f"{type(self._owner).__name__} is not saved")
+        return key
+
+    def _records_of(self, records: tuple) -> list:
+        if len(records) == 1 and isinstance(records[0], (list, tuple)):
+            records = tuple(records[0])
+        for record in records:
+            self._reflection.check_type(record)
+        return list(records)
+
+    def _transaction(self) -> Any:
+        return type(self._owner)._load_schema().db.transaction(requires_new=False)
+
+    def _mine(self, items: list, key: tuple) -> list:
+        fk = self._reflection.foreign_key
+        return [r for r in items if r.persisted and a.values_of(r, fk) == key]
+
+    def add(self, *records: Any) -> Self:
+        """Add ``records`` (several, or one list) to the collection: set each one's
+        foreign key to the owner's key and save it (a new record is inserted), in the
+        owner's transaction (Rails' ``<<``). Returns the proxy. Raises RecordNotSaved
+        for an unsaved owner and AssociationTypeMismatch for a record of another
+        class, before any SQL."""
+        items = self._records_of(records)
+        key = self._owner_key("add")
+        with self._transaction():
+            for record in items:
+                for column, value in zip(self._reflection.foreign_key, key):
+                    record.write_attribute(column, value)
+                record.save()
+        self._reflection.set_inverse(self._owner, items)
+        if self._records is not None:
+            seen = {id(r) for r in self._records}
+            self._records.extend(r for r in items if id(r) not in seen)
+        return self
+
+    def remove(self, *records: Any) -> list:
+        """Take ``records`` out of the collection (Rails' ``delete``): by the
+        association's ``dependent=`` rule, ``"destroy"`` destroys them,
+        ``"delete_all"`` deletes their rows, otherwise their foreign key is set to
+        NULL (one UPDATE each, only that column, only while the row still refers to
+        the owner). Records not in the collection are left alone. Returns the
+        records removed. Raises NotNullViolation before any SQL when the foreign key
+        is NOT NULL (nullifying it cannot work: use ``destroy_all``)."""
+        items = self._records_of(records)
+        mine = self._mine(items, self._owner_key("remove"))
+        rule = self._reflection.dependent
+        if rule not in ("destroy", "delete_all"):
+            self._reflection.check_nullable("remove records from")
+        with self._transaction():
+            for record in mine:
+                if rule == "destroy":
+                    record.destroy()
+                elif rule == "delete_all":
+                    record.delete()
+                else:
+                    self._nullify(record)
+        if self._records is not None:
+            gone = {id(r) for r in mine}
+            self._records = [r for r in self._records if id(r) not in gone]
+        return mine
+
+    def _nullify(self, record: Any) -> None:
+        schema = record._load_schema()
+        if not schema.pk:
+            raise schema.no_primary_key(type(record), "remove() from a collection")
+        key = dict(zip(schema.pk, a.values_of(record, schema.pk)))
+        nulls = {c: None for c in self._reflection.foreign_key}
+        if Relation.where(self, **key).update_all(**nulls) != 1:
+            raise RecordNotFound(f"{type(record).__name__} {record!r} no longer refers "
+                                 f"to this {type(self._owner).__name__}",
+                                 model=type(record), table=schema.table)
+        record.__dict__["_attrs"].update(nulls)
+
+    def delete_all(self) -> int:
+        """Empty the collection without loading it (Rails' ``delete_all``): DELETE
+        the rows when ``dependent=`` is ``"destroy"`` or ``"delete_all"``, otherwise
+        set their foreign key to NULL in one UPDATE (NotNullViolation, before any SQL,
+        when it is NOT NULL). Returns the number of rows. An unsaved owner's
+        collection is empty: 0."""
+        if self._owner.new_record:
+            return 0
+        if self._reflection.dependent in ("destroy", "delete_all"):
+            count = super().delete_all()
+        else:
+            self._reflection.check_nullable("clear")
+            count = self.update_all(**{c: None for c in self._reflection.foreign_key})
+        self._records = []
+        return count
+
+    def destroy_all(self) -> list:
+        """Load the records and destroy each, in the owner's transaction (Rails'
+        ``destroy_all``); return them (each marked destroyed)."""
+        records = list(self._loaded())
+        with self._transaction():
+            for record in records:
+                record.destroy()
+        self._records = []
+        return records
+
+    def clear(self) -> Self:
+        """:meth:`delete_all`, returning the proxy (Rails' ``clear``)."""
+        self.delete_all()
+        return self
+
+    def replace(self, records: Any) -> Self:
+        """Make the collection exactly ``records`` (a list), in the owner's
+        transaction (Rails' ``replace``): records no longer in it are removed as by
+        :meth:`remove`, the new ones added as by :meth:`add`. Type and owner are
+        checked before any SQL."""
+        items = self._records_of((list(records),))
+        self._owner_key("replace")
+        keep = {id(r) for r in items}
+        with self._transaction():
+            current = list(self._loaded())
+            keys = {r._identity() for r in items if r.persisted}
+            had = {r._identity() for r in current}
+            self.remove(*[r for r in current if id(r) not in keep
+                          and r._identity() not in keys])
+            self.add(*[r for r in items if not r.persisted or r._identity() not in had])
+        self._records = list(items)
+        return self
 
     def size(self) -> int:
         """The number of records: the loaded length when loaded, else SQL COUNT."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import DeleteRestrictionError, NotNullViolation
 from . import association as a
 from .collection import CollectionProxy
 from .reflection import Reflection, underscore
@@ -14,7 +15,10 @@ __all__ = ["HasMany", "TargetKeyed"]
 
 
 class TargetKeyed(Reflection):
-    """An association whose foreign key is on the target's table."""
+    """An association whose foreign key is on the target's table; it owns the
+    ``dependent=`` rules run when the owner is destroyed (Rails' ``dependent:``)."""
+
+    dependent_rules = ("destroy", "delete_all", "nullify", "restrict")
 
     def _tables(self) -> tuple[Any, Any]:
         return self.target._load_schema(), self.owner._load_schema()
@@ -33,6 +37,43 @@ class TargetKeyed(Reflection):
             return
         for record in records:
             a.store(record, inverse.name, owner, a.values_of(record, self.foreign_key))
+
+    def check_nullable(self, action: str) -> None:
+        """Raise NotNullViolation (before any SQL) when a foreign-key column is
+        NOT NULL, so the rows cannot be detached by setting it to NULL."""
+        columns = self.target._load_schema().columns
+        bad = [c for c in self.foreign_key if not columns[c].nullable]
+        if bad:
+            raise NotNullViolation(
+                f"cannot {action} {self!r}: the foreign key {', '.join(bad)} of "
+                f"{self.target._load_schema().table!r} is NOT NULL, so it cannot be "
+                f"set to NULL; destroy the records, or declare dependent='destroy' "
+                f"or 'delete_all'")
+
+    def check_dependent(self, owner: Any) -> None:
+        """Before the owner's destroy changes anything: DeleteRestrictionError when
+        the rule is ``"restrict"`` and records exist (one EXISTS query),
+        NotNullViolation when it is ``"nullify"`` over a NOT NULL key."""
+        if self.dependent == "nullify":
+            self.check_nullable("nullify")
+        elif self.dependent == "restrict" and self.scope(owner).exists():
+            raise DeleteRestrictionError(
+                f"cannot destroy {type(owner).__name__} {owner!r}: it has dependent "
+                f"{self.name} ({self.target.__name__} records)", association=self.name)
+
+    def apply_dependent(self, owner: Any) -> None:
+        """Run the ``dependent=`` rule for ``owner`` (in its destroy's transaction):
+        ``"destroy"`` loads and destroys each record, ``"delete_all"`` DELETEs the
+        rows, ``"nullify"`` sets their foreign key to NULL in one UPDATE."""
+        scope = self.scope(owner)
+        if self.dependent == "destroy":
+            for record in scope.to_list():
+                record.destroy()
+        elif self.dependent == "delete_all":
+            scope.delete_all()
+        elif self.dependent == "nullify":
+            scope.update_all(**{c: None for c in self.foreign_key})
+        a.forget(owner, self.name)
 
     def scope(self, record: Any) -> Any:
         """The target relation of ``record``'s associated rows (none for an unsaved

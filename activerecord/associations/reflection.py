@@ -83,9 +83,16 @@ class Reflection:
     the table that holds the key) and ``primary_key`` (the referenced columns)."""
 
     macro = ""
+    #: the ``dependent=`` values this kind of association takes (Rails' options).
+    dependent_rules: tuple[str, ...] = ()
 
     def __init__(self, target: Any, *, foreign_key: Any = None, primary_key: Any = None,
-                 inverse_of: str | None = None) -> None:
+                 inverse_of: str | None = None, dependent: str | None = None) -> None:
+        if dependent is not None and dependent not in self.dependent_rules:
+            rules = ", ".join(repr(r) for r in self.dependent_rules) or "none"
+            raise InvalidAssociation(f"{type(self).__name__}: dependent={dependent!r} is "
+                                     f"not one of {rules}")
+        self.dependent = dependent
         if not isinstance(target, (str, type)):
             raise TypeError(f"an association takes a model class or its name, "
                             f"not {target!r}")

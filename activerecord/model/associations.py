@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from ..associations import association as a
 from ..associations import preloader
 from ..associations.belongs_to import BelongsTo
+from ..associations.has_many import TargetKeyed
 from ..associations.reflection import Reflection, register_model
 from ..errors import AssociationNotFoundError, InvalidAssociation
 from ..sql import nodes as n
@@ -68,6 +69,20 @@ class AssociationsMixin(Core):
                     target.save()
                     reflection.__set__(self, target)
         return super().save()
+
+    def destroy(self) -> Self:
+        """Destroy the record (the layers below), first running the ``dependent=``
+        rules of its has_many/has_one associations (Rails' ``dependent:``): every
+        rule is checked before anything changes (``"restrict"`` raises
+        DeleteRestrictionError), then each runs, inside the record's transaction
+        (TransactionsMixin wraps this layer), so a failure rolls all of it back."""
+        rules = [r for r in type(self)._reflections.values()
+                 if r.dependent and isinstance(r, TargetKeyed)] if self.persisted else []
+        for reflection in rules:
+            reflection.check_dependent(self)
+        for reflection in rules:
+            reflection.apply_dependent(self)
+        return super().destroy()
 
     def reload(self) -> Self:
         """Read the row again (PersistenceMixin.reload) and forget every loaded
