@@ -6,9 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import InvalidAssociation
 from .belongs_to import BelongsTo
 from .has_many import HasMany
 from .has_one import HasOne
+from .through import HasManyThrough
 
 __all__ = ["belongs_to", "has_many", "has_one"]
 
@@ -28,11 +30,20 @@ def belongs_to(target: Target, *, foreign_key: str | tuple[str, ...] | None = No
 def has_many(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
              primary_key: str | tuple[str, ...] | None = None,
              class_name: str | None = None, inverse_of: str | None = None,
-             dependent: str | None = None) -> HasMany:
+             dependent: str | None = None, through: str | None = None,
+             source: str | None = None, distinct: bool = False) -> HasMany | HasManyThrough:
     """Declare that ``target`` records refer to each record through a foreign key on
     their table (Rails' ``has_many``); the reader returns a scoped collection.
     ``dependent=`` (``"destroy"``, ``"delete_all"``, ``"nullify"``, ``"restrict"``)
-    says what destroying the owner does to them; InvalidAssociation for another."""
+    says what destroying the owner does to them; InvalidAssociation for another.
+    ``through=`` (an association of the owner) reads them through it (Rails'
+    ``has_many :through``; ``source=``, ``distinct=``: ``associations/through.py``)."""
+    if through is not None:
+        if foreign_key or primary_key or inverse_of or dependent:
+            raise InvalidAssociation("has_many(through=...) takes no foreign_key=, "
+                                     "primary_key=, inverse_of= or dependent=")
+        return HasManyThrough(class_name or target, through=through, source=source,
+                              distinct=distinct)
     return HasMany(class_name or target, foreign_key=foreign_key,
                    primary_key=primary_key, inverse_of=inverse_of, dependent=dependent)
 

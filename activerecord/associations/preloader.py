@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import InvalidAssociation
 from . import association as a
 from .collection import CollectionProxy
 
@@ -63,6 +64,9 @@ def _run(paths: dict[str, tuple[Any, dict]], records: list) -> None:
 
 
 def _load(reflection: Any, records: list) -> list:
+    if reflection.macro not in ("belongs_to", "has_many", "has_one"):
+        raise InvalidAssociation(f"{reflection!r}: preload of a {reflection.macro} "
+                                 f"association is not supported yet")
     if reflection.macro == "belongs_to":
         return _belongs_to(reflection, records)
     owners_key, targets_key = reflection.primary_key, reflection.foreign_key
