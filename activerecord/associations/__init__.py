@@ -8,7 +8,8 @@ the model; the record side (cache, ``reset_association``, joins by name) is
 
 from __future__ import annotations
 
-from .builder import belongs_to, has_many, has_one
+from .builder import belongs_to, has_and_belongs_to_many, has_many, has_one
 from .reflection import Reflection, register_model
 
-__all__ = ["belongs_to", "has_many", "has_one", "Reflection", "register_model"]
+__all__ = ["belongs_to", "has_many", "has_one", "has_and_belongs_to_many",
+           "Reflection", "register_model"]

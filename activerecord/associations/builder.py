@@ -8,11 +8,12 @@ from typing import Any
 
 from ..errors import InvalidAssociation
 from .belongs_to import BelongsTo
+from .habtm import HasAndBelongsToMany
 from .has_many import HasMany
 from .has_one import HasOne
 from .through import HasManyThrough
 
-__all__ = ["belongs_to", "has_many", "has_one"]
+__all__ = ["belongs_to", "has_many", "has_one", "has_and_belongs_to_many"]
 
 Target = Any  # a model class or its name
 
@@ -56,3 +57,17 @@ def has_one(target: Target, *, foreign_key: str | tuple[str, ...] | None = None,
     the reader returns it or ``None``. ``dependent=`` as for :func:`has_many`."""
     return HasOne(class_name or target, foreign_key=foreign_key,
                   primary_key=primary_key, inverse_of=inverse_of, dependent=dependent)
+
+
+def has_and_belongs_to_many(target: Target, *, join_table: str | None = None,
+                            foreign_key: str | tuple[str, ...] | None = None,
+                            association_foreign_key: str | tuple[str, ...] | None = None,
+                            class_name: str | None = None) -> HasAndBelongsToMany:
+    """Declare a many-to-many association over ``join_table``, a table without a
+    model (Rails' ``has_and_belongs_to_many``); ``foreign_key=`` is its column
+    referring to the owner, ``association_foreign_key=`` the one referring to the
+    target (found from constraints, then the convention, when not given). The
+    reader's ``add``/``remove``/``clear`` write and delete join rows only."""
+    return HasAndBelongsToMany(class_name or target, join_table=join_table,
+                               foreign_key=foreign_key,
+                               association_foreign_key=association_foreign_key)

@@ -6,7 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from activerecord import InvalidAssociation, Model, belongs_to, has_many
+from activerecord import (
+    InvalidAssociation,
+    Model,
+    RecordNotSaved,
+    belongs_to,
+    has_and_belongs_to_many,
+    has_many,
+)
 from activerecord.relation import Relation
 from activerecord.testing import assert_queries
 from tests.integration.test_associations import _fk
@@ -145,3 +152,76 @@ def test_source_not_found_names_what_it_looked_for(db, make_table):
             label.other
     with pytest.raises(InvalidAssociation, match="no foreign_key"):
         has_many("Genre", through="albums", foreign_key="x")
+
+
+# -- has_and_belongs_to_many -------------------------------------------------------------
+class _Undo(Exception):
+    pass
+
+
+def habtm_chinook(db):
+    class Track(Model):
+        table_name = cname(db, "Track")
+
+    class Playlist(Model):
+        table_name = cname(db, "Playlist")
+        tracks = has_and_belongs_to_many("Track", join_table=cname(db, "PlaylistTrack"))
+
+    return Track, Playlist
+
+
+def test_habtm_chinook_reads_and_writes_join_rows_only(chinook):  # noqa: F811
+    Track, Playlist = habtm_chinook(chinook)
+    n = lambda c: cname(chinook, c)  # noqa: E731
+    join = n("PlaylistTrack")
+    playlist = Playlist.find(18)
+    rows = chinook.execute(f"SELECT {chinook.dialect.quote_name(n('TrackId'))} FROM "
+                           f"{chinook.dialect.quote_name(join)} WHERE "
+                           f"{chinook.dialect.quote_name(n('PlaylistId'))} = ?", [18]).rows
+    assert sorted(t.id for t in playlist.tracks) == sorted(r[0] for r in rows)
+    assert Playlist.tracks.foreign_key == (n("PlaylistId"),)
+    tracks_before = Track.count()
+    with pytest.raises(_Undo):
+        with chinook.transaction():
+            one, two = Track.find(1), Track.find(2)
+            playlist.tracks.add(one, two)
+            assert playlist.tracks.count() == len(rows) + 2
+            assert playlist.tracks.remove(one) == [one]
+            assert sorted(t.id for t in playlist.tracks.reset()) == \
+                sorted([r[0] for r in rows] + [2])
+            assert Track.count() == tracks_before  # tracks untouched
+            playlist.tracks.clear()
+            assert playlist.tracks.count() == 0 and Track.count() == tracks_before
+            raise _Undo
+    assert playlist.tracks.reset().count() == len(rows)
+
+
+def test_habtm_conventions_and_options(db, make_table):
+    make_table("hb_tags", id="pk", name="string(20)")
+    make_table("hb_posts", id="pk", title="string(20)")
+    make_table("hb_posts_tags", post_id="int NOT NULL", tag_ref="int NOT NULL")
+
+    class Tag(Model):
+        table_name = "hb_tags"
+
+    class Post(Model):
+        table_name = "hb_posts"
+        tags = has_and_belongs_to_many(Tag, join_table="hb_posts_tags",
+                                       association_foreign_key="tag_ref")
+        bad = has_and_belongs_to_many(Tag, join_table="hb_posts_tags")
+        missing = has_and_belongs_to_many(Tag, join_table="hb_nope")
+
+    post = Post.create(title="p")
+    red, blue = Tag.create(name="red"), Tag.create(name="blue")
+    post.tags.add([red, blue, Tag(name="new")])
+    assert sorted(t.name for t in Post.find(post.id).tags) == ["blue", "new", "red"]
+    post.tags.replace([blue])
+    assert [t.name for t in Post.find(post.id).tags] == ["blue"]
+    assert Tag.count() == 3
+    with assert_queries(0):
+        with pytest.raises(InvalidAssociation, match="hb_posts_tags.*post_id, tag_ref"):
+            post.bad
+        with pytest.raises(InvalidAssociation, match="no table named 'hb_nope'"):
+            post.missing
+        with pytest.raises(RecordNotSaved):
+            Post(title="x").tags.add(red)
