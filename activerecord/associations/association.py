@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["cached", "store", "forget", "values_of", "MISSING"]
+__all__ = ["cached", "store", "forget", "values_of", "collection", "MISSING"]
 
 MISSING: Any = object()
 
@@ -53,3 +53,15 @@ def forget(record: Any, name: str | None = None) -> None:
             cache.clear()
         else:
             cache.pop(name, None)
+
+
+def collection(reflection: Any, record: Any, proxy: Any) -> Any:
+    """Return ``record``'s collection for ``reflection`` (has_many, habtm): the cached
+    one while the owner's key is unchanged, else ``proxy.of(reflection.scope(record),
+    record, reflection)``, cached. ``proxy`` is the collection class to build."""
+    key = values_of(record, reflection.primary_key)
+    value = cached(record, reflection.name, key)
+    if value is MISSING:
+        value = proxy.of(reflection.scope(record), record, reflection)
+        store(record, reflection.name, value, key)
+    return value

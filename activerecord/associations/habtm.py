@@ -120,12 +120,7 @@ class HasAndBelongsToMany(Reflection):
     def __get__(self, record: Any, owner: type | None = None) -> Any:
         if record is None:
             return self
-        key = a.values_of(record, self.primary_key)
-        value = a.cached(record, self.name, key)
-        if value is a.MISSING:
-            value = ManyToManyProxy.of(self.scope(record), record, self)
-            a.store(record, self.name, value, key)
-        return value
+        return a.collection(self, record, ManyToManyProxy)
 
     def __set__(self, record: Any, value: Any) -> None:
         raise AttributeError(f"{type(record).__name__}.{self.name} cannot be assigned; "

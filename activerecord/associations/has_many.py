@@ -92,12 +92,7 @@ class HasMany(TargetKeyed):
     def __get__(self, record: Any, owner: type | None = None) -> Any:
         if record is None:
             return self
-        key = a.values_of(record, self.primary_key)
-        value = a.cached(record, self.name, key)
-        if value is a.MISSING:
-            value = CollectionProxy.of(self.scope(record), record, self)
-            a.store(record, self.name, value, key)
-        return value
+        return a.collection(self, record, CollectionProxy)
 
     def __set__(self, record: Any, value: Any) -> None:
         raise AttributeError(f"{type(record).__name__}.{self.name} (has_many) cannot be "
