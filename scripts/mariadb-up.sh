@@ -6,6 +6,9 @@
 # When this script starts the server it writes $AR_MYSQL_ROOT/started-by-mariadb-up, so
 # mariadb-down.sh stops only a server started here. Must run as root.
 set -euo pipefail
+# The client reads MYSQL_HOST/MYSQL_TCP_PORT/MYSQL_PWD from the environment (a user's test
+# settings would send it over TCP to another port): this script talks on its own socket.
+unset MYSQL_HOST MYSQL_TCP_PORT MYSQL_PWD
 ROOT=${AR_MYSQL_ROOT:-/tmp/activerecord-mariadb}
 PORT=${AR_MYSQL_PORT:-33706}
 SOCK=$ROOT/run/mysqld.sock
