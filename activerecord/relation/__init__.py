@@ -15,6 +15,7 @@ from .bulk import BulkWrites
 from .calculations import Calculations
 from .contract import M
 from .core import RelationCore
+from .eager_loading import EagerLoading
 from .finders import FinderMethods
 from .query_methods import QueryMethods
 
@@ -22,7 +23,7 @@ __all__ = ["Relation", "RelationCore", "Batches"]
 
 
 class Relation(QueryMethods[M], FinderMethods[M], Calculations[M], BatchMethods[M],
-               BulkWrites[M], RelationCore[M]):
+               EagerLoading[M], BulkWrites[M], RelationCore[M]):
     """A lazy, immutable, chainable query over one model's table. Build one with the
     model's class methods (``Artist.where(...)``, ``Artist.order(...)``,
     ``Artist.all()``); see docs/querying.md for the whole interface.
@@ -40,6 +41,8 @@ class Relation(QueryMethods[M], FinderMethods[M], Calculations[M], BatchMethods[
                               scoped new/create/find_or_create_by/create_or_find_by
     ``Calculations``          count/sum/average/minimum/maximum/pluck/pick/ids/exists
     ``BatchMethods``          find_each/find_in_batches/in_batches
+    ``EagerLoading``          preload/includes/eager_load/references/
+                              strict_loading (what to load with the records)
     ``BulkWrites``            update_all/delete_all
     ``RelationCore``          slots, _clone, column resolution, keys, SELECT node,
                               loading; declares the sibling methods mixins call

@@ -89,7 +89,8 @@ class RelationCore(Generic[M]):
     :class:`~activerecord.relation.contract.ModelClass` interface."""
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
-                 "_select", "_group", "_joins", "_preload", "_records")
+                 "_select", "_group", "_joins", "_preload", "_eager_load", "_references",
+                 "_strict_loading", "_records")
 
     model: ModelClass[M]
 
@@ -105,7 +106,11 @@ class RelationCore(Generic[M]):
         self._select: tuple[n.Node, ...] = ()
         self._group: tuple[n.Node, ...] = ()
         self._joins: tuple[JoinPart, ...] = ()
-        self._preload: tuple[Any, ...] = ()  # association paths (query_methods.preload)
+        # association loading (relation/eager_loading.py)
+        self._preload: tuple[Any, ...] = ()  # paths loaded by one IN query per level
+        self._eager_load: tuple[Any, ...] = ()  # paths loaded by LEFT OUTER JOINs
+        self._references: tuple[str, ...] = ()  # tables includes() must JOIN
+        self._strict_loading: bool | str | None = None  # lazy loads refused (or "warn")
         self._records: list[M] | None = None
 
     if TYPE_CHECKING:  # pragma: no cover

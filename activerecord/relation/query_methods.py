@@ -1,7 +1,9 @@
 """Query methods of a Relation: conditions (``where``, ``where_not``, ``or_``,
 ``rewhere``, ``unscope``, ``none``), shape (``order``, ``reorder``, ``reverse_order``,
 ``limit``, ``offset``, ``page``, ``distinct``, ``select``, ``reselect``, ``group``,
-``having``) and joins (``joins``, ``left_joins``), as Rails' ``QueryMethods``.
+``having``) and joins (``joins``, ``left_joins``), as Rails' ``QueryMethods``. The
+association-loading values (``preload``, ``includes``, ``eager_load``, ``references``,
+``strict_loading``) are ``eager_loading.py``'s.
 
 Every method returns a new relation. Strings name columns and are checked against the
 model (and joined models) before any SQL runs; SQL text enters only as templates with
@@ -361,19 +363,6 @@ class QueryMethods(RelationCore[M]):
             raise TypeError(f"on= takes an expression or a SQL template, not {on!r}")
         node = n.Join(other.table_node, cond, kind)
         return self._clone(_joins=self._joins + ((node, joined),))
-
-    def preload(self, *paths: Any) -> Self:
-        """Return a relation that, when loaded, also loads the associations ``paths``
-        (names, ``{"albums": "tracks"}`` dicts, lists) of its records with one IN
-        query per level, as Rails' ``preload``. Raises AssociationNotFoundError for an
-        unknown name, before any SQL."""
-        self.model._preload([], paths)  # checks the names only
-        return self._clone(_preload=self._preload + paths)
-
-    def includes(self, *paths: Any) -> Self:
-        """Like :meth:`preload` (Rails' ``includes`` without ``references``: no JOIN
-        is made; ``eager_load`` is not written yet)."""
-        return self.preload(*paths)
 
     def all(self) -> Self:
         """Return this relation (a fresh copy, not yet loaded)."""
