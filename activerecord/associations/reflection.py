@@ -83,6 +83,9 @@ class Reflection:
     the table that holds the key) and ``primary_key`` (the referenced columns)."""
 
     macro = ""
+    #: True for a polymorphic belongs_to (its target class is read from a type column
+    #: per record), which cannot be joined or eager_loaded (Rails).
+    polymorphic = False
     #: the ``dependent=`` values this kind of association takes (Rails' options).
     dependent_rules: tuple[str, ...] = ()
 

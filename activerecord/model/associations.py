@@ -104,6 +104,18 @@ class AssociationsMixin(Core):
         preloader.preload(cls, records, list(paths))
 
     @classmethod
+    def _eager_load_records(cls, relation: Any) -> list[Any]:
+        """The records of ``relation`` (its ``eager_load`` paths set) with those
+        associations loaded by one LEFT OUTER JOIN query (``join_dependency.py``)."""
+        raise NotImplementedError("eager_load is being written")
+
+    @classmethod
+    def _mark_strict(cls, records: list[Any], mode: bool | str) -> None:
+        """Mark ``records`` strict-loading (``mode`` True, False or ``"warn"``), as
+        ``Relation.strict_loading`` asks (``association.py`` checks it on lazy loads)."""
+        raise NotImplementedError("strict loading is being written")
+
+    @classmethod
     def _association_joins(cls, path: Any, kind: str) -> list[tuple[n.Node, Any]]:
         """The joins of ``path`` for ``Relation.joins``: an association name, or a
         dict ``{name: nested path}`` / list of paths (Rails' ``joins(album:

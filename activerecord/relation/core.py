@@ -291,10 +291,14 @@ class RelationCore(Generic[M]):
         A read of every column is retried once on a fresh schema when the cached
         one outlived a change of the table (the model's ``_read_fresh``)."""
         if self._records is None:
-            if self._select:
+            if self._eager_load:
+                records = self.model._eager_load_records(self)
+            elif self._select:
                 records = self._load_partial(self._schema())
             else:
                 records = self.model._read_fresh(self._load_rows)
+            if self._strict_loading is not None:
+                self.model._mark_strict(records, self._strict_loading)
             if self._preload:
                 self.model._preload(records, self._preload)
             self._records = records
