@@ -292,7 +292,7 @@ class RelationCore(Generic[M]):
         one outlived a change of the table (the model's ``_read_fresh``)."""
         if self._records is None:
             if self._eager_load:
-                records = self.model._eager_load_records(self)
+                records = list(self.model._eager_load_records(self))
             elif self._select:
                 records = self._load_partial(self._schema())
             else:
