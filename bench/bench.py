@@ -46,8 +46,25 @@ DDL = {
 }
 
 
+POSTS_DDL = {
+    "sqlite": "CREATE TABLE bench_posts (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL"
+              " REFERENCES bench_users (id), title VARCHAR(200) NOT NULL)",
+    "postgresql": "CREATE TABLE bench_posts (id SERIAL PRIMARY KEY, user_id INTEGER NOT NULL"
+                  " REFERENCES bench_users (id), title VARCHAR(200) NOT NULL)",
+    "mysql": "CREATE TABLE bench_posts (id INT AUTO_INCREMENT PRIMARY KEY, user_id INT NOT NULL,"
+             " title VARCHAR(200) NOT NULL, FOREIGN KEY (user_id) REFERENCES bench_users (id))"
+             " ENGINE=InnoDB",
+}
+
+
 class BenchUser(Model):
     table_name = "bench_users"
+    posts = activerecord.has_many("BenchPost", foreign_key="user_id")
+
+
+class BenchPost(Model):
+    table_name = "bench_posts"
+    user = activerecord.belongs_to("BenchUser", foreign_key="user_id")
 
 
 def raw_connect(db):
@@ -132,6 +149,19 @@ class Raw:
             total += float(value or 0)
         return total
 
+    def includes(self, _n):
+        cur = self._cur()
+        cur.execute("SELECT id, name, email, age, created_at FROM bench_users", ())
+        users = cur.fetchall()
+        ids = [u[0] for u in users]
+        marks = ", ".join([self.ph] * len(ids))
+        cur.execute(f"SELECT id, user_id, title FROM bench_posts WHERE user_id IN ({marks})",
+                    ids)
+        by_user = {}
+        for row in cur.fetchall():
+            by_user.setdefault(row[1], []).append(row)
+        return sum(len(p[2]) for u in users for p in by_user.get(u[0], ()))
+
     def close(self):
         self.conn.close()
 
@@ -177,6 +207,9 @@ class ORM:
                 total += float(BenchUser.where(age=range(x, x + 3)).average("age") or 0)
         return total
 
+    def includes(self, _n):
+        return sum(len(p.title) for u in BenchUser.includes("posts") for p in u.posts)
+
     def close(self):
         pass
 
@@ -188,11 +221,15 @@ def make_rows(n, seed=7):
              base + dt.timedelta(seconds=i)) for i in range(n)]
 
 
-def reset_table(db, rows=None):
+def reset_table(db, rows=None, posts=0):
+    """Fresh bench_users (with ``rows``) and bench_posts (``posts`` per user)."""
+    db.execute("DROP TABLE IF EXISTS bench_posts")
     db.execute("DROP TABLE IF EXISTS bench_users")
     db.execute(DDL[db.adapter.name])
     db.execute("CREATE INDEX bench_users_name ON bench_users (name)")
     db.execute("CREATE INDEX bench_users_age ON bench_users (age)")
+    db.execute(POSTS_DDL[db.adapter.name])
+    db.execute("CREATE INDEX bench_posts_user ON bench_posts (user_id)")
     BenchUser.reset_column_information()
     if rows:
         conn = raw_connect(db)
@@ -201,8 +238,22 @@ def reset_table(db, rows=None):
         cur.execute(db.dialect.begin_sql, ())
         cur.executemany(f"INSERT INTO bench_users (name, email, age, created_at) "
                         f"VALUES ({p}, {p}, {p}, {p})", rows)
+        if posts:
+            cur.executemany(f"INSERT INTO bench_posts (user_id, title) VALUES ({p}, {p})",
+                            [(u, f"post {k} of user {u}") for u in range(1, len(rows) + 1)
+                             for k in range(posts)])
         cur.execute("COMMIT", ())
         conn.close()
+    BenchPost.reset_column_information()
+
+
+def check_includes_queries(db):
+    """The includes workload must send exactly 2 statements (users, then posts)."""
+    from activerecord.testing import capture_sql
+    with capture_sql() as sql:
+        ORM().includes(0)
+    if len(sql) != 2:
+        raise SystemExit(f"includes('posts') sent {len(sql)} statements, not 2: {sql}")
 
 
 def run_backend(name, url, reps, scale):
@@ -210,6 +261,7 @@ def run_backend(name, url, reps, scale):
     n_rows, n_insert = int(20000 * scale), int(5000 * scale)
     n_get, n_filter, n_update, n_agg = (int(2000 * scale), int(500 * scale),
                                         int(2000 * scale), int(2000 * scale))
+    n_authors = int(2000 * scale)
     rnd = random.Random(11)
     seed_rows = make_rows(n_rows)
     ids = [rnd.randrange(1, n_rows + 1) for _ in range(n_get)]
@@ -221,12 +273,17 @@ def run_backend(name, url, reps, scale):
         (f"{n_filter} x age > x ORDER BY name LIMIT 20", "filter", (ages[:n_filter],), False),
         (f"update {n_update}, load/change/save (1 txn)", "update", (ids[:n_update],), False),
         (f"{n_agg} count / avg queries", "aggregate", (ages[:n_agg],), False),
+        (f"{n_authors} users x 5 posts, includes('posts'), read every title", "includes",
+         (n_authors,), False),
     ]
     results = []
     for label, method, args, fresh in workloads:
         times = {"raw": [], "orm": []}
         checks = {}
-        if not fresh:
+        if method == "includes":
+            reset_table(db, make_rows(args[0], 5), posts=5)
+            check_includes_queries(db)
+        elif not fresh:
             reset_table(db, seed_rows)
         for rep in range(reps):
             order = ("raw", "orm") if rep % 2 == 0 else ("orm", "raw")

@@ -1,4 +1,5 @@
-"""Quickstart: define models, then create, query, update and delete records.
+"""Quickstart: define models, then create, query, update and delete records, and
+navigate associations.
 
 Run it with ``make demo`` (a fresh SQLite file), or against any database:
 ``DATABASE_URL=postgresql://user:pass@host/db python examples/quickstart.py``.
@@ -10,7 +11,8 @@ import os
 from decimal import Decimal
 
 import activerecord
-from activerecord import Model, RecordNotFound, transaction
+from activerecord import Model, RecordNotFound, belongs_to, has_many, transaction
+from activerecord.testing import capture_sql
 
 db = activerecord.connect(os.environ.get("DATABASE_URL", "sqlite:///quickstart.db"))
 print(f"Connected to {db.name}")
@@ -34,9 +36,13 @@ for statement in (
 class Artist(Model):
     """Table ``artists`` (the default name for class Artist)."""
 
+    albums = has_many("Album", dependent="destroy")  # key from the FOREIGN KEY
+
 
 class Album(Model):
     """Table ``albums``."""
+
+    artist = belongs_to("Artist")
 
 
 def show(title, records):
@@ -85,6 +91,16 @@ try:
     Artist.create(nmae="typo")
 except activerecord.UnknownAttributeError as exc:
     print(f"Unknown column refused: {exc}")
+
+# Associations: navigate, write, and load a page without N+1 queries
+print(f"\nAlbums of {acdc.name}: {acdc.albums.order('year').pluck('title')}")
+print(f"Artist of the first album: {Album.first().artist.name}")
+acdc.albums.create(title="Powerage", year=1978)  # artist_id set from acdc
+print(f"{acdc.name} now has {acdc.albums.count()} albums")
+with capture_sql() as statements:
+    page = Album.includes("artist").order("title").to_list()
+    lines = [f"{a.title} ({a.artist.name})" for a in page]
+print(f"Every album with its artist, in {len(statements)} queries: {lines}")
 
 # Delete
 Album.find_by(title="Highway to Hell").destroy()
