@@ -5,7 +5,9 @@ A table is named exactly as stored (case-sensitive) and found along the session'
 ``"schema.table"``: every query resolves it with ``to_regclass`` over the quoted parts
 (PostgreSQL >= 9.6), so the name is a bound parameter and a missing table gives ``NULL``
 rather than an error. :meth:`table_names` lists the tables
-of ``current_schema()`` (the first existing schema of the search path).
+of ``current_schema()`` (the first existing schema of the search path), a partitioned
+table once: its partitions (declared ones, and inheritance children that add no column,
+the older partitioning by inheritance) are left out, their rows being the parent's.
 
 Types are printed by ``format_type`` (``character varying(120)``, ``numeric(10,2)``,
 ``timestamp with time zone``); lengths, precision and scale are decoded from the type
@@ -116,6 +118,15 @@ WHERE i.indrelid = {_REL} AND NOT i.indisprimary
 ORDER BY ic.relname
 """
 
+# A partition of ``c``'s parent: declared (``relispartition``, PostgreSQL >= 10), or a
+# child of table inheritance declaring no column of its own (``attislocal``): the
+# manual's "Partitioning Using Inheritance" (ddl-partitioning.html). Its rows are read
+# through the parent, which alone is listed.
+_PARTITION = ("(c.relispartition OR (EXISTS (SELECT 1 FROM pg_inherits i "
+              "WHERE i.inhrelid = c.oid) AND NOT EXISTS (SELECT 1 FROM pg_attribute a "
+              "WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+              "AND a.attislocal)))")
+
 # pg_constraint.confdeltype/confupdtype codes (catalog pg_constraint, section 53.13).
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL",
             "d": "SET DEFAULT"}
@@ -221,7 +232,8 @@ class PostgreSQLIntrospector(Introspector):
         rows = self.query(
             conn, "SELECT c.relname::text FROM pg_class c "
                   "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                  "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p')")
+                  "WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') "
+                  f"AND NOT {_PARTITION}")
         return sorted(r[0] for r in rows)
 
     def table_exists(self, conn: Any, table: str) -> bool:
