@@ -15,6 +15,7 @@
 
 from . import errors, events
 from .associations import belongs_to, has_and_belongs_to_many, has_many, has_one
+from .automap import automap
 from .base import Model
 from .connection.database import Database
 from .connection.handling import connect, databases, get_database, set_default_database
@@ -29,6 +30,6 @@ __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_databas
            "set_default_database",
            "transaction", "and_", "or_", "not_", "errors", "events", "scope", "default_scope",
            "between", "belongs_to", "has_many", "has_one",
-           "has_and_belongs_to_many"] + list(errors.__all__)
+           "has_and_belongs_to_many", "automap"] + list(errors.__all__)
 
 __version__ = "0.1.0"

@@ -70,7 +70,9 @@ class Model(TransactionsMixin,    # opens/joins the transaction; restores state 
 
     Class attributes: ``table_name`` (str), ``primary_key`` (str or tuple of str),
     ``database`` (a Database, a name given to ``connect(name=...)``, or ``None`` for
-    the default database), ``abstract`` (True for a base class with no table).
+    the default database), ``abstract`` (True for a base class with no table),
+    ``readonly`` (True, or a string saying why: every write raises ReadOnlyRecord
+    before any SQL, as Rails' ``readonly?``; automap's tables without a primary key).
     """
 
     abstract = True

@@ -24,7 +24,8 @@ __all__ = [
     "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
     "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
-    "DeleteRestrictionError",
+    "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
+    "StrictLoadingViolationError",
 ]
 
 
@@ -225,6 +226,20 @@ class ReadOnlyAttributeError(ActiveRecordError):
         self.name = name
 
 
+class ReadOnlyRecord(ActiveRecordError):
+    """A write was asked of a read-only model (Rails' ``ReadOnlyRecord``): one that
+    declares ``readonly = True`` (or a string saying why), as ``automap`` does for a
+    table without a primary key. save, create, update, destroy, delete, update_all,
+    delete_all, insert_all and upsert_all raise it before any SQL; ``model`` and
+    ``table`` name what was used."""
+
+    def __init__(self, message: str, *, model: type | None = None,
+                 table: str | None = None):
+        super().__init__(message)
+        self.model = model
+        self.table = table
+
+
 class AssociationTypeMismatch(ActiveRecordError, TypeError):
     """A record of the wrong class was assigned to an association (Rails'
     ``AssociationTypeMismatch``); raised before anything is written."""
@@ -247,6 +262,31 @@ class InvalidAssociation(ActiveRecordError):
     """An association's declaration cannot be resolved: its class name matches no model
     (or two), or its keys cannot be found or are ambiguous; the message says which
     option (``foreign_key=``, ``class_name=`` ...) settles it."""
+
+
+class EagerLoadPolymorphicError(InvalidAssociation):
+    """A polymorphic ``belongs_to`` was named in ``joins``/``left_joins``/
+    ``eager_load`` (or an ``includes`` that must JOIN): its target table differs per
+    row, so it cannot be joined (Rails' ``EagerLoadPolymorphicError``); preload it
+    instead. ``association`` is ``"Model.name"``."""
+
+    def __init__(self, message: str, *, association: str | None = None):
+        super().__init__(message)
+        self.association = association
+
+
+class StrictLoadingViolationError(ActiveRecordError):
+    """An association of a strict-loading record was about to be loaded lazily (Rails
+    6.1's ``StrictLoadingViolationError``): preload it instead. ``model`` is the
+    record's class, ``association`` the association's name, ``location`` the
+    ``file:line`` of the access in the caller's code."""
+
+    def __init__(self, message: str, *, model: type | None = None,
+                 association: str | None = None, location: str | None = None):
+        super().__init__(message)
+        self.model = model
+        self.association = association
+        self.location = location
 
 
 class DeleteRestrictionError(ActiveRecordError):

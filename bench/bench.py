@@ -305,6 +305,8 @@ def run_backend(name, url, reps, scale):
             else " (!) results differ"
         results.append((label, raw_ms, orm_ms, same))
     version = db.features.server_version
+    db.execute("DROP TABLE IF EXISTS bench_posts")  # leave the database as it was
+    db.execute("DROP TABLE IF EXISTS bench_users")
     db.close()
     return version, results
 

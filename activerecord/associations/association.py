@@ -1,18 +1,46 @@
-"""The per-record cache of loaded associations (Rails' ``association_cache``).
+"""The per-record cache of loaded associations (Rails' ``association_cache``), and the
+strict-loading check of lazy loads (Rails 6.1's ``strict_loading``).
 
 A record keeps ``{association name: (key snapshot, value)}`` in
 ``record.__dict__["_association_cache"]``, created on first use, so records loaded
 from rows pay nothing until an association is read. A cached belongs_to target is
 used while the foreign key still has the snapshot's values.
+
+Strict loading: a record's mode is ``record.__dict__["_strict_loading"]`` (True,
+False or ``"warn"``; set by ``record.strict_loading(...)``, by a
+``Relation.strict_loading()`` that loaded it, or by a preload from strict owners),
+else its model's ``strict_loading_by_default`` (a class attribute, inherited: set on
+``Model`` it is the global switch). Every reader calls :func:`lazy_load` right before
+it queries an association that is not loaded; only there is the mode read (one dict
+lookup, then the class attribute), never while rows are loaded. A strict record
+raises :class:`~activerecord.errors.StrictLoadingViolationError`, naming the model,
+the association and the file:line of the access (the first frame outside this
+package); ``"warn"`` logs the same message on the ``activerecord.strict_loading``
+logger (WARNING) and loads. See docs/associations.md, "Strict loading".
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import sys
+from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["cached", "store", "forget", "values_of", "collection", "MISSING"]
+from ..errors import StrictLoadingViolationError
+from ..relation.core import RelationCore
+
+__all__ = ["cached", "store", "forget", "values_of", "collection", "MISSING",
+           "lazy_load", "strict_mode", "mark_strict", "set_strict", "caller_location",
+           "STRICT_MODES"]
 
 MISSING: Any = object()
+
+#: The strict-loading modes: refuse lazy loads, allow them, log them.
+STRICT_MODES = (True, False, "warn")
+
+logger = logging.getLogger("activerecord.strict_loading")
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
@@ -20,7 +48,9 @@ def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
     ``read_attribute``) for one the query that loaded the record did not select."""
     attrs = record.__dict__["_attrs"]
     try:
-        return tuple(attrs[c] for c in columns)
+        if len(columns) == 1:  # the common case, without a generator
+            return (attrs[columns[0]],)
+        return tuple([attrs[c] for c in columns])
     except KeyError:
         return tuple(record.read_attribute(c) for c in columns)
 
@@ -65,3 +95,75 @@ def collection(reflection: Any, record: Any, proxy: Any) -> Any:
         value = proxy.of(reflection.scope(record), record, reflection)
         store(record, reflection.name, value, key)
     return value
+
+
+# -- strict loading ----------------------------------------------------------------------
+def strict_mode(record: Any) -> bool | str:
+    """The strict-loading mode of ``record``: its own, else its model's
+    ``strict_loading_by_default``."""
+    mode = record.__dict__.get("_strict_loading")
+    return type(record).strict_loading_by_default if mode is None else mode
+
+
+def lazy_load(record: Any, reflection: Any) -> None:
+    """Called by a reader right before it queries association ``reflection`` of
+    ``record`` (not loaded yet). Returns when the record is not strict; raises
+    StrictLoadingViolationError when it is; logs (WARNING, logger
+    ``activerecord.strict_loading``) and returns in mode ``"warn"``. A new record's
+    has_many/has_one/through reads no row (Rails' ``find_target?``): never refused."""
+    mode = record.__dict__.get("_strict_loading")
+    if mode is None:
+        mode = type(record).strict_loading_by_default
+    if mode:
+        _violation(record, reflection, mode)
+
+
+def _violation(record: Any, reflection: Any, mode: bool | str) -> None:
+    holds_key = getattr(reflection, "owner_holds_key", reflection.macro == "belongs_to")
+    if record.new_record and not holds_key:
+        return
+    where = caller_location()
+    model = type(record).__name__
+    message = (f"{model} is marked for strict_loading: the association "
+               f"{model}.{reflection.name} cannot be lazily loaded (at {where}); load it "
+               f"with preload/includes/eager_load")
+    if mode == "warn":
+        logger.warning(message)
+        return
+    raise StrictLoadingViolationError(message, model=type(record),
+                                      association=reflection.name, location=where)
+
+
+def caller_location() -> str:
+    """``file:line`` of the innermost frame outside the activerecord package (the
+    user's code that made the access)."""
+    frame = sys._getframe(1)
+    while frame.f_back is not None and \
+            os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
+        frame = frame.f_back
+    return f"{frame.f_code.co_filename}:{frame.f_lineno}"
+
+
+def set_strict(records: Iterable[Any], mode: bool | str) -> None:
+    """Set the strict-loading ``mode`` of each of ``records`` (a preload's targets)."""
+    for record in records:
+        record.__dict__["_strict_loading"] = mode
+
+
+def mark_strict(records: Iterable[Any], mode: bool | str) -> None:
+    """Set the strict-loading ``mode`` of ``records`` and of every record in their
+    loaded associations (an eager_load's), each once."""
+    seen: set[int] = set()
+    stack = list(records)
+    while stack:
+        record = stack.pop()
+        if id(record) in seen:
+            continue
+        seen.add(id(record))
+        record.__dict__["_strict_loading"] = mode
+        cache = record.__dict__.get("_association_cache")
+        for _key, value in cache.values() if cache else ():
+            if isinstance(value, RelationCore):
+                stack.extend(value._records or ())
+            elif value is not None:
+                stack.append(value)

@@ -7,14 +7,18 @@ is cached on the owner) and sets each record's inverse to the owner without a qu
 
 The writers (``add``, ``remove``, ``delete_all``, ``destroy_all``, ``clear``,
 ``replace``; Rails' ``<<``, ``delete``, ``delete_all``, ``destroy_all``, ``clear``,
-``replace``) run in the owner's transaction and need a saved owner.
+``replace``) run in the owner's transaction and need a saved owner, except
+``replace`` (and the writer ``artist.albums = [...]``) on a new owner, which only
+keeps the records to save with it. Records built (``build``) or kept so are saved
+when the owner is (``associations/autosave.py``, Rails' ``AutosaveAssociation``);
+built while the collection is not loaded, they join the records when it loads.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..errors import RecordNotFound, RecordNotSaved
+from ..errors import RecordNotSaved
 from ..relation import Relation
 from ..relation.core import RelationCore
 from . import association as a
@@ -24,14 +28,19 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["CollectionProxy"]
 
+#: The slots that hold a relation's query (all but its loaded records).
+_QUERY_SLOTS = frozenset(RelationCore.__slots__) - {"_records"}
+
 
 class CollectionProxy(Relation[Any]):
     """The records of one has_many association of one owner (see the module doc)."""
 
-    __slots__ = ("_owner", "_reflection")
+    __slots__ = ("_owner", "_reflection", "_pending")
 
     _owner: Any
     _reflection: Any
+    #: records built while the collection was not loaded (they join it on load)
+    _pending: list
 
     @classmethod
     def of(cls, scope: Relation[Any], owner: Any, reflection: Any) -> CollectionProxy:
@@ -39,8 +48,29 @@ class CollectionProxy(Relation[Any]):
         proxy = cls.__new__(cls)
         for slot in RelationCore.__slots__:
             setattr(proxy, slot, getattr(scope, slot))
-        proxy._owner, proxy._reflection = owner, reflection
+        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, []
         return proxy
+
+    @classmethod
+    def loaded(cls, owner: Any, reflection: Any, records: list) -> CollectionProxy:
+        """The proxy of ``owner``'s ``records``, already loaded (a preload): its
+        query parts are taken from ``reflection.scope(owner)`` only when something
+        needs them (a chained query method, ``reset``), so a preload of N owners
+        builds N small objects and no condition (see :meth:`__getattr__`)."""
+        proxy = cls.__new__(cls)
+        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, []
+        proxy._records = records
+        return proxy
+
+    def __getattr__(self, name: str) -> Any:
+        # Only reached for an unset slot or a scope name: a loaded() proxy's query
+        # parts are filled in from the association's scope on first use.
+        if name in _QUERY_SLOTS:
+            scope = self._reflection.scope(self._owner)
+            for slot in _QUERY_SLOTS:
+                setattr(self, slot, getattr(scope, slot))
+            return getattr(self, name)
+        return super().__getattr__(name)
 
     def _clone(self, **parts: Any) -> Self:
         # A chained call is a plain Relation with the same scope (Rails' scoping).
@@ -55,9 +85,13 @@ class CollectionProxy(Relation[Any]):
     def load(self) -> Self:
         """Load the records once (see :meth:`Relation.load`) and set their inverse."""
         if self._records is None:
+            a.lazy_load(self._owner, self._reflection)  # strict loading (association.py)
             super().load()
             assert self._records is not None
             self._reflection.set_inverse(self._owner, self._records)
+            if self._pending:
+                self._records = _merged(self._records, self._pending)
+                self._pending = []
         return self
 
     def __getitem__(self, index: Any) -> Any:
@@ -66,11 +100,17 @@ class CollectionProxy(Relation[Any]):
 
     def build(self, /, **attrs: Any) -> Any:
         """Return a new, unsaved target record with the foreign key set to the
-        owner's key and its inverse set to the owner; added to the loaded records."""
-        record = self.new(**attrs)
+        owner's key (and the type column, ``as_=``) and its inverse set to the
+        owner; it is one of the collection's records from now on (loaded or not)
+        and is saved when the owner is saved (Rails' ``build``)."""
+        known = {k: v for k, v in self._reflection.owner_attributes(self._owner).items()
+                 if v is not None}
+        record = self.new(**{**known, **attrs})
         self._reflection.set_inverse(self._owner, [record])
         if self._records is not None:
             self._records.append(record)
+        else:
+            self._pending.append(record)
         return record
 
     def create(self, /, **attrs: Any) -> Any:
@@ -102,9 +142,10 @@ class CollectionProxy(Relation[Any]):
     def _transaction(self) -> Any:
         return type(self._owner)._load_schema().db.transaction(requires_new=False)
 
-    def _mine(self, items: list, key: tuple) -> list:
-        fk = self._reflection.foreign_key
-        return [r for r in items if r.persisted and a.values_of(r, fk) == key]
+    def _mine(self, items: list) -> list:
+        mine = self._reflection.owner_attributes(self._owner)
+        columns, values = tuple(mine), tuple(mine.values())
+        return [r for r in items if r.persisted and a.values_of(r, columns) == values]
 
     def add(self, *records: Any) -> Self:
         """Add ``records`` (several, or one list) to the collection: set each one's
@@ -113,10 +154,11 @@ class CollectionProxy(Relation[Any]):
         for an unsaved owner and AssociationTypeMismatch for a record of another
         class, before any SQL."""
         items = self._records_of(records)
-        key = self._owner_key("add")
+        self._owner_key("add")
+        values = self._reflection.owner_attributes(self._owner)
         with self._transaction():
             for record in items:
-                for column, value in zip(self._reflection.foreign_key, key):
+                for column, value in values.items():
                     record.write_attribute(column, value)
                 record.save()
         self._reflection.set_inverse(self._owner, items)
@@ -134,7 +176,8 @@ class CollectionProxy(Relation[Any]):
         records removed. Raises NotNullViolation before any SQL when the foreign key
         is NOT NULL (nullifying it cannot work: use ``destroy_all``)."""
         items = self._records_of(records)
-        mine = self._mine(items, self._owner_key("remove"))
+        self._owner_key("remove")
+        mine = self._mine(items)
         rule = self._reflection.dependent
         if rule not in ("destroy", "delete_all"):
             self._reflection.check_nullable("remove records from")
@@ -145,23 +188,11 @@ class CollectionProxy(Relation[Any]):
                 elif rule == "delete_all":
                     record.delete()
                 else:
-                    self._nullify(record)
+                    self._reflection.nullify_record(self._owner, record)
         if self._records is not None:
             gone = {id(r) for r in mine}
             self._records = [r for r in self._records if id(r) not in gone]
         return mine
-
-    def _nullify(self, record: Any) -> None:
-        schema = record._load_schema()
-        if not schema.pk:
-            raise schema.no_primary_key(type(record), "remove() from a collection")
-        key = dict(zip(schema.pk, a.values_of(record, schema.pk)))
-        nulls = {c: None for c in self._reflection.foreign_key}
-        if Relation.where(self, **key).update_all(**nulls) != 1:
-            raise RecordNotFound(f"{type(record).__name__} {record!r} no longer refers "
-                                 f"to this {type(self._owner).__name__}",
-                                 model=type(record), table=schema.table)
-        record.__dict__["_attrs"].update(nulls)
 
     def delete_all(self) -> int:
         """Empty the collection without loading it (Rails' ``delete_all``): DELETE
@@ -175,7 +206,7 @@ class CollectionProxy(Relation[Any]):
             count = super().delete_all()
         else:
             self._reflection.check_nullable("clear")
-            count = self.update_all(**{c: None for c in self._reflection.foreign_key})
+            count = self.update_all(**dict.fromkeys(self._reflection.nullified_columns()))
         self._records = []
         return count
 
@@ -197,9 +228,14 @@ class CollectionProxy(Relation[Any]):
     def replace(self, records: Any) -> Self:
         """Make the collection exactly ``records`` (a list), in the owner's
         transaction (Rails' ``replace``): records no longer in it are removed as by
-        :meth:`remove`, the new ones added as by :meth:`add`. Type and owner are
-        checked before any SQL."""
+        :meth:`remove`, the new ones added as by :meth:`add`. Types are checked
+        before any SQL. On a new owner nothing is written: the records are kept and
+        saved with the owner (Rails)."""
         items = self._records_of((list(records),))
+        if self._owner.new_record and self._reflection.macro == "has_many":
+            self._reflection.set_inverse(self._owner, items)
+            self._records, self._pending = list(items), []
+            return self
         self._owner_key("replace")
         keep = {id(r) for r in items}
         with self._transaction():
@@ -225,3 +261,12 @@ class CollectionProxy(Relation[Any]):
 
     def __repr__(self) -> str:
         return f"<CollectionProxy {self._reflection!r}: {super().__repr__()}>"
+
+
+def _merged(loaded: list, kept: list) -> list:
+    """The loaded rows with the records kept in memory (built, or saved with a new
+    owner) put in: a kept saved record replaces the loaded one of its row, a new one
+    is appended (Rails' ``merge_target_lists``)."""
+    mine = {r._identity(): r for r in kept if r.persisted and r._identity() is not None}
+    out = [mine.pop(r._identity(), r) for r in loaded] if mine else list(loaded)
+    return out + [r for r in kept if r.new_record]

@@ -4,19 +4,42 @@ that fit one statement), instead of one query per artist.
 
 Paths are an association name, a dict ``{name: nested paths}`` or a list of paths, as
 Rails' ``preload(albums: :tracks)``. Every name is checked before any SQL
-(AssociationNotFoundError). A belongs_to target row is one record shared by all the
-records that refer to it; nested levels load from the distinct records of the level
-above. The loaded values go into each record's association cache, so readers send no
-query afterwards.
+(AssociationNotFoundError). Every kind preloads:
+
+- ``belongs_to``, ``has_many``, ``has_one``: one query on the target by the keys of
+  the owners (a has_one's ordered as its reader's ``first()``);
+- ``has_and_belongs_to_many``: one query on the join table for the (owner, target)
+  key pairs, then one on the target by the distinct target keys;
+- through associations (nested to any depth): one query per link of the chain
+  (``through.py``'s :class:`~activerecord.associations.through.Link`), level by
+  level; intermediate tables only give up their key columns (``pluck``), the last
+  query loads the targets. Each owner then gets one target per path (duplicates
+  kept, as the reader's JOIN gives them, unless ``distinct=True``), in path order,
+  or in the target query's order when the target's scope has one (Rails).
+
+A row is one record shared by every owner that reaches it, and nested levels load
+from the distinct records of the level above; memory stays linear in the rows (per
+owner one collection object, nothing per row but the record). An owner whose
+association is already loaded is not queried again (its targets still feed the
+nested levels). The loaded values go into each record's association cache, so the
+readers send no query afterwards, and the inverses are set as for lazy reads.
+Targets preloaded for strict-loading owners are strict too (Rails' cascade). A
+reflection that defines ``preload_into(records) -> list`` (the records it loaded)
+owns its preload (a polymorphic belongs_to: ``belongs_to.py``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import InvalidAssociation
+from ..relation import predicates as p
+from ..sql import nodes as n
 from . import association as a
 from .collection import CollectionProxy
+from .habtm import ManyToManyProxy
+from .through import HasManyThrough, Link, ThroughProxy
 
 __all__ = ["preload", "tree"]
 
@@ -44,7 +67,10 @@ def tree(model: Any, paths: Any) -> dict[str, tuple[Any, dict]]:
                         f"not {paths!r}")
     for name, nested in items:
         reflection = model.reflect_on_association(name)
-        sub = tree(reflection.target, nested)
+        if nested or not reflection.polymorphic:  # resolves the class: errors before SQL
+            sub = tree(reflection.target, nested)
+        else:
+            sub = {}
         out.setdefault(name, (reflection, {}))[1].update(sub)
     return out
 
@@ -64,60 +90,319 @@ def _run(paths: dict[str, tuple[Any, dict]], records: list) -> None:
 
 
 def _load(reflection: Any, records: list) -> list:
-    if reflection.macro not in ("belongs_to", "has_many", "has_one"):
+    """Preload ``reflection`` for ``records``; return the distinct records loaded
+    (and those already loaded), for the nested levels."""
+    own = getattr(reflection, "preload_into", None)
+    done: list = []
+    if own is not None:  # a reflection that owns its preload (polymorphic belongs_to)
+        found: list = own(records)
+    else:
+        loader = _loader(reflection)
+        owners, keys, done = _pending(reflection, records)
+        found = loader(reflection, owners, keys) if owners else []
+    mode = _strict(records) if found else False
+    if mode:
+        a.set_strict(found, mode)  # the records this preload loaded (Rails' cascade)
+    return found + list({id(r): r for r in done}.values()) if done else found
+
+
+def _loader(reflection: Any) -> Callable[[Any, list, list], list]:
+    if isinstance(reflection, HasManyThrough):
+        return _through
+    found = _LOADERS.get(reflection.macro)
+    if found is None:
         raise InvalidAssociation(f"{reflection!r}: preload of a {reflection.macro} "
-                                 f"association is not supported yet")
-    if reflection.macro == "belongs_to":
-        return _belongs_to(reflection, records)
-    owners_key, targets_key = reflection.primary_key, reflection.foreign_key
-    keys = list(dict.fromkeys(k for k in (a.values_of(r, owners_key) for r in records)
-                              if None not in k))
-    found = _fetch(reflection.target, targets_key, keys)
-    groups: dict[tuple, list] = {}
-    for target in found:
-        groups.setdefault(a.values_of(target, targets_key), []).append(target)
-    for record in records:
-        key = a.values_of(record, owners_key)
-        group = groups.get(key, []) if None not in key else []
-        if reflection.macro == "has_many":
-            proxy = CollectionProxy.of(reflection.scope(record), record, reflection)
-            proxy._records = group
-            a.store(record, reflection.name, proxy, key)
-        else:
-            a.store(record, reflection.name, group[0] if group else None, key)
-        reflection.set_inverse(record, group)
+                                 f"association is not supported")
     return found
 
 
-def _belongs_to(reflection: Any, records: list) -> list:
-    fk, pk = reflection.foreign_key, reflection.primary_key
-    keys = list(dict.fromkeys(k for k in (a.values_of(r, fk) for r in records)
-                              if None not in k))
-    by_key = {a.values_of(t, pk): t for t in _fetch(reflection.target, pk, keys)}
+def _owner_columns(reflection: Any) -> tuple[str, ...]:
+    if isinstance(reflection, HasManyThrough):
+        return reflection.owner_columns
+    return reflection.foreign_key if reflection.macro == "belongs_to" \
+        else reflection.primary_key
+
+
+def _pending(reflection: Any, records: list) -> tuple[list, list, list]:
+    """``(owners, their keys, targets already loaded)``: the records whose association
+    is not loaded yet, with their key snapshots; the already loaded targets of the
+    others (Rails' preloader does not load a loaded association again)."""
+    columns, name = _owner_columns(reflection), reflection.name
+    owners: list = []
+    keys: list[tuple] = []
+    done: list = []
     for record in records:
-        key = a.values_of(record, fk)
-        a.store(record, reflection.name, by_key.get(key), key)
-    return list(by_key.values())
+        key = a.values_of(record, columns)
+        value = a.cached(record, name, key) \
+            if "_association_cache" in record.__dict__ else a.MISSING
+        if value is a.MISSING or (isinstance(value, CollectionProxy)
+                                  and value._records is None):
+            owners.append(record)
+            keys.append(key)
+        elif isinstance(value, CollectionProxy):
+            done += value._records or ()
+        elif value is not None:
+            done.append(value)
+    return owners, keys, done
 
 
-def _fetch(target: Any, columns: tuple[str, ...], keys: list[tuple]) -> list:
-    """The ``target`` records whose ``columns`` have one of ``keys`` (tuples), in
-    statements that fit the database's parameter limit (``ModelSchema.key_chunks``
-    when the columns are as many as the table's key)."""
+def _strict(records: list) -> bool | str:
+    """The strict-loading mode of the first strict owner (Rails cascades it when any
+    owner is strict), else False. The owners of one level are of one model (the
+    first one's ``strict_loading_by_default`` decides whether it must be read)."""
+    if type(records[0]).strict_loading_by_default:
+        return next((m for m in map(a.strict_mode, records) if m), False)
+    for record in records:
+        mode = record.__dict__.get("_strict_loading")
+        if mode:
+            return mode
+    return False
+
+
+# -- one query on the target -------------------------------------------------------------
+def _distinct(keys: list[tuple]) -> list[tuple]:
+    return list(dict.fromkeys(k for k in keys if None not in k))
+
+
+def _belongs_to(reflection: Any, owners: list, keys: list) -> list:
+    pk = reflection.primary_key
+    found = _fetch(reflection.target, pk, _distinct(keys))
+    by_key = {a.values_of(t, pk): t for t in found}
+    inverse = reflection.inverse
+    one = inverse is not None and inverse.macro == "has_one"
+    for record, key in zip(owners, keys):
+        target = by_key.get(key)
+        a.store(record, reflection.name, target, key)
+        if one and target is not None:
+            a.store(target, inverse.name, record, a.values_of(target, inverse.primary_key))
+    return found
+
+
+def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
+    """has_many and has_one: one query on the target by the owners' keys."""
+    fk, many, name = reflection.foreign_key, reflection.macro == "has_many", \
+        reflection.name
+    target = reflection.target
+    extra = reflection.extra_join_conditions(target._load_schema().table)
+    found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
+    groups = _group(found, fk)
+    inverse = _inverse_of(reflection)
+    loaded = CollectionProxy.loaded
+    for record, key in zip(owners, keys):
+        group = groups.get(key)
+        if many:
+            a.store(record, name, loaded(record, reflection, group or []), key)
+        else:
+            a.store(record, name, group[0] if group else None, key)
+        if group and inverse is not None:
+            inverse(record, group if many else group[:1], key)
+    return found
+
+
+def _group(records: list, columns: tuple[str, ...]) -> dict[tuple, list]:
+    """``{values of columns: [records]}``, in ``records``' order."""
+    groups: dict[tuple, list] = {}
+    if len(columns) == 1:
+        column = columns[0]
+        try:
+            for record in records:
+                key = (record.__dict__["_attrs"][column],)
+                group = groups.get(key)
+                if group is None:
+                    groups[key] = [record]
+                else:
+                    group.append(record)
+            return groups
+        except KeyError:  # not selected (a default scope's select): say so below
+            groups = {}
+    for record in records:
+        groups.setdefault(a.values_of(record, columns), []).append(record)
+    return groups
+
+
+def _inverse_of(reflection: Any) -> Callable[[Any, list, tuple], None] | None:
+    """``store(owner, records, key)`` caching ``owner`` as the inverse of each of
+    ``records`` (their foreign key is ``key``), or None without an inverse. A
+    belongs_to inverse whose cache key is that foreign key is stored directly (one
+    dict entry a record); another kind asks ``reflection.set_inverse``."""
+    inverse = reflection.inverse
+    if inverse is None:
+        return None
+    if getattr(inverse, "snapshot_columns", None) == reflection.foreign_key:
+        name = inverse.name
+
+        def store(owner: Any, records: list, key: tuple) -> None:
+            entry = (key, owner)
+            for record in records:  # a.store, inlined: this runs once a row
+                cache = record.__dict__.get("_association_cache")
+                if cache is None:
+                    record.__dict__["_association_cache"] = {name: entry}
+                else:
+                    cache[name] = entry
+        return store
+    return lambda owner, records, key: reflection.set_inverse(owner, records)
+
+
+def _store_collection(reflection: Any, record: Any, key: tuple, group: list,
+                      proxy: type[CollectionProxy], scope: Any = None) -> None:
+    if scope is None:  # the query parts come from reflection.scope(record) when used
+        value = proxy.loaded(record, reflection, list(group))
+    else:
+        value = proxy.of(scope, record, reflection)
+        value._records = list(group)
+    a.store(record, reflection.name, value, key)
+
+
+def _habtm(reflection: Any, owners: list, keys: list) -> list:
+    """One query on the join table for the pairs, one on the target by its keys."""
+    (fk, pk), (afk, tpk) = reflection.keys()
+    owner, target = reflection.owner._load_schema(), reflection.target._load_schema()
+    link = Link(None, n.Table(reflection.join_table), fk, pk,
+                tuple(owner.types[c] for c in pk))
+    pairs = _pluck(link, afk, tuple(target.types[c] for c in tpk), _distinct(keys),
+                   owner)
+    found = _fetch(reflection.target, tpk, _distinct([t for ts in pairs.values()
+                                                       for t in ts]))
+    by_key = {a.values_of(t, tpk): t for t in found}
+    index = _index(reflection.target, found)
+    for record, key in zip(owners, keys):
+        group = [by_key[t] for t in pairs.get(key, ()) if t in by_key]
+        if index is not None:
+            group.sort(key=lambda t: index[id(t)])
+        _store_collection(reflection, record, key, group, ManyToManyProxy)
+    return found
+
+
+_LOADERS: dict[str, Callable[[Any, list, list], list]] = {
+    "belongs_to": _belongs_to, "has_many": _target_keyed, "has_one": _target_keyed,
+    "has_and_belongs_to_many": _habtm,
+}
+
+
+# -- through: level by level --------------------------------------------------------------
+def _through(reflection: Any, owners: list, keys: list) -> list:
+    """Walk the links: pluck each intermediate table's keys, load the targets, then
+    give each owner one target per path (see the module doc)."""
+    links = reflection.links()
+    schema = reflection.owner._load_schema()
+    frontier, steps = _distinct(keys), []
+    for link, following in zip(links, links[1:]):
+        out_types = _types_of(link, following)
+        step = _pluck(link, following.prev, out_types, frontier, schema)
+        steps.append(step)
+        frontier = _distinct([v for vs in step.values() for v in vs])
+    last = links[-1]
+    many = reflection.macro != "has_one_through"
+    extra = last.conditions(reflection.target._load_schema().table, scoped=False)
+    found = _fetch(reflection.target, last.far, frontier, extra, ordered=not many)
+    by_key: dict[tuple, list] = {}
+    for target in found:
+        by_key.setdefault(a.values_of(target, last.far), []).append(target)
+    index = _index(reflection.target, found) if many else _positions(found)
+    joined = reflection.joined() if many else None
+    for record, key in zip(owners, keys):
+        group = _walk(key, steps, by_key)
+        if index is not None and len(group) > 1:
+            group.sort(key=lambda t: index[id(t)])
+        if reflection.distinct:
+            group = list({id(t): t for t in group}.values())
+        if many:
+            _store_collection(reflection, record, key, group, ThroughProxy,
+                              reflection.scope(record, joined))
+        else:
+            a.store(record, reflection.name, group[0] if group else None, key)
+    return found
+
+
+def _walk(key: tuple, steps: list[dict], targets: dict[tuple, list]) -> list:
+    """The targets reached from an owner's ``key`` along ``steps`` (one per path)."""
+    values = [key] if None not in key else []
+    for step in steps:
+        values = [v for value in values for v in step.get(value, ())]
+    return [t for value in values for t in targets.get(value, ())]
+
+
+def _types_of(link: Link, following: Link) -> tuple[Any, ...]:
+    """The types of ``following.prev``, columns of ``link``'s table."""
+    if link.model is not None:
+        schema = link.model._load_schema()
+        return tuple(schema.types[c] for c in following.prev)
+    return following.far_types  # a join table: its columns hold the target's keys
+
+
+def _index(target: Any, found: list) -> dict[int, int] | None:
+    """Positions of ``found`` when the target's scope orders it (else None: path
+    order is kept, as Rails sorts only by an explicit order)."""
+    return _positions(found) if target.all()._order else None
+
+
+def _positions(found: list) -> dict[int, int]:
+    return {id(t): i for i, t in enumerate(found)}
+
+
+# -- statements ---------------------------------------------------------------------------
+def _chunks(db: Any, width: int, keys: list) -> list[list]:
+    size = max(1, (db.features.max_parameters - _RESERVE) // max(1, width))
+    return [keys[i:i + size] for i in range(0, len(keys), size)]
+
+
+def _in(table: str, columns: tuple[str, ...], types: tuple[Any, ...],
+        keys: list[tuple]) -> n.Node:
+    """``table.columns IN (keys)``, the keys bound by ``types``; several columns as
+    row values (the first row cast as ``ModelSchema.rows_in`` does)."""
+    if len(columns) == 1:
+        typ = types[0]
+        return n.In(n.Column(columns[0], table),
+                    tuple(p.param(typ, typ.bind(k[0])) for k in keys))
+    items = [n.Tuple(tuple(p.param(t, t.bind(v)) for t, v in zip(types, key)))
+             for key in keys]
+    casts = [t.values_cast for t in types]
+    if any(casts):
+        items[0] = n.Tuple(tuple(x if c is None else n.Cast(x, c)
+                                 for x, c in zip(items[0].items, casts)))
+    return n.In(n.Tuple(tuple(n.Column(c, table) for c in columns)), tuple(items))
+
+
+def _fetch(target: Any, columns: tuple[str, ...], keys: list[tuple],
+           extra: list[n.Node] | None = None, ordered: bool = False) -> list:
+    """The ``target`` records (its default scope applied, and ``extra`` conditions)
+    whose ``columns`` have one of ``keys`` (tuples), in statements that fit the
+    database's parameter limit; ``ordered``: as ``first()`` orders (by the key when
+    the scope has no order)."""
     if not keys:
         return []
     schema = target._load_schema()
-    if len(columns) == len(schema.pk):
-        chunks = schema.key_chunks(keys, _RESERVE)
-    else:
-        size = max(1, (schema.db.features.max_parameters - _RESERVE) // len(columns))
-        chunks = [keys[i:i + size] for i in range(0, len(keys), size)]
+    rel = target.all()
+    for node in extra or ():
+        rel = rel._and(node)
+    if ordered:
+        rel = rel._ordered_by_key()
+    types = tuple(schema.types[c] for c in columns)
     out: list = []
-    for chunk in chunks:
-        if len(columns) == 1:
-            out += target.where(**{columns[0]: [k[0] for k in chunk]}).to_list()
-        else:
-            rows = [tuple(schema.types[c].bind(v) for c, v in zip(columns, key))
-                    for key in chunk]
-            out += target.where(schema.rows_in(columns, rows)).to_list()
+    for chunk in _chunks(schema.db, len(columns), keys):
+        out += rel._and(_in(schema.table, columns, types, chunk)).to_list()
     return out
+
+
+def _pluck(link: Link, out: tuple[str, ...], out_types: tuple[Any, ...],
+           keys: list[tuple], schema: Any) -> dict[tuple, list[tuple]]:
+    """``{far value: [out values, ...]}`` of the rows of ``link``'s table whose far
+    columns have one of ``keys`` (its model's default-scope conditions and the hop's
+    applied; rows with a NULL out value skipped). ``schema``: any ModelSchema of the
+    database, for a join table (no model)."""
+    if not keys:
+        return {}
+    table, width = link.table.name, len(link.far)
+    columns = tuple(n.Column(c, table) for c in link.far + out)
+    loaders = schema.loaders_for([f"c{i}" for i in range(len(columns))],
+                                 list(link.far_types + out_types))
+    conds = link.conditions(table)
+    db = link.model._load_schema().db if link.model is not None else schema.db
+    found: dict[tuple, list[tuple]] = {}
+    for chunk in _chunks(db, width, keys):
+        where = n.and_(*conds, _in(table, link.far, link.far_types, chunk))
+        for row in db.select_rows(n.Select(link.table, columns, where=where)):
+            values = schema.load_values(loaders, row)
+            if None not in values[width:]:
+                found.setdefault(values[:width], []).append(values[width:])
+    return found

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import inflection
+
 from ..errors import AssociationTypeMismatch, InvalidAssociation
 from ..sql import nodes as n
 
@@ -29,19 +31,14 @@ def register_model(cls: type) -> None:
 
 
 def camelize(name: str) -> str:
-    """``artist_profile`` -> ``ArtistProfile``."""
-    return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
+    """``artist_profile`` -> ``ArtistProfile`` (``inflection.camelize``, Rails')."""
+    return inflection.camelize(name)
 
 
 def underscore(name: str) -> str:
-    """``ArtistProfile`` -> ``artist_profile``."""
-    out = []
-    for i, ch in enumerate(name):
-        if ch.isupper() and i and (not name[i - 1].isupper() or
-                                   (i + 1 < len(name) and name[i + 1].islower())):
-            out.append("_")
-        out.append(ch.lower())
-    return "".join(out)
+    """``ArtistProfile`` -> ``artist_profile``, ``HTTPLog`` -> ``http_log``
+    (``inflection.underscore``, Rails')."""
+    return inflection.underscore(name)
 
 
 def _scope(cls: type) -> str:
@@ -228,6 +225,13 @@ class Reflection:
         holder, referred = self._tables()
         return n.and_(*(n.Column(a, holder.table) == n.Column(b, referred.table)
                         for a, b in zip(self.foreign_key, self.primary_key)))
+
+    def extra_join_conditions(self, table: str) -> list[n.Node]:
+        """Conditions on the target's table (named ``table``, or its alias) that a
+        join or preload of this association adds to :meth:`join_condition`: none for
+        a plain association; the type column for ``has_many(as_=...)``
+        (``associations/has_many.py``)."""
+        return []
 
     def check_type(self, value: Any) -> None:
         """Raise AssociationTypeMismatch unless ``value`` is a ``target`` record."""

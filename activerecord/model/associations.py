@@ -7,21 +7,51 @@ a model's declared associations, ``reset_association``, the cache cleared by
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..associations import association as a
-from ..associations import preloader
-from ..associations.belongs_to import BelongsTo
-from ..associations.has_many import TargetKeyed
+from ..associations import autosave, join_dependency, preloader
 from ..associations.reflection import Reflection, register_model
-from ..errors import AssociationNotFoundError, InvalidAssociation
+from ..errors import AssociationNotFoundError
 from ..sql import nodes as n
 from .core import Core
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
-__all__ = ["AssociationsMixin"]
+    from .schema import ModelSchema
+
+__all__ = ["AssociationsMixin", "StrictLoadingSwitch"]
+
+
+class StrictLoadingSwitch:
+    """``strict_loading`` on a model: on a record, ``record.strict_loading(mode=True)``
+    sets its mode (True, False or ``"warn"``) and returns the record (Rails'
+    ``strict_loading!``); on the class, ``Model.strict_loading(mode=True)`` returns
+    ``Model.all().strict_loading(mode)``. ValueError for another mode."""
+
+    def __get__(self, record: Any, owner: type | None = None) -> Callable[..., Any]:
+        if record is None:
+            model: Any = owner
+
+            def relation(mode: bool | str = True) -> Any:
+                """``Model.all().strict_loading(mode)`` (see Relation.strict_loading)."""
+                return model.all().strict_loading(mode)
+            return relation
+
+        def switch(mode: bool | str = True) -> Any:
+            """Set this record's strict-loading mode; return the record."""
+            record.__dict__["_strict_loading"] = check_mode(mode)
+            return record
+        return switch
+
+
+def check_mode(mode: Any) -> bool | str:
+    """``mode`` when it is True, False or ``"warn"``; ValueError otherwise."""
+    if isinstance(mode, bool) or mode == "warn":
+        return mode
+    raise ValueError(f"strict_loading takes True, False or 'warn', not {mode!r}")
 
 
 class AssociationsMixin(Core):
@@ -55,34 +85,63 @@ class AssociationsMixin(Core):
         a.forget(self, name)
         return self
 
+    # -- saving and destroying with the associations (associations/autosave.py) ----
+    def _needs_save(self) -> bool:
+        # A saved record without changes still saves the new records it holds.
+        return super()._needs_save() or autosave.has_unsaved(self)
+
+    def _check_save(self, schema: ModelSchema) -> bool:
+        """PersistenceMixin's checks, then, before any SQL, the belongs_to ones
+        (``autosave.check_save``: RecordInvalid "Artist must exist" for a required
+        association without a parent, InvalidAssociation for a missing
+        counter_cache/touch column)."""
+        needed = super()._check_save(schema)
+        if needed and type(self)._reflections:
+            autosave.check_save(self)
+        return needed
+
     def save(self) -> bool:
-        """Save the record (the layers below), first saving a new record assigned to
-        one of its belongs_to associations and setting the foreign key to its key,
-        as Rails' autosave of ``belongs_to`` (``AutosaveAssociation``); inside the
-        record's transaction (TransactionsMixin wraps this layer)."""
-        cache = self.__dict__.get("_association_cache")
-        if cache:
-            for name, (_, target) in list(cache.items()):
-                reflection = type(self)._reflections.get(name)
-                if isinstance(reflection, BelongsTo) and target is not None \
-                        and target.new_record:
-                    target.save()
-                    reflection.__set__(self, target)
-        return super().save()
+        """Save the record (the layers below) with its associations, as Rails'
+        ``AutosaveAssociation`` (``associations/autosave.py``): first a new record
+        assigned to a belongs_to (the foreign key set to its key), then the record,
+        then the records kept in its has_many/has_one (built or assigned; the
+        foreign key set), then counter caches and touches; all inside the record's
+        transaction (TransactionsMixin wraps this layer), so a failure rolls all of
+        it back."""
+        if not type(self)._reflections:  # a model without associations: nothing more
+            return super().save()
+        autosave.save_parents(self)
+        was_new = self._new_record
+        before = autosave.before_write(self)
+        super().save()
+        autosave.save_children(self, was_new)
+        autosave.after_write(self, was_new, before)
+        return True
 
     def destroy(self) -> Self:
         """Destroy the record (the layers below), first running the ``dependent=``
         rules of its has_many/has_one associations (Rails' ``dependent:``): every
         rule is checked before anything changes (``"restrict"`` raises
-        DeleteRestrictionError), then each runs, inside the record's transaction
+        DeleteRestrictionError), then each runs; afterwards the counter caches and
+        touches of its belongs_to associations; all inside the record's transaction
         (TransactionsMixin wraps this layer), so a failure rolls all of it back."""
-        rules = [r for r in type(self)._reflections.values()
-                 if r.dependent and isinstance(r, TargetKeyed)] if self.persisted else []
-        for reflection in rules:
-            reflection.check_dependent(self)
-        for reflection in rules:
-            reflection.apply_dependent(self)
-        return super().destroy()
+        if not type(self)._reflections:
+            return super().destroy()
+        autosave.destroy_dependents(self)
+        parents = autosave.before_destroy(self)
+        super().destroy()
+        autosave.after_destroy(self, parents)
+        return self
+
+    def _assign_association(self, name: str, value: Any) -> None:
+        """``Model(artist=artist)``, ``update(albums=[...])``: a keyword that names
+        an association is assigned through it (its writer); another raises as
+        AttributesMixin does (UnknownAttributeError listing the columns)."""
+        reflection: Any = type(self)._reflections.get(name)  # a descriptor: __set__
+        if reflection is None:
+            super()._assign_association(name, value)
+        else:
+            reflection.__set__(self, value)
 
     def reload(self) -> Self:
         """Read the row again (PersistenceMixin.reload) and forget every loaded
@@ -106,42 +165,71 @@ class AssociationsMixin(Core):
     @classmethod
     def _eager_load_records(cls, relation: Any) -> list[Any]:
         """The records of ``relation`` (its ``eager_load`` paths set) with those
-        associations loaded by one LEFT OUTER JOIN query (``join_dependency.py``)."""
-        raise NotImplementedError("eager_load is being written")
+        associations loaded by one LEFT OUTER JOIN query (two with a limit and a
+        collection; ``associations/join_dependency.py``)."""
+        return join_dependency.eager_load(relation)
 
     @classmethod
     def _mark_strict(cls, records: list[Any], mode: bool | str) -> None:
         """Mark ``records`` strict-loading (``mode`` True, False or ``"warn"``), as
-        ``Relation.strict_loading`` asks (``association.py`` checks it on lazy loads)."""
-        raise NotImplementedError("strict loading is being written")
+        ``Relation.strict_loading`` asks, and the records of their loaded
+        associations (an eager_load's), as Rails; ``association.py`` checks it on
+        lazy loads."""
+        a.mark_strict(records, mode)
+
+    # -- strict loading (Rails 6.1; associations/association.py) --------------------
+    #: True (or ``"warn"``): the model's records refuse lazy loads of associations
+    #: unless told otherwise (Rails' ``strict_loading_by_default``). Inherited: set
+    #: on ``activerecord.Model`` it is the global switch, on a model for its records.
+    strict_loading_by_default: ClassVar[bool | str] = False
+
+    #: ``record.strict_loading(mode=True)`` sets the record's mode and returns it
+    #: (Rails' ``strict_loading!``); ``Model.strict_loading(mode=True)`` is
+    #: ``Model.all().strict_loading(mode)`` (Rails' ``strict_loading`` query method).
+    strict_loading = StrictLoadingSwitch()
+
+    @property
+    def strict_loading_mode(self) -> bool | str:
+        """The record's strict-loading mode: True (lazy loads raise
+        StrictLoadingViolationError), ``"warn"`` (they are logged) or False; its own
+        (``strict_loading(...)``, or the relation that loaded it), else the model's
+        ``strict_loading_by_default``."""
+        return a.strict_mode(self)
+
+    @property
+    def strict_loading_enabled(self) -> bool:
+        """Whether lazy loads of the record's associations are refused or logged
+        (Rails' ``strict_loading?``)."""
+        return bool(a.strict_mode(self))
+
+    # -- joins and eager loading (associations/join_dependency.py) -------------------
+    @classmethod
+    def _association_joins(cls, path: Any, kind: str,
+                           joins: Sequence[tuple[n.Node, Any]] = ()
+                           ) -> list[tuple[n.Node, Any]]:
+        """The joins of ``path`` for ``Relation.joins``/``left_joins`` (``kind``
+        ``"INNER"``/``"LEFT"``): an association name, a dict ``{name: nested path}`` or
+        a list of them (Rails' ``joins(album: :artist)``), after the relation's
+        ``joins``. Returns ``[(Join node, joined model), ...]`` in order. Raises
+        AssociationNotFoundError / EagerLoadPolymorphicError before any SQL."""
+        return join_dependency.association_joins(cls, path, kind, joins)
 
     @classmethod
-    def _association_joins(cls, path: Any, kind: str) -> list[tuple[n.Node, Any]]:
-        """The joins of ``path`` for ``Relation.joins``: an association name, or a
-        dict ``{name: nested path}`` / list of paths (Rails' ``joins(album:
-        :artist)``). Returns ``[(Join node, joined model), ...]`` in order.
-        Raises AssociationNotFoundError (before any SQL) for an unknown name."""
-        if isinstance(path, str):
-            return [cls._join_one(path, kind)]
-        if isinstance(path, (list, tuple)):
-            return [j for item in path for j in cls._association_joins(item, kind)]
-        if isinstance(path, dict):
-            out = []
-            for name, nested in path.items():
-                join = cls._join_one(name, kind)
-                out.append(join)
-                out += join[1]._association_joins(nested, kind)
-            return out
-        raise TypeError(f"joins() takes an association name, a dict or a list of them, "
-                        f"not {path!r}")
+    def _association_targets(cls, paths: tuple[Any, ...], joinable: bool = False
+                             ) -> list[tuple[tuple[str, ...], Any]]:
+        """``[(path, target model), ...]`` of the associations of ``paths``; raises
+        AssociationNotFoundError (and, ``joinable``, EagerLoadPolymorphicError) before
+        any SQL."""
+        return join_dependency.targets(cls, paths, joinable)
 
     @classmethod
-    def _join_one(cls, name: str, kind: str) -> tuple[n.Node, Any]:
-        reflection = cls.reflect_on_association(name)
-        target = reflection.target
-        if target is cls:
-            raise InvalidAssociation(f"{reflection!r} refers to its own table: joins() "
-                                     f"by name of a self-reference needs a table alias,"
-                                     f" not supported yet; join with on=...")
-        return n.Join(target._load_schema().table_node, reflection.join_condition(),
-                      kind), target
+    def _resolve_includes(cls, relation: Any) -> Any:
+        """``relation`` with its ``includes`` paths preloaded, or eager_loaded when
+        it names their tables (Rails' ``eager_loading?``)."""
+        return join_dependency.resolve_includes(relation)
+
+    @classmethod
+    def _eager_joined(cls, relation: Any) -> tuple[Any, bool]:
+        """``relation`` with its eager-loaded paths LEFT JOINed (for calculations), and
+        whether any was."""
+        return join_dependency.eager_joined(relation)

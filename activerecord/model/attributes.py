@@ -46,9 +46,10 @@ class AttributesMixin(Core):
 
     def __init__(self, /, **attrs: Any):
         """Build a new (unsaved) record: every column gets its literal default, then
-        ``attrs`` are assigned. Raises UnknownAttributeError for a name that is not a
-        column, ReadOnlyAttributeError for a generated column, AttributeCastError for
-        a value that cannot be cast."""
+        ``attrs`` are assigned, in order; a name of an association is assigned
+        through it (``Album(artist=artist)``, as Rails). Raises UnknownAttributeError
+        for a name that is neither, ReadOnlyAttributeError for a generated column,
+        AttributeCastError for a value that cannot be cast."""
         schema = type(self)._load_schema()
         d = self.__dict__
         values = d["_attrs"] = dict(schema.defaults)
@@ -62,17 +63,43 @@ class AttributesMixin(Core):
 
     def _assign_new(self, schema: ModelSchema, attrs: dict[str, Any]) -> None:
         # A new record: cast and assign without per-column dirty bookkeeping beyond
-        # what INSERT needs (which columns were given).
+        # what INSERT needs (which columns were given). A name that is no column (an
+        # association's) sends the whole assignment to the slower path, in order.
         types = schema.write_types
         values = self.__dict__["_attrs"]
         changed = self.__dict__["_changed_from"]
         for name, value in attrs.items():
             typ = types.get(name)
             if typ is None:
-                raise schema.not_writable(type(self), name)
+                self._assign_new_with_associations(schema, attrs)
+                return
             changed.setdefault(name, values[name])
             values[name] = _cast(self, schema, typ, name, value)
         self.__dict__["_assigned"].update(attrs)
+
+    def _assign_new_with_associations(self, schema: ModelSchema,
+                                      attrs: dict[str, Any]) -> None:
+        # As _assign_new (the columns already assigned are assigned again: the same
+        # values), each other name through :meth:`_assign_association`.
+        types = schema.write_types
+        values = self.__dict__["_attrs"]
+        changed = self.__dict__["_changed_from"]
+        assigned = self.__dict__["_assigned"]
+        for name, value in attrs.items():
+            typ = types.get(name)
+            if typ is None:
+                self._assign_association(name, value)
+            else:
+                changed.setdefault(name, values[name])
+                values[name] = _cast(self, schema, typ, name, value)
+                assigned.add(name)
+
+    def _assign_association(self, name: str, value: Any) -> None:
+        """Assign ``name``, which is no writable column, through the association of
+        that name (AssociationsMixin); here: raise UnknownAttributeError (listing the
+        columns), or ReadOnlyAttributeError for a generated column."""
+        schema = type(self)._load_schema()
+        raise schema.not_writable(type(self), name)
 
     # -- reading and writing -------------------------------------------------------
     def read_attribute(self, name: str) -> Any:
@@ -176,9 +203,14 @@ class AttributesMixin(Core):
             raise AttributeError(how)
 
     def assign_attributes(self, /, **attrs: Any) -> None:
-        """Assign several columns at once (no save); errors as :meth:`write_attribute`."""
+        """Assign several columns at once (no save), or associations by name
+        (``update(artist=artist)``); errors as :meth:`write_attribute`."""
+        types = type(self)._load_schema().write_types
         for name, value in attrs.items():
-            self.write_attribute(name, value)
+            if name in types:
+                self.write_attribute(name, value)
+            else:
+                self._assign_association(name, value)
 
     def to_dict(self) -> dict[str, Any]:
         """Return ``{column: value}`` for every loaded column, in table order."""

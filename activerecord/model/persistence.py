@@ -109,8 +109,11 @@ class PersistenceMixin(Core):
         """Check, before any SQL, that the record can be saved; return whether saving
         has anything to write (a new record, or a persisted one with changes).
 
-        Raises RecordNotSaved for a destroyed record, UnknownPrimaryKey or
-        MissingAttributeError for a persisted one whose row cannot be identified."""
+        Raises ReadOnlyRecord for a ``readonly`` model, RecordNotSaved for a
+        destroyed record, UnknownPrimaryKey or MissingAttributeError for a persisted
+        one whose row cannot be identified."""
+        if schema.readonly:
+            raise schema.read_only(type(self))
         if self._destroyed:
             raise RecordNotSaved(f"cannot save a destroyed {type(self).__name__}")
         if self._new_record:
@@ -126,9 +129,12 @@ class PersistenceMixin(Core):
         return self.has_changes
 
     def _check_key(self, schema: ModelSchema, action: str) -> None:
-        """Before any SQL: raise UnknownPrimaryKey / MissingAttributeError when a
-        persisted record's row cannot be identified for ``action`` (``"destroy"``,
-        ``"delete"``); a new or destroyed record needs no key."""
+        """Before any SQL: raise ReadOnlyRecord for a ``readonly`` model,
+        UnknownPrimaryKey / MissingAttributeError when a persisted record's row cannot
+        be identified for ``action`` (``"destroy"``, ``"delete"``); a new or destroyed
+        record needs no key."""
+        if schema.readonly:
+            raise schema.read_only(type(self))
         if self.persisted:
             self._require_key(schema, action)
 
@@ -269,9 +275,12 @@ class PersistenceMixin(Core):
         ``features.max_parameters`` in several DELETEs in one transaction, so all or
         none happen (Rails' ``delete``).
 
-        Raises UnknownPrimaryKey for a table without a primary key, ValueError for a
-        composite key that is not a tuple of as many values (both before any SQL)."""
+        Raises ReadOnlyRecord for a ``readonly`` model, UnknownPrimaryKey for a table
+        without a primary key, ValueError for a composite key that is not a tuple of as
+        many values (all before any SQL)."""
         schema = cls._load_schema()
+        if schema.readonly:
+            raise schema.read_only(cls)
         if not schema.pk:
             raise schema.no_primary_key(cls, "delete(key)")
         if len(keys) == 1 and isinstance(keys[0], list):

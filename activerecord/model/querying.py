@@ -40,6 +40,7 @@ _DELEGATED = (
     "where", "where_not", "not_", "rewhere", "unscope", "none", "order", "reorder",
     "reverse_order", "limit", "offset", "page", "distinct", "select", "reselect",
     "group", "having", "joins", "left_joins", "left_outer_joins", "preload", "includes",
+    "eager_load", "references", "where_missing", "where_associated",
     # finders
     "first", "last", "take", "sole", "find_by", "find_sole_by",
     # calculations
@@ -195,6 +196,14 @@ class QueryingMixin(Core):
         def preload(cls, *paths: Any) -> Relation[Self]: ...
         @classmethod
         def includes(cls, *paths: Any) -> Relation[Self]: ...
+        @classmethod
+        def eager_load(cls, *paths: Any) -> Relation[Self]: ...
+        @classmethod
+        def references(cls, *names: str) -> Relation[Self]: ...
+        @classmethod
+        def where_missing(cls, *names: str) -> Relation[Self]: ...
+        @classmethod
+        def where_associated(cls, *names: str) -> Relation[Self]: ...
 
         # finders
         @overload

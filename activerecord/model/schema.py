@@ -17,6 +17,10 @@ Where the dialect has schemas (``Dialect.supports_schemas``: PostgreSQL), ``tabl
 schema; the schema-cache key is then ``"sales.orders"`` and SQL says ``"sales"."orders"``.
 A cached schema remembers the registry epoch its database was resolved at, so a model
 follows a new default database (``connect``, ``set_default_database``) at its next use.
+
+A model declaring ``readonly = True`` (or a string saying why) is never written: the
+schema's ``readonly`` makes every write raise ReadOnlyRecord before any SQL
+(:meth:`ModelSchema.read_only`; Rails' ``readonly?``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from ..errors import (
     ConfigurationError,
     MissingAttributeError,
     ReadOnlyAttributeError,
+    ReadOnlyRecord,
     TableNotFound,
     UnknownAttributeError,
     UnknownPrimaryKey,
@@ -101,6 +106,8 @@ class ModelSchema:
         self.table_node = n.Table(self.table, schema=self.schema_name)
         names = tuple(c.name for c in info.columns)
         self.pk = pk = _primary_key(model, info, names)
+        #: The model's ``readonly`` declaration (True, or a string saying why), or None.
+        self.readonly: bool | str | None = _declared(model, "readonly") or None
         self.names = names
         self.name_set = frozenset(names)
         self.types = {c.name: db.adapter.type_for(c) for c in info.columns}
@@ -251,9 +258,20 @@ class ModelSchema:
                 f"the database computes it, so it cannot be assigned or written", name=name)
         return self.unknown(model, name)
 
+    def read_only(self, model: type) -> ReadOnlyRecord:
+        """Return the ReadOnlyRecord error for a write to a ``readonly`` model."""
+        why = self.readonly if isinstance(self.readonly, str) else "readonly = True"
+        return ReadOnlyRecord(
+            f"{model.__name__} is read-only ({why}): its table {self.table!r} is not "
+            f"written (no save, create, update, destroy, delete or bulk write)",
+            model=model, table=self.table)
+
     def check_writable(self, model: type, names) -> None:
         """Raise :meth:`not_writable`'s error for the first of ``names`` that is not a
-        writable column (before any SQL: bulk writes call it)."""
+        writable column, ReadOnlyRecord for a ``readonly`` model (before any SQL:
+        bulk writes call it)."""
+        if self.readonly:
+            raise self.read_only(model)
         for name in names:
             if name not in self.write_types:
                 raise self.not_writable(model, name)

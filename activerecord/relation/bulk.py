@@ -61,7 +61,9 @@ class BulkWrites(RelationCore[M]):
 
     def delete_all(self) -> int:
         """DELETE every matching row (no callbacks); return the number deleted.
-        Joins, limit and order are honoured through a ``pk IN (subquery)``."""
+        Joins, limit and order are honoured through a ``pk IN (subquery)``. Raises
+        ReadOnlyRecord (before any SQL) for a ``readonly`` model."""
         schema = self._schema()
+        schema.check_writable(self.model, ())
         sql, params = schema.db.compile(n.Delete(schema.table_node, self._write_where()))
         return schema.db.run(sql, params).rowcount

@@ -92,6 +92,11 @@ class Calculations(RelationCore[M]):
             raise ValueError(f"unknown calculation {operation!r}; known: {sorted(_OPERATIONS)}")
         if column is None and operation != "count":
             raise ValueError(f"{operation}() needs a column")
+        if self._eager_load or self._includes:  # over the joins (Rails)
+            rel, eager = self._eager_joined()
+            if eager and operation == "count" and column is None:
+                return rel._count_eager()  # distinct records
+            return rel.calculate(operation, column, distinct=distinct)
         expr = n.Star() if column is None else self._expr(column, operation)
         if isinstance(expr, n.Alias):
             expr = expr.expr
@@ -149,6 +154,8 @@ class Calculations(RelationCore[M]):
         """
         if not columns:
             raise ValueError("pluck() needs at least one column")
+        if self._eager_load or self._includes:  # over the joins (Rails)
+            return self._eager_joined()[0].pluck(*columns)
         exprs = tuple(self._expr(c, "pluck") for c in columns)
         schema = self._schema()
         loaders = self._loaders(exprs, [f"c{i}" for i in range(len(exprs))])
@@ -192,6 +199,8 @@ class Calculations(RelationCore[M]):
         rel = self.where(*args, **conds) if args or conds else self
         if rel._limit == 0:
             return False
+        if rel._eager_load or rel._includes:  # over the joins (Rails)
+            rel = rel._eager_joined()[0]
         node = dataclasses.replace(
             rel.to_select_node((n.Alias(n.Raw("1"), "one"),), order=False), limit=1)
         return bool(self._schema().db.select_rows(node))

@@ -30,6 +30,7 @@ import functools
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, cast
 
+from ..errors import AssociationNotFoundError
 from ..sql import nodes as n
 from ..types import Type
 from . import predicates as p
@@ -90,7 +91,7 @@ class RelationCore(Generic[M]):
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
                  "_select", "_group", "_joins", "_preload", "_eager_load", "_references",
-                 "_strict_loading", "_records")
+                 "_strict_loading", "_includes", "_records")
 
     model: ModelClass[M]
 
@@ -111,6 +112,7 @@ class RelationCore(Generic[M]):
         self._eager_load: tuple[Any, ...] = ()  # paths loaded by LEFT OUTER JOINs
         self._references: tuple[str, ...] = ()  # tables includes() must JOIN
         self._strict_loading: bool | str | None = None  # lazy loads refused (or "warn")
+        self._includes: tuple[Any, ...] = ()  # paths preloaded, or eager_loaded if referenced
         self._records: list[M] | None = None
 
     if TYPE_CHECKING:  # pragma: no cover
@@ -127,6 +129,11 @@ class RelationCore(Generic[M]):
                     where: str | tuple[str, ...] | list[str] | None = None) -> Self: ...
         # Calculations (calculations.py)
         def pluck(self, *columns: Any) -> list[Any]: ...
+        def calculate(self, operation: str, column: Any = None, *,
+                      distinct: bool = False) -> Any: ...
+        # EagerLoading (eager_loading.py)
+        def _eager_joined(self) -> tuple[Self, bool]: ...
+        def _count_eager(self) -> Any: ...
         # BulkWrites (bulk.py)
         def update_all(self, /, **values: Any) -> int: ...
         def delete_all(self) -> int: ...
@@ -145,37 +152,99 @@ class RelationCore(Generic[M]):
         return self.model._load_schema()
 
     # -- columns -------------------------------------------------------------------
-    def _models(self) -> Iterator[ModelClass[Any]]:
-        yield self.model
-        for _node, model in self._joins:
-            if model is not None:
-                yield model
+    def _tables(self) -> Iterator[tuple[str, ModelClass[Any], tuple[str, ...]]]:
+        """``(name in the query, model, association path)`` of each table the relation
+        reads: its own, the joined ones (by alias when aliased), then the targets of
+        its includes/eager_load paths not joined yet (an ``AssociationRef`` name)."""
+        yield self._schema().table, self.model, ()
+        joined = set()
+        for node, model in self._joins:
+            if model is not None and isinstance(node, n.Join):
+                joined.add(node.association)
+                yield node.table.alias or node.table.name, model, node.association
+        pending = self._includes + self._eager_load
+        if pending:
+            for path, model in self.model._association_targets(pending):
+                if path not in joined:
+                    yield self._pending_table(model, path), model, path
+
+    def _pending_table(self, model: ModelClass[Any], path: tuple[str, ...]
+                       ) -> p.AssociationRef:
+        """The name of the table of association ``path`` (of ``model``), not joined
+        yet: the table's name, or, when the query has a table of that name already
+        (a self-reference), ``"<path> (not joined)"``, so that a use of it that is
+        never joined fails in the database instead of meaning the other table."""
+        table = model._load_schema().table
+        taken = {self._schema().table.lower()}
+        taken.update((j.table.alias or j.table.name).lower() for j, _m in self._joins
+                     if isinstance(j, n.Join))
+        if table.lower() in taken:
+            table = ".".join(path) + " (not joined)"
+        return p.AssociationRef(table, path)
 
     def _resolve(self, name: str) -> tuple[n.Column, Type]:
-        """Return ``(Column node, type)`` for ``"col"`` or ``"Table.col"`` (the model's
-        or a joined model's table); raise UnknownAttributeError otherwise (listing
-        the columns of the model, or of the joined model the table names)."""
+        """Return ``(Column node, type)`` for ``"col"``, or ``"Table.col"`` where
+        ``Table`` is the model's table, a joined table or its alias, or an association
+        path (``"manager.FirstName"``, ``"album.artist.Name"``: see :meth:`_lookup`);
+        raise UnknownAttributeError otherwise (listing the columns of the model, or of
+        the table named)."""
         schema = self._schema()
         if name in schema.types or "." not in name:
             return schema.column(self.model, name)
-        table, col = name.rsplit(".", 1)
-        for model in self._models():
-            s = model._load_schema()
-            if s.table == table:
-                return s.column(model, col)
-        return schema.column(self.model, name)
+        found = self._lookup(name)
+        return found if found is not None else schema.column(self.model, name)
+
+    def _lookup(self, name: str, strict: bool = True) -> tuple[n.Column, Type] | None:
+        """``(Column, type)`` of ``"prefix.col"``: the prefix is a table name or alias
+        of the query first, else an association path (joined: its alias; not joined
+        yet: an ``AssociationRef`` that the join requalifies). None when nothing is
+        named so; for an unknown column of a named table, UnknownAttributeError
+        (``strict``) or None."""
+        prefix, _, col = name.rpartition(".")
+        match = self._table_named(prefix)
+        if match is None:
+            return None
+        label, model, _path = match
+        target = model._load_schema()
+        if not strict and col not in target.types:
+            return None
+        typ = target.column(model, col)[1]
+        return n.Column(col, label), typ
+
+    def _table_named(self, prefix: str
+                     ) -> tuple[str, ModelClass[Any], tuple[str, ...]] | None:
+        """``(name in the query, model, path)`` of the table ``prefix`` names: a table
+        name or alias of the query, else an association path of the model (joined, or
+        pending: an ``AssociationRef`` name, see :meth:`_tables`); None otherwise."""
+        tables = list(self._tables())
+        match = next((t for t in tables if t[0] == prefix), None) or next(
+            (t for t in tables if t[2] and ".".join(t[2]) == prefix), None)
+        if match is not None:
+            return match
+        parts = tuple(prefix.split("."))
+        nested: Any = parts[-1]
+        for part in reversed(parts[:-1]):
+            nested = {part: nested}
+        try:
+            targets = self.model._association_targets((nested,))
+        except AssociationNotFoundError:
+            return None
+        if not targets or targets[-1][0] != parts:
+            return None  # a polymorphic one: no table
+        path, model = targets[-1]
+        return self._pending_table(model, path), model, path
 
     def _type_of(self, col: object) -> Type | None:
-        """The attribute type of a Column node of this or a joined model, else None."""
+        """The attribute type of a Column node of this or a joined model (by table name
+        or alias), else None."""
         if not isinstance(col, n.Column):
             return None
         schema = self._schema()
         if col.table is None or col.table == schema.table:
             return schema.types.get(col.name)
-        for model in self._models():
-            s = model._load_schema()
-            if col.table == s.table:
-                return s.types.get(col.name)
+        for label, model, _path in self._tables():
+            if col.table == label:
+                return model._load_schema().types.get(col.name)
         return None
 
     def _expr(self, arg: object, what: str) -> n.Node:
@@ -207,6 +276,25 @@ class RelationCore(Generic[M]):
         are already bound: no second cast)."""
         cols = p.referenced_columns(node, self._schema().table)
         return self._clone(_where=self._where + (Cond(node, cols),))
+
+    def _requalified(self) -> Self:
+        """This relation with the columns of associations named before they were
+        joined (``AssociationRef`` tables) requalified by the name their join got
+        (its alias, or its table's name); itself when it has no association join."""
+        labels = {node.association: node.table.alias or node.table.name
+                  for node, _m in self._joins if isinstance(node, n.Join) and node.association}
+        if not labels:
+            return self
+
+        def fix(table: str) -> str | None:
+            if isinstance(table, p.AssociationRef):
+                label = labels.get(table.path)
+                return label if label is not None and label != table else None
+            return None
+        return self._clone(
+            _where=tuple(Cond(p.retable(c.node, fix), c.columns, c.value)
+                         for c in self._where),
+            _order=tuple(p.retable(o, fix) for o in self._order))
 
     # -- SQL -----------------------------------------------------------------------
     def _where_node(self) -> n.Node | None:
@@ -291,6 +379,9 @@ class RelationCore(Generic[M]):
         A read of every column is retried once on a fresh schema when the cached
         one outlived a change of the table (the model's ``_read_fresh``)."""
         if self._records is None:
+            if self._includes:  # preload or eager_load, decided now (Rails)
+                self._records = self.model._resolve_includes(self)._loaded()
+                return self
             if self._eager_load:
                 records = list(self.model._eager_load_records(self))
             elif self._select:

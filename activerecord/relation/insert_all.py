@@ -55,6 +55,7 @@ def insert_all(model: type, rows: Iterable[dict[str, Any]], *, on_conflict: str 
     doc. ``on_conflict``: ``"raise"`` or ``"ignore"``.
 
     Raises:
+        ReadOnlyRecord: the model is ``readonly`` (before anything else).
         UnknownAttributeError: a key is not a column.
         ValueError: rows with different keys, a bad ``on_conflict``, or a
             ``unique_by`` that is not a unique key.
@@ -97,7 +98,10 @@ def upsert_all(model: type, rows: Iterable[dict[str, Any]], *, unique_by: Any = 
 
 def _schema_of(model: type) -> TableSchema:
     # Any model class: relations see it through its interface (relation/contract.py).
-    return cast("ModelClass[Any]", model)._load_schema()
+    # A ``readonly`` model raises ReadOnlyRecord here, before anything else is checked.
+    schema = cast("ModelClass[Any]", model)._load_schema()
+    schema.check_writable(model, ())
+    return schema
 
 
 def _unique_key(schema: TableSchema, unique_by: Any) -> tuple[str, ...]:

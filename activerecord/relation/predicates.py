@@ -61,7 +61,7 @@ from ..types import CAST_ERRORS, DecimalType, FloatType, IntegerType, Type
 
 __all__ = ["Between", "between", "hash_condition", "fragment", "bind_types", "negate",
            "referenced_columns", "bind_value", "bind_strict", "bind_arithmetic", "compare",
-           "param",
+           "param", "AssociationRef", "columns_in", "retable",
            "NOMATCH", "WIDEST"]
 
 _COMPARISONS = frozenset({"=", "<>", "<", "<=", ">", ">="})
@@ -574,3 +574,67 @@ def _collect(node: n.Node, table: str, found: set[str]) -> None:
                     _collect(item, table, found)
         elif isinstance(value, n.Node):
             _collect(value, table, found)
+
+
+class AssociationRef(str):
+    """The table of a column of an association a relation has not joined yet (a hash
+    condition ``where(artist={...})`` before ``joins("artist")``, or a column of an
+    ``includes``/``eager_load`` path): the text is the target's table name, ``path``
+    the association names from the relation's model. When the association is joined
+    under an alias, :func:`retable` requalifies the columns (docs/associations.md)."""
+
+    path: tuple[str, ...]
+
+    def __new__(cls, table: str, path: tuple[str, ...]) -> AssociationRef:
+        ref = super().__new__(cls, table)
+        ref.path = path
+        return ref
+
+    def __reduce__(self) -> tuple[Any, tuple[str, tuple[str, ...]]]:
+        return AssociationRef, (str(self), self.path)
+
+
+def columns_in(node: n.Node) -> list[n.Column]:
+    """The Column nodes ``node`` mentions (not those of subqueries or Raw text)."""
+    found: list[n.Column] = []
+    _columns(node, found)
+    return found
+
+
+def _columns(node: n.Node, found: list[n.Column]) -> None:
+    if isinstance(node, n.Column):
+        found.append(node)
+        return
+    if isinstance(node, (n.Raw, n.Param, n.Select)) or not dataclasses.is_dataclass(node):
+        return
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        for item in (value if isinstance(value, tuple) else (value,)):
+            if isinstance(item, n.Node):
+                _columns(item, found)
+
+
+def retable(node: n.Node, table_for: Callable[[str], str | None]) -> n.Node:
+    """``node`` with each column whose table ``table_for(table)`` maps to a name
+    requalified by it (None: kept); the same object when nothing changes. Subqueries
+    and Raw text are left as they are."""
+    if isinstance(node, n.Column):
+        new = table_for(node.table) if node.table is not None else None
+        return node if new is None else n.Column(node.name, new)
+    if isinstance(node, (n.Raw, n.Param, n.Select)) or not dataclasses.is_dataclass(node):
+        return node
+    changes: dict[str, Any] = {}
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        if isinstance(value, n.Node):
+            new_value: Any = retable(value, table_for)
+        elif isinstance(value, tuple) and any(isinstance(i, n.Node) for i in value):
+            new_value = tuple(retable(i, table_for) if isinstance(i, n.Node) else i
+                              for i in value)
+            if all(x is y for x, y in zip(new_value, value)):
+                continue
+        else:
+            continue
+        if new_value is not value:
+            changes[f.name] = new_value
+    return dataclasses.replace(node, **changes) if changes else node

@@ -17,6 +17,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING, Any, cast
 
+from ..errors import AssociationNotFoundError
 from ..sql import nodes as n
 from ..types import Type
 from . import predicates as p
@@ -97,12 +98,53 @@ class QueryMethods(RelationCore[M]):
         out = [self._node_cond(arg, schema) for arg in args] if args else []
         limits = schema.db.dialect.integer_range
         for name, value in conds.items():
+            if name not in schema.types and (isinstance(value, dict) or "." in name):
+                out += self._joined_conds(name, value, limits)
+                continue
             col, typ = schema.column(self.model, name)
             node = p.hash_condition(col, value, typ, limits=limits,
                                     lenient=lenient_keys and name in schema.pk)
             out.append(Cond(node, frozenset((name,)),
                             value if _is_scalar(value, typ) else NOVALUE))
         return out
+
+    def _joined_conds(self, name: str, value: Any, limits: tuple) -> list[Cond]:
+        """Conditions on another table of the query: ``artist={"Name": "AC/DC"}``
+        keyed by a table name or alias, or an association path of the model (joined,
+        or joined later), as Rails' ``where(artist: {name: ...})``; or one column,
+        ``**{"Artist.Name": ...}``. Values are bound with that model's types;
+        UnknownAttributeError (its columns listed) for a column it lacks,
+        AssociationNotFoundError for a key that names no table or association."""
+        if not isinstance(value, dict):
+            col, typ = self._resolve(name)
+            return [Cond(p.hash_condition(col, value, typ, limits=limits),
+                         frozenset((name,)))]
+        found = self._table_named(name)
+        if found is None:
+            self._unknown_table(name)
+        label, model, _path = cast(tuple, found)
+        target = model._load_schema()
+        out: list[Cond] = []
+        for column, item in value.items():
+            if isinstance(item, dict) and column not in target.types:
+                out += self._joined_conds(f"{name}.{column}", item, limits)
+                continue
+            typ = target.column(model, column)[1]
+            node = p.hash_condition(n.Column(column, label), item, typ, limits=limits)
+            out.append(Cond(node, frozenset((f"{name}.{column}",))))
+        return out
+
+    def _unknown_table(self, name: str) -> None:
+        try:  # AssociationNotFoundError listing the associations, when none is named so
+            self.model._association_targets((name.split(".")[0],))
+        except AssociationNotFoundError as err:
+            tables = ", ".join(t[0] for t in self._tables())
+            err.args = (f"where({name}={{...}}): {self.model.__name__} has no column, "
+                        f"association or table in the query named {name!r}; "
+                        f"associations: {', '.join(err.known) or 'none'}; tables: "
+                        f"{tables}",)
+            raise
+        raise AssociationNotFoundError(self.model.__name__, name, [])
 
     def _node_cond(self, arg: object, schema: TableSchema) -> Cond:
         # One column expression of where(...), its values bound to the columns' types.
@@ -240,12 +282,8 @@ class QueryMethods(RelationCore[M]):
             return schema.column(self.model, name)[0]
         if "." not in name:
             return None
-        table, col = name.rsplit(".", 1)
-        for model in self._models():
-            s = model._load_schema()
-            if s.table == table and col in s.types:
-                return s.column(model, col)[0]
-        return None
+        found = self._lookup(name, strict=False)
+        return found[0] if found is not None else None
 
     def limit(self, count: int | None) -> Self:
         """Return a relation of at most ``count`` rows (``None``: no limit).
@@ -338,6 +376,40 @@ class QueryMethods(RelationCore[M]):
 
     left_outer_joins = left_joins
 
+    def where_missing(self, *names: str) -> Self:
+        """Return a relation of the records that have no associated record for each
+        association of ``names`` (Rails 7's ``where.missing``): a LEFT OUTER JOIN of
+        it and ``IS NULL`` on the joined table's primary key (its join columns when
+        it has none). Raises AssociationNotFoundError before any SQL, ValueError
+        without a name, TypeError for a name that is not a string."""
+        return self._where_joined(names, "LEFT", "where_missing")
+
+    def where_associated(self, *names: str) -> Self:
+        """Return a relation of the records that have an associated record for each
+        association of ``names`` (Rails 7's ``where.associated``): an INNER JOIN of
+        it and ``IS NOT NULL`` on the joined table's key. As Rails, a record with
+        several associated records appears once per record (add ``distinct()``).
+        Raises as :meth:`where_missing`."""
+        return self._where_joined(names, "INNER", "where_associated")
+
+    def _where_joined(self, names: tuple[str, ...], kind: str, what: str) -> Self:
+        if not names:
+            raise ValueError(f"{what}() needs association names")
+        rel = self
+        for name in names:
+            if not isinstance(name, str):
+                raise TypeError(f"{what}() takes association names, not {name!r}")
+            rel = rel._join(name, None, kind)
+            node, model = next((j, m) for j, m in rel._joins if m is not None
+                               and isinstance(j, n.Join) and j.association == (name,))
+            label = node.table.alias or node.table.name
+            key = model._load_schema().pk or tuple(dict.fromkeys(
+                c.name for c in p.columns_in(node.on) if c.table == label))
+            test = n.and_(*(n.IsNull(n.Column(c, label), negate=kind == "INNER")
+                            for c in key))
+            rel = rel._clone(_where=rel._where + (Cond(test),))
+        return rel
+
     def _join(self, target: Any, on: Any, kind: str) -> Self:
         if isinstance(target, str):
             if on is None and _JOIN_TEXT.match(target):
@@ -346,8 +418,8 @@ class QueryMethods(RelationCore[M]):
         if isinstance(target, (str, dict, list)):
             if on is not None:
                 raise TypeError(f"joins() of association {target!r} takes no on=")
-            return self._clone(_joins=self._joins + tuple(
-                self.model._association_joins(target, kind)))
+            parts = tuple(self.model._association_joins(target, kind, self._joins))
+            return self._clone(_joins=self._joins + parts)._requalified()
         if not (isinstance(target, type) and hasattr(target, "_load_schema")):
             raise TypeError(f"joins() takes a model class or a JOIN clause, not {target!r}")
         joined = cast("ModelClass[Any]", target)

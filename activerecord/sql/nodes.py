@@ -453,11 +453,14 @@ class DerivedTable(Node):
 @dataclass(frozen=True, eq=False, slots=True)
 class Join(Node):
     """``kind JOIN table ON on``; ``kind`` is ``"INNER"`` or ``"LEFT"``. A :class:`Raw`
-    may stand in a Select's ``joins`` for a join written as a SQL template."""
+    may stand in a Select's ``joins`` for a join written as a SQL template.
+    ``association``: for a join made by association name, the names leading to the
+    joined table from the relation's model (``("album", "artist")``); not compiled."""
 
     table: Table
     on: Node
     kind: str = "INNER"
+    association: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, eq=False, slots=True)

@@ -16,6 +16,7 @@ def test_clear_one_table_keeps_the_others(db, make_table):
 
 
 def test_dump_and_load_by_version(db, make_table, tmp_path):
+    db.schema_cache.clear()  # only this test's table (others may have read the catalog)
     make_table("gammas", id="pk", label="string(20) DEFAULT 'g'", price="decimal(6,2) DEFAULT 2.5")
     info = db.table_info("gammas")
     path = str(tmp_path / "schema.json")
