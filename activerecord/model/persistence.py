@@ -91,6 +91,26 @@ class PersistenceMixin(Core):
         d["_new_record"] = False
         return record
 
+    @classmethod
+    def _instantiate_rows(cls, rows: Sequence[Sequence[Any]], schema: ModelSchema) -> list[Self]:
+        # _instantiate for a whole result, with its lookups done once (the hot path of
+        # every load: about a fifth of the per-row cost). Same records as _instantiate.
+        names, loaders, new = schema.names, schema.loaders, cls.__new__
+        out: list[Self] = []
+        append = out.append
+        for row in rows:
+            attrs = dict(zip(names, row))
+            for i, name, load in loaders:
+                value = row[i]
+                if value is not None:
+                    attrs[name] = load(value)
+            record = new(cls)
+            d = record.__dict__
+            d["_attrs"] = attrs
+            d["_new_record"] = False
+            append(record)
+        return out
+
     # -- save ----------------------------------------------------------------------
     def save(self) -> bool:
         """The write of ``save()``: INSERT a new record, or UPDATE the changed columns

@@ -397,8 +397,7 @@ class RelationCore(Generic[M]):
 
     def _load_rows(self, schema: TableSchema) -> list[M]:
         rows = schema.db.select_rows(self.to_select_node())
-        make = self.model._instantiate
-        return [make(row, schema) for row in rows]
+        return cast("list[M]", self.model._instantiate_rows(rows, schema))
 
     def _loaders(self, exprs: tuple[n.Node, ...], names: list[str]) -> tuple[Loader, ...]:
         """The row loaders (``ModelSchema.loaders_for``) of the values of ``exprs``
