@@ -1,5 +1,5 @@
-"""Quickstart: define models, then create, query, update and delete records, and
-navigate associations.
+"""Quickstart: define models, then create, query, update and delete records,
+navigate associations, load them without N+1 queries, and map an existing schema.
 
 Run it with ``make demo`` (a fresh SQLite file), or against any database:
 ``DATABASE_URL=postgresql://user:pass@host/db python examples/quickstart.py``.
@@ -11,7 +11,14 @@ import os
 from decimal import Decimal
 
 import activerecord
-from activerecord import Model, RecordNotFound, belongs_to, has_many, transaction
+from activerecord import (
+    Model,
+    RecordNotFound,
+    StrictLoadingViolationError,
+    belongs_to,
+    has_many,
+    transaction,
+)
 from activerecord.testing import capture_sql
 
 db = activerecord.connect(os.environ.get("DATABASE_URL", "sqlite:///quickstart.db"))
@@ -96,11 +103,27 @@ except activerecord.UnknownAttributeError as exc:
 print(f"\nAlbums of {acdc.name}: {acdc.albums.order('year').pluck('title')}")
 print(f"Artist of the first album: {Album.first().artist.name}")
 acdc.albums.create(title="Powerage", year=1978)  # artist_id set from acdc
-print(f"{acdc.name} now has {acdc.albums.count()} albums")
+rock = Album(title="Let There Be Rock", year=1977, artist=acdc)  # the association itself
+rock.save()
+print(f"{acdc.name} now has {acdc.albums.count()} albums "
+      f"({rock.title!r} got artist_id {rock.artist_id} from artist=acdc)")
 with capture_sql() as statements:
     page = Album.includes("artist").order("title").to_list()
     lines = [f"{a.title} ({a.artist.name})" for a in page]
-print(f"Every album with its artist, in {len(statements)} queries: {lines}")
+print(f"Every album with its artist, in {len(statements)} queries (preload): {lines}")
+with capture_sql() as statements:
+    counts = {a.name: len(a.albums) for a in Artist.eager_load("albums").order("name")}
+print(f"Albums per artist, in {len(statements)} statement (eager_load, one LEFT JOIN): "
+      f"{counts}")
+try:
+    print(Album.strict_loading().first().artist)  # a lazy load: refused, no N+1 slips by
+except StrictLoadingViolationError as exc:
+    print(f"Strict loading refused a lazy load: {exc}")
+
+# automap: models for existing tables, with the associations of their foreign keys
+mapped = activerecord.automap(db, tables=["artists", "albums"])
+print(f"\nautomap made the models {sorted(mapped.models)}; "
+      f"{acdc.name} has {mapped.Artist.find(acdc.id).albums.count()} albums through them")
 
 # Delete
 Album.find_by(title="Highway to Hell").destroy()

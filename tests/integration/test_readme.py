@@ -7,17 +7,20 @@ and of the same type; text after two spaces following the value is a remark) and
 The pages connect to ``sqlite:///app.db``: that URL is replaced by the test database's,
 and the tables the examples use are made first (dropped after). Relative SQLite files
 (``archive.db``) land in a temporary working directory, never in the repository. The
-registered databases and the default are restored afterwards.
+registered databases, the default and the class-name registry of associations are
+restored afterwards.
 """
 
 from __future__ import annotations
 
+import builtins
 import re
 from pathlib import Path
 
 import pytest
 
 import activerecord
+from activerecord.associations import reflection
 
 ROOT = Path(__file__).resolve().parents[2]
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -25,10 +28,14 @@ _RESULT = re.compile(r"^(?P<expr>\S.*?)\s+# => (?P<expected>.+)$")
 _RAISES = re.compile(r"^(?P<expr>\S.*?)\s+# raises (?P<error>\w+)\s*$")
 _APP_URL = '"sqlite:///app.db"'
 
-#: The tables each page's examples use, as make_table specs.
+#: The tables each page's examples use, as make_table specs: ``{column: spec}``, or
+#: ``({column: spec}, *constraints)``.
 TABLES = {
     "README.md": {"artists": dict(id="pk", name="string(120)", country="string(60)",
-                                  created_at="datetime", updated_at="datetime")},
+                                  created_at="datetime", updated_at="datetime"),
+                  "albums": (dict(id="pk", title="string(160) NOT NULL",
+                                  artist_id="int NOT NULL"),
+                             "FOREIGN KEY (artist_id) REFERENCES artists (id)")},
     "docs/guide.md": {"orders": dict(id="pk", total="int")},
 }
 
@@ -48,8 +55,8 @@ def instrument(code: str) -> str:
         if result:
             expected = re.split(r"\s{2,}", result.group("expected").strip())[0]
             line = f"_check(lambda: ({result.group('expr')}), {expected!r})"
-        elif raises:
-            line = f"_raises(lambda: ({raises.group('expr')}), {raises.group('error')!r})"
+        elif raises:  # one line, so a statement (``x.a = b  # raises E``) works too
+            line = f"with _raises({raises.group('error')!r}): {raises.group('expr')}"
         lines.append(line)
     return "\n".join(lines)
 
@@ -60,16 +67,28 @@ def _check(thunk, expected_text: str) -> None:
         f"got {got!r}, the page says {expected_text}"
 
 
-def _raises(thunk, error: str) -> None:
-    with pytest.raises(getattr(activerecord, error, None) or __builtins__[error]):
-        thunk()
+def _raises(error: str):
+    """A ``pytest.raises`` of the error named ``error`` (activerecord's or a builtin)."""
+    return pytest.raises(getattr(activerecord, error, None) or getattr(builtins, error))
+
+
+@pytest.fixture
+def restored_models():
+    """Forget, afterwards, the model classes a page defined: class names resolve among
+    every model, and a page's ``Artist`` must not become a candidate in other tests."""
+    saved = {name: dict(classes) for name, classes in reflection._MODELS.items()}
+    yield
+    reflection._MODELS.clear()
+    reflection._MODELS.update(saved)
 
 
 @pytest.mark.parametrize("page", list(TABLES))
-def test_page_runs(db, make_table, tmp_path, monkeypatch, restored_registry, page):
+def test_page_runs(db, make_table, tmp_path, monkeypatch, restored_registry,
+                   restored_models, page):
     monkeypatch.chdir(tmp_path)
     for name, spec in TABLES[page].items():
-        make_table(name, **spec)
+        columns, *constraints = spec if isinstance(spec, tuple) else (spec,)
+        make_table(name, *constraints, **columns)
     text = (ROOT / page).read_text(encoding="utf-8")
     found = blocks(text)
     assert found, f"{page} has no python blocks"
