@@ -203,17 +203,21 @@ class AttributeCastError(ActiveRecordError, ValueError):
     """A value could not be cast to its column's type; names column, type and value."""
 
 
-class UnknownPrimaryKey(ActiveRecordError):
-    """A write or reload needs the record's primary key, but the model's table has none
-    (a log table, a legacy table, a view), as Rails' ``UnknownPrimaryKey``. Raised
-    before any SQL is sent; reads through relations keep working. ``model`` and
-    ``table`` name what was used."""
+class _ModelTableError(ActiveRecordError):
+    """An error about a model and its table: ``model`` and ``table`` name them."""
 
     def __init__(self, message: str, *, model: type | None = None,
                  table: str | None = None):
         super().__init__(message)
         self.model = model
         self.table = table
+
+
+class UnknownPrimaryKey(_ModelTableError):
+    """A write or reload needs the record's primary key, but the model's table has none
+    (a log table, a legacy table, a view), as Rails' ``UnknownPrimaryKey``. Raised
+    before any SQL is sent; reads through relations keep working. ``model`` and
+    ``table`` name what was used."""
 
 
 class ReadOnlyAttributeError(ActiveRecordError):
@@ -226,18 +230,12 @@ class ReadOnlyAttributeError(ActiveRecordError):
         self.name = name
 
 
-class ReadOnlyRecord(ActiveRecordError):
+class ReadOnlyRecord(_ModelTableError):
     """A write was asked of a read-only model (Rails' ``ReadOnlyRecord``): one that
     declares ``readonly = True`` (or a string saying why), as ``automap`` does for a
     table without a primary key. save, create, update, destroy, delete, update_all,
     delete_all, insert_all and upsert_all raise it before any SQL; ``model`` and
     ``table`` name what was used."""
-
-    def __init__(self, message: str, *, model: type | None = None,
-                 table: str | None = None):
-        super().__init__(message)
-        self.model = model
-        self.table = table
 
 
 class AssociationTypeMismatch(ActiveRecordError, TypeError):
