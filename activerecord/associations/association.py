@@ -30,9 +30,9 @@ from typing import Any
 from ..errors import StrictLoadingViolationError
 from ..relation.core import RelationCore
 
-__all__ = ["cached", "store", "forget", "values_of", "collection", "MISSING",
-           "lazy_load", "strict_mode", "mark_strict", "set_strict", "caller_location",
-           "STRICT_MODES"]
+__all__ = ["cached", "store", "forget", "values_of", "collection", "load_one", "first_of",
+           "MISSING", "lazy_load", "strict_mode", "mark_strict", "set_strict",
+           "caller_location", "STRICT_MODES"]
 
 MISSING: Any = object()
 
@@ -95,6 +95,31 @@ def collection(reflection: Any, record: Any, proxy: Any) -> Any:
         value = proxy.of(reflection.scope(record), record, reflection)
         store(record, reflection.name, value, key)
     return value
+
+
+def load_one(reflection: Any, record: Any, key: tuple) -> Any:
+    """Load ``record``'s has_one (or has_one through) ``reflection``, not cached yet
+    for the owner's ``key`` (the values its rows are found by): None without a
+    query when the key has a None, else (after :func:`lazy_load`) :func:`first_of`
+    its scope; cached under ``key``, the inverse set. Returns the record or None."""
+    found = None
+    if None not in key:
+        lazy_load(record, reflection)  # strict loading
+        found = first_of(reflection.scope(record))
+    store(record, reflection.name, found, key)
+    reflection.set_inverse(record, [found] if found is not None else [])
+    return found
+
+
+def first_of(scope: Any) -> Any:
+    """The one record a has_one reads from ``scope`` (a relation), or None: the first
+    by its order, else by the target's primary key (as ``first()``, and as
+    ``eager_load`` and the preloader choose), else, on a table without a primary key,
+    any one (``take()``: ``LIMIT 1`` without ORDER BY, the query Rails' has_one
+    reader sends)."""
+    if scope._order or scope._schema().pk:
+        return scope.first()
+    return scope.take()
 
 
 # -- strict loading ----------------------------------------------------------------------

@@ -42,6 +42,7 @@ from ..sql import nodes as n
 from . import association as a
 from .belongs_to import BelongsTo
 from .collection import CollectionProxy
+from .habtm import HasAndBelongsToMany
 from .has_many import TargetKeyed
 
 __all__ = ["check_save", "has_unsaved", "save_parents", "save_children", "before_write",
@@ -133,16 +134,23 @@ def has_unsaved(record: Any) -> bool:
 
 
 # -- 2. and 4. saving associated records ------------------------------------------------
+def _held(record: Any, kind: type) -> list[tuple[Any, Any]]:
+    """``[(reflection, value), ...]`` of the associations of ``record`` that hold a
+    value (loaded or assigned, not None) and whose reflection is a ``kind``; a list
+    taken before any save changes the cache."""
+    cache = record.__dict__.get("_association_cache")
+    if not cache:
+        return []
+    reflections = type(record)._reflections
+    return [(reflection, value) for name, (_, value) in cache.items()
+            if value is not None and isinstance(reflection := reflections.get(name), kind)]
+
+
 def save_parents(record: Any) -> None:
     """Save each new record assigned to a belongs_to of ``record`` and set the
     foreign key to its new key (Rails' autosave of ``belongs_to``)."""
-    cache = record.__dict__.get("_association_cache")
-    if not cache:
-        return
-    reflections = type(record)._reflections
-    for name, (_, target) in list(cache.items()):
-        reflection = reflections.get(name)
-        if isinstance(reflection, BelongsTo) and target is not None and target.new_record:
+    for reflection, target in _held(record, BelongsTo):
+        if target.new_record:
             target.save()
             reflection.__set__(record, target)
 
@@ -151,14 +159,7 @@ def save_children(record: Any, was_new: bool) -> None:
     """After ``record``'s own write: save the records kept in its has_many/has_one
     associations with its key set (see the module doc); ``was_new``: the record
     was INSERTed by this save."""
-    cache = record.__dict__.get("_association_cache")
-    if not cache:
-        return
-    reflections = type(record)._reflections
-    for name, (_, value) in list(cache.items()):
-        reflection = reflections.get(name)
-        if value is None or not isinstance(reflection, TargetKeyed):
-            continue
+    for reflection, value in _held(record, TargetKeyed):
         if reflection.macro == "has_many" and isinstance(value, CollectionProxy):
             _save_collection(record, reflection, value, was_new)
         elif reflection.macro == "has_one" and not value.destroyed:
@@ -286,15 +287,20 @@ def destroy_dependents(record: Any) -> None:
     """Before ``record``'s DELETE, in its transaction: check every ``dependent=``
     rule of its has_many/has_one associations (``"restrict"`` raises
     DeleteRestrictionError, a nullify over a NOT NULL key NotNullViolation), then run
-    each (Rails' ``dependent:``); nothing for a record that is not saved."""
+    each (Rails' ``dependent:``), then delete its rows in the join table of each
+    has_and_belongs_to_many (the other side's records stay; Rails'
+    ``destroy_associations``); nothing for a record that is not saved."""
     if not record.persisted:
         return
-    rules = [r for r in type(record)._reflections.values()
-             if r.dependent and isinstance(r, TargetKeyed)]
+    reflections = type(record)._reflections.values()
+    rules = [r for r in reflections if r.dependent and isinstance(r, TargetKeyed)]
     for reflection in rules:
         reflection.check_dependent(record)
     for reflection in rules:
         reflection.apply_dependent(record)
+    for reflection in reflections:
+        if isinstance(reflection, HasAndBelongsToMany):
+            reflection.__get__(record).delete_all()
 
 
 def before_destroy(record: Any) -> list[tuple[BelongsTo, tuple]] | None:

@@ -55,8 +55,8 @@ class BelongsTo(Reflection):
         self.touch, self.counter_cache, self.optional = touch, counter_cache, optional
         self._presence: tuple[Any, tuple[str, ...], bool] | None = None
 
-    def _tables(self) -> tuple[Any, Any]:
-        return self.owner._load_schema(), self.target._load_schema()
+    def _models(self) -> tuple[Any, Any]:
+        return self.owner, self.target
 
     def _conventions(self) -> list[str]:
         target = self.target._load_schema()
@@ -155,7 +155,9 @@ class BelongsTo(Reflection):
             return None
         model, columns, key = found
         a.lazy_load(record, self)  # strict loading (association.py)
-        return model.where(**dict(zip(columns, key))).first()
+        # take(), not first(): the key names one row, so no ORDER BY (Rails reads
+        # ``LIMIT 1`` without one), and a parent table without a primary key works.
+        return model.where(**dict(zip(columns, key))).take()
 
     def __get__(self, record: Any, owner: type | None = None) -> Any:
         if record is None:
@@ -311,11 +313,6 @@ class PolymorphicBelongsTo(BelongsTo):
     def _values_for(self, value: Any) -> tuple:
         return (polymorphic_name(type(value)),
                 *a.values_of(value, self.primary_key_for(type(value))))
-
-    def join_condition(self) -> Any:
-        """Refused: a polymorphic association's table differs per row (InvalidAssociation)."""
-        raise InvalidAssociation(f"{self!r} is polymorphic: it cannot be joined (its "
-                                 f"table differs per row); preload it instead")
 
     def preload_into(self, records: list) -> list:
         """Load the parents of ``records`` into their caches (the preloader's hook

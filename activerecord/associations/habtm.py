@@ -12,6 +12,7 @@ join table's foreign-key constraints, then the convention (``playlist_id``,
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidAssociation
@@ -23,9 +24,22 @@ from .reflection import Reflection, _cols, refers_to, underscore
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
-__all__ = ["HasAndBelongsToMany", "ManyToManyProxy"]
+__all__ = ["HasAndBelongsToMany", "ManyToManyProxy", "default_join_table"]
 
 Keys = tuple[tuple[str, ...], tuple[str, ...]]
+
+
+#: A common prefix of the two table names (ending with ``_`` or ``.``), as Rails finds it.
+_COMMON_PREFIX = re.compile(r"^(.*[._])(.+)\0\1(.+)", re.S)
+
+
+def default_join_table(first: str, second: str) -> str:
+    """The join table Rails derives for two tables: their names sorted and joined
+    with ``_``, a prefix common to both (up to a ``_`` or ``.``) written once
+    (``rv_posts`` + ``rv_tags`` -> ``rv_posts_tags``; ``artists`` + ``albums`` ->
+    ``albums_artists``), as Rails 4+'s ``JoinTableResolver`` does."""
+    joined = "\0".join(sorted((first, second)))
+    return _COMMON_PREFIX.sub(r"\1\2_\3", joined).replace("\0", "_")
 
 
 class HasAndBelongsToMany(Reflection):
@@ -42,12 +56,11 @@ class HasAndBelongsToMany(Reflection):
 
     @property
     def join_table(self) -> str:
-        """The join table's name (given, else the two tables' names sorted and
-        joined with ``_``, as Rails)."""
+        """The join table's name: ``join_table=``, else :func:`default_join_table` of
+        the two tables."""
         if self._join_table is None:
-            tables = sorted((self.owner._load_schema().table,
-                             self.target._load_schema().table))
-            self._join_table = "_".join(tables)
+            self._join_table = default_join_table(self.owner._load_schema().table,
+                                                  self.target._load_schema().table)
         return self._join_table
 
     def _info(self) -> Any:
@@ -128,11 +141,6 @@ class HasAndBelongsToMany(Reflection):
 
     def set_inverse(self, owner: Any, records: list) -> None:
         """No inverse is cached for a many-to-many association."""
-
-    def join_condition(self) -> n.Node:
-        """Not supported: joins() by the name of a many-to-many association."""
-        raise InvalidAssociation(f"{self!r}: joins() by the name of a "
-                                 f"has_and_belongs_to_many is not supported yet")
 
 
 class ManyToManyProxy(CollectionProxy):

@@ -49,8 +49,8 @@ class TargetKeyed(Reflection):
         self._type_option = foreign_type
         self._type_cache: tuple[Any, str] | None = None
 
-    def _tables(self) -> tuple[Any, Any]:
-        return self.target._load_schema(), self.owner._load_schema()
+    def _models(self) -> tuple[Any, Any]:
+        return self.target, self.owner
 
     def _conventions(self) -> list[str]:
         owner = self.owner._load_schema()

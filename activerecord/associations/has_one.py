@@ -30,15 +30,9 @@ class HasOne(TargetKeyed):
             return self
         key = a.values_of(record, self.primary_key)
         value = a.cached(record, self.name, key)
-        if value is not a.MISSING:
-            return value
-        found = None
-        if None not in key:
-            a.lazy_load(record, self)  # strict loading (association.py)
-            found = self.scope(record).first()
-        a.store(record, self.name, found, key)
-        self.set_inverse(record, [found] if found is not None else [])
-        return found
+        if value is a.MISSING:
+            value = a.load_one(self, record, key)  # ordered by the key, if there is one
+        return value
 
     def __set__(self, record: Any, value: Any) -> None:
         """Assign ``value`` (a target record or None; see the module doc). Raises

@@ -42,6 +42,7 @@ import inflection
 
 from ..errors import EagerLoadPolymorphicError
 from ..relation import predicates as p
+from ..relation.core import wrap_subquery
 from ..sql import nodes as n
 from . import association as a
 from .collection import CollectionProxy
@@ -241,14 +242,41 @@ def _joined(relation: Any, dependency: JoinDependency) -> Any:
 
 def eager_joined(relation: Any) -> tuple[Any, bool]:
     """``(relation, eager)``: the relation with its eager_load paths (and its
-    ``includes`` when they must be joined) LEFT JOINed, for a calculation; ``eager``
-    says whether any was (then ``count()`` counts distinct parents, as Rails)."""
+    ``includes`` when they must be joined) LEFT JOINed, for a calculation, a pluck
+    or a bulk write (``update_all``/``delete_all``); ``eager`` says whether any was
+    (then ``count()`` counts distinct parents, as Rails). With a LIMIT/OFFSET and a
+    collection among the paths, the limit is of records, not of joined rows: the
+    relation returned has no limit and keeps the rows of the page's records
+    (``pk IN (the page's keys)``, the keys :func:`eager_load` reads first), as
+    Rails' ``apply_join_dependency``. UnknownPrimaryKey, before any SQL, for that
+    case on a table without a primary key."""
     rel = resolve_includes(relation) if relation._includes else relation
     if not rel._eager_load:
         return rel, False
-    dependency = JoinDependency(rel.model, rel._joins)
-    dependency.add(parse(rel.model, rel._eager_load, "eager_load"), "LEFT")
-    return _joined(rel, dependency), True
+    dependency = _dependency(rel)
+    base = _joined(rel, dependency)
+    if _paged(base, dependency.segments()):
+        schema = base._schema()
+        cols = tuple(n.Column(c, schema.table) for c in schema.pk)
+        page = wrap_subquery(_page_node(base, schema), "page")
+        base = base._clone(_limit=None, _offset=None)._and(
+            n.In(cols[0] if len(cols) == 1 else n.Tuple(cols), page))
+    return base, True
+
+
+def _dependency(relation: Any) -> JoinDependency:
+    """The LEFT JOINs of ``relation``'s eager_load paths, after its ``joins``."""
+    dependency = JoinDependency(relation.model, relation._joins)
+    dependency.add(parse(relation.model, relation._eager_load, "eager_load"), "LEFT")
+    return dependency
+
+
+def _paged(base: Any, joined: list[Joined]) -> bool:
+    """Whether ``base`` (an eager-joined relation) has a LIMIT/OFFSET and a
+    collection among its joined associations (``joined``: the root first), so that
+    its page must be found by keys (Rails' non-"limitable" reflections)."""
+    limited = base._limit is not None or bool(base._offset)
+    return limited and any(j.reflection.macro in COLLECTIONS for j in joined[1:])
 
 
 # -- includes: preload or eager_load ----------------------------------------------------
@@ -303,30 +331,37 @@ def eager_load(relation: Any) -> list[Any]:
     if relation._select:
         raise ValueError("eager_load() reads every column of each table: it cannot be "
                          "combined with select(...); use preload(...)")
-    model = relation.model
-    dependency = JoinDependency(model, relation._joins)
-    dependency.add(parse(model, relation._eager_load, "eager_load"), "LEFT")
+    dependency = _dependency(relation)
     base = _joined(relation, dependency)
-    plan = Plan(dependency.segments())
-    schema = model._load_schema()
-    limited = base._limit is not None or bool(base._offset)
-    if limited and any(s.reflection.macro in COLLECTIONS for s in plan.segments[1:]):
+    joined = dependency.segments()
+    plan = Plan(joined)
+    schema = relation.model._load_schema()
+    if _paged(base, joined):
         return _eager_page(base, plan, schema)
     return plan.fold(schema.db.select_rows(base.to_select_node(plan.columns)))
 
 
-def _eager_page(base: Any, plan: Plan, schema: Any) -> list[Any]:
-    """The two statements of a limited eager load: the page's parent keys (grouped by
-    the key, ordered by each order expression's first value: MIN ascending, MAX
-    descending, then the key), then the full join of those keys."""
+def _page_node(base: Any, schema: Any) -> n.Select:
+    """The SELECT of the parent keys of ``base``'s page (an eager-joined relation
+    with a LIMIT/OFFSET): grouped by the key, ordered by each order expression's
+    first value (MIN ascending, MAX descending), then the key (always: the page is
+    then the same on every run, and MariaDB 10.11 drops the LIMIT of a grouped
+    derived table without ORDER BY inside ``IN``). UnknownPrimaryKey for a table
+    without a primary key."""
     if not schema.pk:
         raise schema.no_primary_key(base.model, "eager_load() of a collection with "
                                     "limit/offset")
     cols = tuple(n.Column(c, schema.table) for c in schema.pk)
     order = tuple(_first_value(o) for o in base._order)
-    order += tuple(n.Ordering(c) for c in cols) if order else ()
-    node = dataclasses.replace(base.to_select_node(cols), group=cols, order=order,
+    order += tuple(n.Ordering(c) for c in cols)
+    return dataclasses.replace(base.to_select_node(cols), group=cols, order=order,
                                distinct=False)
+
+
+def _eager_page(base: Any, plan: Plan, schema: Any) -> list[Any]:
+    """The two statements of a limited eager load: the page's parent keys
+    (:func:`_page_node`), then the full join of those keys."""
+    node = _page_node(base, schema)
     loaders = schema.loaders_for(schema.pk)
     keys = [schema.load_values(loaders, row) for row in schema.db.select_rows(node)]
     if not keys:
@@ -335,7 +370,7 @@ def _eager_page(base: Any, plan: Plan, schema: Any) -> list[Any]:
     bound = [tuple(t.bind(v) for t, v in zip(types, key)) for key in keys]
     everything = base._clone(_limit=None, _offset=None)
     reserve = 0
-    if len(bound) * len(cols) > schema.db.features.max_parameters // 2:
+    if len(bound) * len(schema.pk) > schema.db.features.max_parameters // 2:
         reserve = len(schema.db.compile(everything.to_select_node(plan.columns))[1])
     rows: list = []
     for chunk in schema.key_chunks(bound, reserve):

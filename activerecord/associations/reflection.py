@@ -16,6 +16,7 @@ from typing import Any
 
 import inflection
 
+from ..connection import handling as _registry
 from ..errors import AssociationTypeMismatch, InvalidAssociation
 from ..sql import nodes as n
 
@@ -102,7 +103,8 @@ class Reflection:
         self._inverse_option = inverse_of
         self.name = ""
         self.owner: Any = None
-        self._keys: tuple[Any, Any, tuple[tuple[str, ...], tuple[str, ...]]] | None = None
+        # (holder schema, referred schema, (fk, pk), holder model, referred model)
+        self._keys: tuple[Any, ...] | None = None
         self._inverse: Reflection | None | bool = False
 
     def __set_name__(self, owner: type, name: str) -> None:
@@ -138,13 +140,27 @@ class Reflection:
     def _resolved(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
         # Resolved again when either table's schema was reloaded (another database,
         # reset_column_information): the keys follow the schemas they were read from.
-        holder, referred = self._tables()
-        if self._keys is None or self._keys[0] is not holder or self._keys[1] is not referred:
-            self._keys = (holder, referred, self._resolve_keys(holder, referred))
-        return self._keys[2]
+        # Hot path (every reader): the models' cached schemas are checked in place,
+        # as ``_load_schema`` checks them, before asking the models for them.
+        keys = self._keys
+        if keys is not None:
+            holder, referred, resolved, holder_model, referred_model = keys
+            if holder.epoch == _registry._epoch[0] \
+                    and holder_model.__dict__.get("_schema") is holder \
+                    and referred_model.__dict__.get("_schema") is referred:
+                return resolved
+        holder_model, referred_model = self._models()
+        holder, referred = holder_model._load_schema(), referred_model._load_schema()
+        if keys is None or keys[0] is not holder or keys[1] is not referred:
+            keys = (holder, referred, self._resolve_keys(holder, referred))
+        else:
+            keys = keys[:3]
+        self._keys = (*keys, holder_model, referred_model)
+        return keys[2]
 
-    def _tables(self) -> tuple[Any, Any]:
-        """(schema of the table holding the key, schema of the referenced table)."""
+    def _models(self) -> tuple[Any, Any]:
+        """(the model of the table holding the key, the model of the referenced
+        table)."""
         raise NotImplementedError
 
     def _conventions(self) -> list[str]:
@@ -220,16 +236,11 @@ class Reflection:
         return matches[0] if len(matches) == 1 else None
 
     # -- joins ---------------------------------------------------------------------
-    def join_condition(self) -> n.Node:
-        """``holder.fk = referred.pk`` over the two tables (for joins by name)."""
-        holder, referred = self._tables()
-        return n.and_(*(n.Column(a, holder.table) == n.Column(b, referred.table)
-                        for a, b in zip(self.foreign_key, self.primary_key)))
-
     def extra_join_conditions(self, table: str) -> list[n.Node]:
         """Conditions on the target's table (named ``table``, or its alias) that a
-        join or preload of this association adds to :meth:`join_condition`: none for
-        a plain association; the type column for ``has_many(as_=...)``
+        join or preload of this association adds to its key condition
+        (``associations/join_dependency.py``, ``preloader.py``): none for a plain
+        association; the type column for ``has_many(as_=...)``
         (``associations/has_many.py``)."""
         return []
 

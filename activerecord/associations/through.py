@@ -17,7 +17,7 @@ JOINed along the links back to the first one, filtered on the owner's key, cache
 the owner like a has_many collection (chainable; ``count``, ``exists``, ``ids``,
 ``pluck`` run SQL). As Rails, it keeps duplicates (a target reached by two paths
 appears twice) unless declared ``distinct=True`` (``SELECT DISTINCT``). The has_one
-reader returns the first such record (ordered as ``first()``) or None, cached. A table
+reader returns the first such record (``association.first_of``) or None, cached. A table
 met twice on the way is aliased (``<table>_2``, ...). The target's default scopes
 apply, and, as Rails ("respect the default_scope on a join model"), the conditions of
 the intermediate models' default scopes. Every through association is read-only
@@ -295,8 +295,8 @@ class HasManyThrough(Reflection):
         """Whether the chain starts with a belongs_to (a new owner may then read it)."""
         return self.first_hop().macro == "belongs_to"
 
-    def _tables(self) -> tuple[Any, Any]:
-        return self.first_hop()._tables()
+    def _models(self) -> tuple[Any, Any]:
+        return self.first_hop()._models()
 
     @property
     def foreign_key(self) -> tuple[str, ...]:
@@ -348,8 +348,14 @@ class HasManyThrough(Reflection):
         key = a.values_of(record, self.owner_columns)
         value = a.cached(record, self.name, key)
         if value is a.MISSING:
-            value = ThroughProxy.of(self.scope(record), record, self)
-            a.store(record, self.name, value, key)
+            value = self._load(record, key)
+        return value
+
+    def _load(self, record: Any, key: tuple) -> Any:
+        """The value of the association for ``record`` (not cached yet for the
+        owner's ``key``), cached: its :class:`ThroughProxy` (no query yet)."""
+        value = ThroughProxy.of(self.scope(record), record, self)
+        a.store(record, self.name, value, key)
         return value
 
     def __set__(self, record: Any, value: Any) -> None:
@@ -358,12 +364,6 @@ class HasManyThrough(Reflection):
 
     def set_inverse(self, owner: Any, records: list) -> None:
         """No inverse is cached for a through association (Rails sets none either)."""
-
-    def join_condition(self) -> n.Node:
-        """Not supported: joins() by the name of a through association."""
-        raise InvalidAssociation(f"{self!r}: joins() by the name of a through "
-                                 f"association is not supported yet; join the path "
-                                 f"{{{self.through!r}: {self.source_reflection.name!r}}}")
 
 
 class HasOneThrough(HasManyThrough):
@@ -384,16 +384,7 @@ class HasOneThrough(HasManyThrough):
                                      f"has_many(..., through=...)")
         return super().chain()
 
-    def __get__(self, record: Any, owner: type | None = None) -> Any:
-        if record is None:
-            return self
-        key = a.values_of(record, self.owner_columns)
-        value = a.cached(record, self.name, key)
-        if value is not a.MISSING:
-            return value
-        found = None
-        if None not in key:
-            a.lazy_load(record, self)
-            found = self.scope(record).first()
-        a.store(record, self.name, found, key)
-        return found
+    def _load(self, record: Any, key: tuple) -> Any:
+        """The one record (or None), read and cached as a has_one's
+        (``association.load_one``; no inverse is set)."""
+        return a.load_one(self, record, key)

@@ -122,8 +122,10 @@ class AssociationsMixin(Core):
         """Destroy the record (the layers below), first running the ``dependent=``
         rules of its has_many/has_one associations (Rails' ``dependent:``): every
         rule is checked before anything changes (``"restrict"`` raises
-        DeleteRestrictionError), then each runs; afterwards the counter caches and
-        touches of its belongs_to associations; all inside the record's transaction
+        DeleteRestrictionError), then each runs, then its rows in the join tables of
+        its has_and_belongs_to_many associations are deleted (Rails'
+        ``destroy_associations``); afterwards the counter caches and touches of its
+        belongs_to associations; all inside the record's transaction
         (TransactionsMixin wraps this layer), so a failure rolls all of it back."""
         if not type(self)._reflections:
             return super().destroy()

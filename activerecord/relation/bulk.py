@@ -1,6 +1,8 @@
 """Bulk writes of a Relation: ``update_all`` and ``delete_all`` (Rails' ``update_all``
 / ``delete_all``): one statement for every matching row, no records built, no
-callbacks. A relation with joins, a limit, an offset or DISTINCT writes through
+callbacks. A relation with joins (association joins, ``where_missing``/
+``where_associated``, and the LEFT JOINs of ``eager_load`` or of an ``includes``
+whose table a condition names), a limit, an offset or DISTINCT writes through
 ``pk IN (subquery)`` (a derived table, so MySQL accepts it); a grouped one is refused.
 """
 
@@ -23,12 +25,18 @@ class BulkWrites(RelationCore[M]):
 
     # -- bulk writes ---------------------------------------------------------------
     def _write_where(self) -> n.Node | None:
-        if self._joins or self._limit is not None or self._offset or self._group \
-                or self._having or self._distinct:
-            if self._group or self._having:
-                raise ValueError("update_all()/delete_all() cannot run on a grouped relation")
-            return self._key_subquery_condition()
-        return self._where_node()
+        """The WHERE of the UPDATE/DELETE: the relation's conditions, or, when it
+        joins (by ``joins``/``left_joins``, ``where_missing``/``where_associated``,
+        ``eager_load``, or ``includes`` that must be joined because a condition
+        names the included table), ``pk IN (SELECT pk ...)`` over its joins, as
+        Rails' ``update_all``/``delete_all`` (``apply_join_dependency``); includes
+        that are only preloaded add nothing. ValueError for a grouped relation."""
+        if self._group or self._having:
+            raise ValueError("update_all()/delete_all() cannot run on a grouped relation")
+        rel = self._eager_joined()[0] if self._eager_load or self._includes else self
+        if rel._joins or rel._limit is not None or rel._offset or rel._distinct:
+            return rel._key_subquery_condition()
+        return rel._where_node()
 
     def update_all(self, /, **values: Any) -> int:
         """UPDATE every matching row with ``values`` (plain values or expressions such

@@ -34,12 +34,16 @@ table (``SELECT COUNT(*) FROM (SELECT ... LIMIT ?) AS subquery``), as Rails does
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import types as t
 from ..sql import nodes as n
+from . import predicates as p
 from .contract import M
 from .core import RelationCore
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["Calculations"]
 
@@ -54,6 +58,19 @@ class Calculations(RelationCore[M]):
     them keyed by the group's values when the relation has ``group(...)``."""
 
     __slots__ = ()
+
+    def _naming(self, columns: tuple[Any, ...]) -> Self:
+        """This relation, its ``references`` extended by the tables (or association
+        paths) that ``columns`` of a pluck or a calculation name (``"Artist.Name"``,
+        ``"artist.Name"``, ``Artist.c.Name``), so that an ``includes`` of them is
+        joined (eager-loaded) as Rails' ``has_include?`` joins it for a column."""
+        names: list[str] = []
+        for column in columns:
+            if isinstance(column, str) and "." in column:
+                names.append(column.strip().rpartition(".")[0])
+            elif isinstance(column, n.Node):
+                names += [str(c.table) for c in p.columns_in(column) if c.table]
+        return self._clone(_references=self._references + tuple(names)) if names else self
 
     # -- aggregates ----------------------------------------------------------------
     def count(self, column: Any = None, *, distinct: bool = False) -> Any:
@@ -93,7 +110,7 @@ class Calculations(RelationCore[M]):
         if column is None and operation != "count":
             raise ValueError(f"{operation}() needs a column")
         if self._eager_load or self._includes:  # over the joins (Rails)
-            rel, eager = self._eager_joined()
+            rel, eager = self._naming((column,))._eager_joined()
             if eager and operation == "count" and column is None:
                 return rel._count_eager()  # distinct records
             return rel.calculate(operation, column, distinct=distinct)
@@ -155,7 +172,7 @@ class Calculations(RelationCore[M]):
         if not columns:
             raise ValueError("pluck() needs at least one column")
         if self._eager_load or self._includes:  # over the joins (Rails)
-            return self._eager_joined()[0].pluck(*columns)
+            return self._naming(columns)._eager_joined()[0].pluck(*columns)
         exprs = tuple(self._expr(c, "pluck") for c in columns)
         schema = self._schema()
         loaders = self._loaders(exprs, [f"c{i}" for i in range(len(exprs))])
@@ -174,8 +191,13 @@ class Calculations(RelationCore[M]):
 
     def ids(self) -> list[Any]:
         """Return the primary key values of the matching rows (tuples for a
-        composite key). Raises UnknownPrimaryKey for a table without one."""
-        return self.pluck(*self._key_columns("ids()"))
+        composite key). Raises UnknownPrimaryKey for a table without one. With
+        ``eager_load`` (or ``includes`` that joins), each record's key once, in the
+        order the eager load returns them, as Rails' ``ids`` groups by the key."""
+        found = self.pluck(*self._key_columns("ids()"))
+        if self._eager_load or self._includes:  # the LEFT JOINs repeat a parent's row
+            return list(dict.fromkeys(found))
+        return found
 
     def exists(self, /, *args: Any, **conds: Any) -> bool:
         """Return whether any row matches the relation and these extra conditions, as

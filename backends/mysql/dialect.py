@@ -7,7 +7,11 @@
   literal ``%`` in SQL text is written ``%%`` (the base Dialect's ``escape_text``) and
   the adapter always passes a parameter sequence, even an empty one.
 * There is no ``OFFSET`` without ``LIMIT``: the manual (13.2.13 "SELECT Statement")
-  says to use the largest BIGINT UNSIGNED, ``LIMIT 18446744073709551615 OFFSET n``.
+  says to use a very large row count; the manual's 18446744073709551615 (2**64 - 1)
+  overflows when MariaDB adds the offset to it, which empties a grouped, LEFT JOINed
+  derived table inside ``IN`` (10.11: ``x IN (SELECT ... FROM (SELECT ... LEFT JOIN
+  ... GROUP BY ... LIMIT 18446744073709551615 OFFSET 1) t)`` matches nothing, the
+  page of an ``eager_load``), so the largest BIGINT, 2**63 - 1, is used.
 * An INSERT of all defaults is ``INSERT INTO t () VALUES ()`` (no ``DEFAULT VALUES``).
 * ``LIKE`` follows the column collation (case-insensitive for ``*_ci``, sensitive for
   ``*_bin`` and binary strings), so ``ilike`` keeps the base ``LOWER() LIKE LOWER()``.
@@ -27,8 +31,9 @@ from activerecord.connection.dialect import Dialect
 
 __all__ = ["MySQLDialect", "MAX_LIMIT"]
 
-#: The largest row count (2**64 - 1): "LIMIT with no limit" in MySQL.
-MAX_LIMIT = 18446744073709551615
+#: "LIMIT with no limit" in MySQL: the largest BIGINT (2**63 - 1), so that adding an
+#: offset cannot overflow MariaDB's unsigned 64-bit row count (see the module doc).
+MAX_LIMIT = 9223372036854775807
 
 
 class MySQLDialect(Dialect):

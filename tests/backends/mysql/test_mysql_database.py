@@ -109,10 +109,27 @@ def test_offset_without_limit(mdb, tables):
     node = n.Select(n.Table(name), (n.Column("id"),), order=(n.Ordering(n.Column("id")),),
                     offset=2)
     sql, params = mdb.compile(node)
-    assert "LIMIT 18446744073709551615 OFFSET %s" in sql and params == [2]
+    assert "LIMIT 9223372036854775807 OFFSET %s" in sql and params == [2]
     assert mdb.run(sql, params).rows == [(3,), (4,)]
     limited = dataclasses.replace(node, limit=1, offset=1)
     assert mdb.run(*mdb.compile(limited)).rows == [(2,)]
+
+
+def test_offset_without_limit_in_a_grouped_subquery(mdb, tables):
+    # MariaDB adds the offset to the row count: with 2**64 - 1 it overflowed, and a
+    # grouped, joined derived table inside IN matched nothing (an eager_load page).
+    parent = tables("offp", "CREATE TABLE {t} (id INT PRIMARY KEY)")
+    child = tables("offc", "CREATE TABLE {t} (id INT PRIMARY KEY, pid INT)")
+    mdb.run(f"INSERT INTO {q(mdb, parent)} VALUES (1), (2), (3)", [])
+    mdb.run(f"INSERT INTO {q(mdb, child)} VALUES (1, 1), (2, 1), (3, 2)", [])
+    key = n.Column("id", parent)
+    page = n.Select(n.Table(parent), (key,), joins=(n.Join(
+        n.Table(child), n.Column("pid", child) == key, "LEFT"),), group=(key,),
+        order=(n.Ordering(key),), offset=1)
+    sql, params = mdb.compile(page)
+    outer = (f"SELECT id FROM {q(mdb, parent)} WHERE id IN (SELECT p.id FROM ({sql}) "
+             f"AS p) ORDER BY id")
+    assert mdb.run(outer, params).rows == [(2,), (3,)]
 
 
 def test_insert_of_all_defaults(mdb, tables):
