@@ -26,7 +26,7 @@ from . import association as a
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
-__all__ = ["CollectionProxy"]
+__all__ = ["CollectionProxy", "AssociationRelation"]
 
 #: The slots that hold a relation's query (all but its loaded records).
 _QUERY_SLOTS = frozenset(RelationCore.__slots__) - {"_records"}
@@ -73,11 +73,12 @@ class CollectionProxy(Relation[Any]):
         return super().__getattr__(name)
 
     def _clone(self, **parts: Any) -> Self:
-        # A chained call is a plain Relation with the same scope (Rails' scoping).
-        new: Any = Relation.__new__(Relation)
+        # A chained call is an AssociationRelation with the same scope (Rails').
+        new: Any = AssociationRelation.__new__(AssociationRelation)
         for slot in RelationCore.__slots__:
             setattr(new, slot, getattr(self, slot))
         new._records = None
+        new._owner, new._reflection = self._owner, self._reflection
         for key, value in parts.items():
             setattr(new, key, value)
         return new  # a Relation, as each builder returns
@@ -270,3 +271,45 @@ def _merged(loaded: list, kept: list) -> list:
     mine = {r._identity(): r for r in kept if r.persisted and r._identity() is not None}
     out = [mine.pop(r._identity(), r) for r in loaded] if mine else list(loaded)
     return out + [r for r in kept if r.new_record]
+
+
+class AssociationRelation(Relation[Any]):
+    """A query chained on a collection (``artist.albums.order("Title")``): a plain
+    relation that remembers the owner, so the records it loads that still refer to
+    the owner get it as their inverse without a query, as from the collection
+    itself (Rails' ``AssociationRelation``). Chaining keeps it one."""
+
+    __slots__ = ("_owner", "_reflection")
+
+    _owner: Any
+    _reflection: Any
+
+    def _clone(self, **parts: Any) -> Self:
+        new = super()._clone(**parts)
+        new._owner, new._reflection = self._owner, self._reflection
+        return new
+
+    def load(self) -> Self:
+        """Load the records (see :meth:`Relation.load`) and set the inverse of those
+        whose foreign key is the owner's key (an ``unscope``/``rewhere`` may have
+        let in others, which keep their own)."""
+        if self._records is None:
+            super().load()
+            assert self._records is not None
+            if getattr(self._reflection, "inverse", None) is not None:
+                self._reflection.set_inverse(self._owner, _referring(
+                    self._records, self._reflection, self._owner))
+        return self
+
+
+def _referring(records: list, reflection: Any, owner: Any) -> list:
+    """The ``records`` whose foreign key holds ``owner``'s key (all of them for a
+    kind without a foreign key on the target: its ``set_inverse`` does nothing)."""
+    if not hasattr(reflection, "owner_attributes"):
+        return records
+    wanted = reflection.owner_attributes(owner)
+    return [r for r in records
+            if all(r.__dict__["_attrs"].get(c, _ABSENT) == v for c, v in wanted.items())]
+
+
+_ABSENT = object()

@@ -47,11 +47,33 @@ __all__ = ["preload", "tree"]
 _RESERVE = 20
 
 
-def tree(model: Any, paths: Any) -> dict[str, tuple[Any, dict]]:
-    """``{name: (reflection, nested tree)}`` for ``paths`` on ``model``; raises
+class PerClass:
+    """The paths nested under a polymorphic belongs_to: its targets are of several
+    classes, so the tree of each class is made from them once they are loaded (Rails
+    preloads each type's nested associations; a name one class lacks raises then)."""
+
+    __slots__ = ("paths",)
+
+    def __init__(self, paths: list) -> None:
+        self.paths = paths
+
+
+def _merge(out: dict, name: str, reflection: Any, sub: Any) -> None:
+    known = out.get(name)
+    if known is None:
+        out[name] = (reflection, sub)
+    elif isinstance(known[1], PerClass):
+        known[1].paths.extend(sub.paths if isinstance(sub, PerClass) else ())
+    else:
+        known[1].update(sub)
+
+
+def tree(model: Any, paths: Any) -> dict[str, tuple[Any, Any]]:
+    """``{name: (reflection, nested tree)}`` for ``paths`` on ``model`` (the nested
+    paths of a polymorphic belongs_to stay a :class:`PerClass`); raises
     AssociationNotFoundError for an unknown name (no SQL), TypeError for a path that
     is not a name, dict or list."""
-    out: dict[str, tuple[Any, dict]] = {}
+    out: dict[str, tuple[Any, Any]] = {}
     items: list[tuple[Any, Any]]
     if isinstance(paths, str):
         items = [(paths, ())]
@@ -60,18 +82,19 @@ def tree(model: Any, paths: Any) -> dict[str, tuple[Any, dict]]:
     elif isinstance(paths, (list, tuple)):
         for path in paths:
             for name, (reflection, nested) in tree(model, path).items():
-                out.setdefault(name, (reflection, {}))[1].update(nested)
+                _merge(out, name, reflection, nested)
         return out
     else:
         raise TypeError(f"preload() takes association names, dicts or lists of them, "
                         f"not {paths!r}")
     for name, nested in items:
         reflection = model.reflect_on_association(name)
-        if nested or not reflection.polymorphic:  # resolves the class: errors before SQL
+        sub: Any
+        if reflection.polymorphic:
+            sub = PerClass([nested]) if nested else {}
+        else:  # resolves the class: errors before SQL
             sub = tree(reflection.target, nested)
-        else:
-            sub = {}
-        out.setdefault(name, (reflection, {}))[1].update(sub)
+        _merge(out, name, reflection, sub)
     return out
 
 
@@ -81,11 +104,17 @@ def preload(model: Any, records: list, paths: Any) -> None:
     _run(tree(model, paths), records)
 
 
-def _run(paths: dict[str, tuple[Any, dict]], records: list) -> None:
+def _run(paths: dict[str, tuple[Any, Any]], records: list) -> None:
     for reflection, nested in paths.values():
         if records:
             loaded = _load(reflection, records)
-            if nested and loaded:
+            if isinstance(nested, PerClass) and loaded:
+                by_class: dict[type, list] = {}
+                for record in loaded:
+                    by_class.setdefault(type(record), []).append(record)
+                for cls, group in by_class.items():
+                    _run(tree(cls, nested.paths), group)
+            elif nested and loaded:
                 _run(nested, loaded)
 
 
@@ -368,14 +397,14 @@ def _fetch(target: Any, columns: tuple[str, ...], keys: list[tuple],
     """The ``target`` records (its default scope applied, and ``extra`` conditions)
     whose ``columns`` have one of ``keys`` (tuples), in statements that fit the
     database's parameter limit; ``ordered``: as ``first()`` orders (by the key when
-    the scope has no order)."""
+    the scope has no order and the table has one; else unordered, as ``take()``)."""
     if not keys:
         return []
     schema = target._load_schema()
     rel = target.all()
     for node in extra or ():
         rel = rel._and(node)
-    if ordered:
+    if ordered and (rel._order or schema.pk):  # as a.first_of: keyless tables unordered
         rel = rel._ordered_by_key()
     types = tuple(schema.types[c] for c in columns)
     out: list = []

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from activerecord import (
+    AssociationNotFoundError,
     AssociationTypeMismatch,
     DeleteRestrictionError,
     InvalidAssociation,
@@ -364,3 +365,17 @@ def test_touch_counter_cache_and_optional(db, make_table):
     with assert_queries(0):
         with pytest.raises(RecordInvalid, match="Commentable must exist"):
             Comment.create()
+
+
+def test_nested_preload_under_a_polymorphic_belongs_to_runs_per_class(db, make_table):
+    Post, Photo, Comment = poly_models(make_table)
+    with assert_queries(5):  # comments; posts; photos; then each class's comments
+        comments = Comment.includes({"commentable": "comments"}).order("id").to_list()
+        nested = [sorted(c.body for c in x.commentable.comments) for x in comments]
+    assert nested == [["on post 1", "on post 2"]] * 2 + [["on photo"]]
+    with assert_queries(3):  # a name only Photo has: Photo's records load it
+        photos = Comment.preload({"commentable": "caption"}).where(
+            commentable_type="Photo").to_list()
+        assert photos[0].commentable.caption.body == "on photo"
+    with pytest.raises(AssociationNotFoundError, match="caption"):  # Post has none
+        Comment.preload({"commentable": "caption"}).to_list()
