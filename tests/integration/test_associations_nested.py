@@ -527,3 +527,32 @@ def test_a_table_met_twice_is_aliased_with_its_default_scope(db, make_table):
     with assert_queries(1 + 4):
         owners = Owner.preload("peers").to_list()
     assert {o.id: sorted(p.name for p in o.peers) for o in owners} == expected
+
+
+def test_film_actor_join_model_both_ways_as_the_habtm(sakila):  # noqa: F811 - the fixture
+    """Sakila's film <-> actor through the film_actor join model (has_many through)
+    gives what the habtm over the same table gives, lazily and preloaded."""
+    _, _, Film, Actor = sakila_models()
+
+    class FilmActor(Model):
+        table_name = "film_actor"
+        film = belongs_to(Film)
+        actor = belongs_to(Actor)
+
+    class CastFilm(Film):
+        film_actors = has_many(FilmActor)
+        cast = has_many(Actor, through="film_actors", source="actor")
+
+    class CastActor(Actor):
+        film_actors = has_many(FilmActor)
+        filmography = has_many(Film, through="film_actors", source="film")
+
+    film, actor = CastFilm.find(1), CastActor.find(1)
+    assert sorted(a.actor_id for a in film.cast) == sorted(a.actor_id for a in film.actors)
+    assert sorted(f.film_id for f in actor.filmography) == \
+        sorted(f.film_id for f in actor.films)
+    assert film.cast.count() == 10 and actor.filmography.count() == 19
+    with assert_queries(3):  # films, film_actor keys, actors
+        films = CastFilm.preload("cast").where(film_id=[1, 2, 3]).order("film_id").to_list()
+        casts = [sorted(a.actor_id for a in f.cast) for f in films]
+    assert casts == [sorted(a.actor_id for a in CastFilm.find(i).actors) for i in (1, 2, 3)]
