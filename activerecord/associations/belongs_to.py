@@ -148,6 +148,19 @@ class BelongsTo(Reflection):
         """The target's association back to the owner (for ``target``, a record)."""
         return self.inverse
 
+    def target_key(self, model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """For a condition by this association on records of ``model`` (a record's
+        class or a relation's model; ``where(artist=acdc)``): ``(the owner's columns
+        the class fixes -- none here, the type column for a polymorphic one --,
+        the columns of ``model`` the foreign key refers to)``. Raises
+        AssociationTypeMismatch when ``model`` is not the target class (or a
+        subclass of it)."""
+        if not (isinstance(model, type) and issubclass(model, self.target)):
+            raise AssociationTypeMismatch(
+                f"{self.owner.__name__}.{self.name} refers to {self.target.__name__} "
+                f"records, not {getattr(model, '__name__', repr(model))} ones")
+        return {}, self.primary_key
+
     # -- reading and writing -------------------------------------------------------
     def _load(self, record: Any, values: tuple) -> Any:
         found = self.parent_key(record, values)
@@ -300,15 +313,31 @@ class PolymorphicBelongsTo(BelongsTo):
     def check_type(self, value: Any) -> None:
         """Raise AssociationTypeMismatch unless ``value`` is a model record whose
         class name resolves back to its class for the owner."""
-        try:
-            model = resolve_class(self.owner, polymorphic_name(type(value)))
-        except InvalidAssociation:
-            model = None
-        if model is not type(value):
+        if not self._names_itself(type(value)):
             raise AssociationTypeMismatch(
                 f"{self.owner.__name__}.{self.name} takes a model record whose class "
                 f"name ({polymorphic_name(type(value))!r}) names its class, not "
                 f"{type(value).__name__} {value!r}")
+
+    def _names_itself(self, model: type) -> bool:
+        # Whether the type value of ``model`` resolves back to it for the owner.
+        try:
+            return resolve_class(self.owner, polymorphic_name(model)) is model
+        except InvalidAssociation:
+            return False
+
+    def target_key(self, model: Any) -> tuple[dict[str, Any], tuple[str, ...]]:
+        """``({type column: class name}, the referenced columns of model)`` for a
+        condition on records of ``model`` (see :meth:`BelongsTo.target_key`):
+        AssociationTypeMismatch unless ``model`` is a model class whose name
+        resolves back to it for the owner; InvalidAssociation (from
+        :meth:`primary_key_for`) when it has no key matching the foreign key."""
+        if not (isinstance(model, type) and self._names_itself(model)):
+            raise AssociationTypeMismatch(
+                f"{self.owner.__name__}.{self.name} refers to model records whose class "
+                f"name names their class, not {getattr(model, '__name__', repr(model))} "
+                f"ones")
+        return {self.foreign_type: polymorphic_name(model)}, self.primary_key_for(model)
 
     def _values_for(self, value: Any) -> tuple:
         return (polymorphic_name(type(value)),

@@ -4,6 +4,7 @@ callbacks. A relation with joins (association joins, ``where_missing``/
 ``where_associated``, and the LEFT JOINs of ``eager_load`` or of an ``includes``
 whose table a condition names), a limit, an offset or DISTINCT writes through
 ``pk IN (subquery)`` (a derived table, so MySQL accepts it); a grouped one is refused.
+On a ``none()`` relation both return 0 without a statement (Rails' ``NullRelation``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class BulkWrites(RelationCore[M]):
             else:
                 sets.append((name, value if isinstance(value, n.Node) else p.bind_strict(
                     col, typ, p._key_of(value), limits, write=True)))
+        if self._none and not (self._group or self._having):  # none(): no update
+            return 0
         node = n.Update(schema.table_node, tuple(sets), self._write_where())
         sql, params = schema.db.compile(node)
         return schema.db.run(sql, params).rowcount
@@ -73,5 +76,7 @@ class BulkWrites(RelationCore[M]):
         ReadOnlyRecord (before any SQL) for a ``readonly`` model."""
         schema = self._schema()
         schema.check_writable(self.model, ())
+        if self._none and not (self._group or self._having):  # none(): no delete
+            return 0
         sql, params = schema.db.compile(n.Delete(schema.table_node, self._write_where()))
         return schema.db.run(sql, params).rowcount

@@ -28,7 +28,9 @@ Results have the same Python types on every database:
   one value, SQLite and PostgreSQL (``C``/binary) as two.
 
 A relation with ``limit``, ``offset`` or ``distinct`` is counted through a derived
-table (``SELECT COUNT(*) FROM (SELECT ... LIMIT ?) AS subquery``), as Rails does.
+table (``SELECT COUNT(*) FROM (SELECT ... LIMIT ?) AS subquery``), as Rails does. A
+``none()`` relation sends nothing: its results are those of no rows (Rails'
+``NullRelation``; ``sum`` is 0 of the column's type, as above).
 """
 
 from __future__ import annotations
@@ -109,6 +111,8 @@ class Calculations(RelationCore[M]):
             raise ValueError(f"unknown calculation {operation!r}; known: {sorted(_OPERATIONS)}")
         if column is None and operation != "count":
             raise ValueError(f"{operation}() needs a column")
+        if self._none:  # none(): the result of no rows, without a query (Rails)
+            return self._null_calculation(operation, column)
         if self._eager_load or self._includes:  # over the joins (Rails)
             rel, eager = self._naming((column,))._eager_joined()
             if eager and operation == "count" and column is None:
@@ -129,6 +133,20 @@ class Calculations(RelationCore[M]):
             return self._grouped(operation, aggs, typ)
         row = self._aggregate_row(aggs)
         return _cast(operation, row, typ)
+
+    def _null_calculation(self, operation: str, column: Any) -> Any:
+        """What ``operation`` gives over no rows, for a :meth:`none` relation (Rails'
+        ``NullRelation#calculate``): ``{}`` when grouped, else 0 for ``count``, the
+        column type's sum of no rows for ``sum`` (0, ``Decimal`` 0, ``timedelta(0)``),
+        None otherwise. ``column`` is still checked (UnknownAttributeError)."""
+        expr = None if column is None else self._expr(column, operation)
+        if self._group:
+            return {}
+        if operation == "count":
+            return 0
+        if operation != "sum":
+            return None
+        return _sum(self._type_of(expr.expr if isinstance(expr, n.Alias) else expr), None)
 
     def _needs_subquery(self) -> bool:
         return self._limit is not None or bool(self._offset) or self._distinct
@@ -171,6 +189,10 @@ class Calculations(RelationCore[M]):
         """
         if not columns:
             raise ValueError("pluck() needs at least one column")
+        if self._none:  # none(): no rows, no query (the names are still checked)
+            for column in columns:
+                self._expr(column, "pluck")
+            return []
         if self._eager_load or self._includes:  # over the joins (Rails)
             return self._naming(columns)._eager_joined()[0].pluck(*columns)
         exprs = tuple(self._expr(c, "pluck") for c in columns)
@@ -219,7 +241,7 @@ class Calculations(RelationCore[M]):
             rel = self.where(**conds) if conds else self
             return rel._exists_key(args[0])
         rel = self.where(*args, **conds) if args or conds else self
-        if rel._limit == 0:
+        if rel._limit == 0 or rel._none:  # no row can match: no query
             return False
         if rel._eager_load or rel._includes:  # over the joins (Rails)
             rel = rel._eager_joined()[0]

@@ -11,7 +11,9 @@ interface, for type checkers and readers alike:
   table's columns, types, key rules, name check (``column``) and row loaders
   (``loaders_for``);
 * :class:`DatabaseLike` -- the ``Database`` (``activerecord/connection/database.py``)
-  a schema belongs to: compile, run, select rows, transactions.
+  a schema belongs to: compile, run, select rows, transactions;
+* :class:`ReflectionLike`, :class:`BelongsToLike` -- a declared association
+  (``activerecord/associations/``), for conditions by its name.
 
 ``M`` is the record type: ``Relation[Artist]`` yields ``Artist`` records. Nothing here
 runs at query time; the module holds only declarations.
@@ -26,7 +28,8 @@ from typing import Any, Concatenate, ParamSpec, Protocol, TypeVar
 from ..sql import nodes as n
 from ..types import Type
 
-__all__ = ["M", "ModelClass", "TableSchema", "DatabaseLike", "Loader", "Scope"]
+__all__ = ["M", "ModelClass", "TableSchema", "DatabaseLike", "Loader", "Scope",
+           "ReflectionLike", "BelongsToLike"]
 
 #: The record type of a relation (the instances of its model class).
 M = TypeVar("M")
@@ -128,6 +131,32 @@ class TableSchema(Protocol):
     def key_chunks(self, rows: list, reserve: int = 0) -> list: ...
 
 
+class ReflectionLike(Protocol):
+    """One declared association of the model (``associations/reflection.py``'s
+    ``Reflection``), as hash conditions by its name read it
+    (``relation/association_query.py``)."""
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def macro(self) -> str: ...  # "belongs_to", "has_many", "has_one", ...
+    @property
+    def polymorphic(self) -> bool: ...
+
+
+class BelongsToLike(ReflectionLike, Protocol):
+    """A belongs_to (``associations/belongs_to.py``): the owner's foreign-key columns,
+    every column naming the parent (the type column too, when polymorphic), and
+    ``target_key(model)``: ``({column: value} the class fixes, the columns of
+    ``model`` the key refers to)``, AssociationTypeMismatch for another class."""
+
+    @property
+    def foreign_key(self) -> tuple[str, ...]: ...
+    @property
+    def snapshot_columns(self) -> tuple[str, ...]: ...
+    def target_key(self, model: Any) -> tuple[dict[str, Any], tuple[str, ...]]: ...
+
+
 class Scope(Protocol):
     """A named scope of the model (``model/scoping.scope``)."""
 
@@ -146,6 +175,8 @@ class ModelClass(Protocol[M_co]):
     def _instantiate_rows(self, rows: Sequence[Sequence[Any]],
                           schema: Any) -> Sequence[M_co]: ...
     def _find_scope(self, name: str) -> Scope | None: ...
+    # The association ``name`` (AssociationNotFoundError listing the known ones).
+    def reflect_on_association(self, name: str) -> ReflectionLike: ...
     # The joins of an association path (``associations/join_dependency.py``): (node,
     # model) pairs, after the relation's ``joins`` (their tables' names are taken and an
     # association joined already is not joined again).

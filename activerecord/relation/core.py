@@ -91,7 +91,7 @@ class RelationCore(Generic[M]):
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
                  "_select", "_group", "_joins", "_preload", "_eager_load", "_references",
-                 "_strict_loading", "_includes", "_records")
+                 "_strict_loading", "_includes", "_none", "_records")
 
     model: ModelClass[M]
 
@@ -113,6 +113,8 @@ class RelationCore(Generic[M]):
         self._references: tuple[str, ...] = ()  # tables includes() must JOIN
         self._strict_loading: bool | str | None = None  # lazy loads refused (or "warn")
         self._includes: tuple[Any, ...] = ()  # paths preloaded, or eager_loaded if referenced
+        # none(): matches no row, so nothing is sent (Rails' NullRelation); see load()
+        self._none = False
         self._records: list[M] | None = None
 
     if TYPE_CHECKING:  # pragma: no cover
@@ -377,8 +379,12 @@ class RelationCore(Generic[M]):
     def load(self) -> Self:
         """Run the query now (if not yet run) and cache the records; return self.
         A read of every column is retried once on a fresh schema when the cached
-        one outlived a change of the table (the model's ``_read_fresh``)."""
+        one outlived a change of the table (the model's ``_read_fresh``). A
+        :meth:`none` relation loads ``[]`` without a query (Rails' ``NullRelation``)."""
         if self._records is None:
+            if self._none:
+                self._records = []
+                return self
             if self._includes:  # preload or eager_load, decided now (Rails)
                 self._records = self.model._resolve_includes(self)._loaded()
                 return self

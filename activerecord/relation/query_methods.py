@@ -21,6 +21,7 @@ from ..errors import AssociationNotFoundError
 from ..sql import nodes as n
 from ..types import Type
 from . import predicates as p
+from .association_query import association_conds
 from .contract import M, ModelClass, TableSchema
 from .core import NOVALUE, Cond, RelationCore, nonneg
 
@@ -60,9 +61,15 @@ class QueryMethods(RelationCore[M]):
         ``range`` or ``between(low, high)``). Follows Rails' ``where``. Values are cast
         to the column's type first (see ``predicates``); a blank template
         (``where("")``, ``where("  ")``) adds nothing, as Rails ignores blank conditions.
+        A keyword that is no column but a belongs_to takes its records
+        (``where(artist=acdc)``: the foreign key; ``association_query.py``); one
+        naming an association with a dict is a condition on its table
+        (``where(artist={"Name": ...})``). A column of the name wins.
 
         Raises:
-            UnknownAttributeError: a keyword is not a column of the model.
+            UnknownAttributeError: a keyword is not a column of the model (nor a
+                belongs_to).
+            AssociationTypeMismatch: a record of another class for a belongs_to.
             AttributeCastError: a value the column's type cannot take (``id="x"``).
             ValueError/TypeError: a template whose placeholders and values differ; a
                 generator or other iterable that is not a list/tuple/set/range.
@@ -98,8 +105,11 @@ class QueryMethods(RelationCore[M]):
         out = [self._node_cond(arg, schema) for arg in args] if args else []
         limits = schema.db.dialect.integer_range
         for name, value in conds.items():
-            if name not in schema.types and (isinstance(value, dict) or "." in name):
-                out += self._joined_conds(name, value, limits)
+            if name not in schema.types:  # a column of that name wins
+                if isinstance(value, dict) or "." in name:
+                    out += self._joined_conds(name, value, limits)
+                else:  # a belongs_to and its records (UnknownAttributeError if none)
+                    out += association_conds(self, name, value, limits)
                 continue
             col, typ = schema.column(self.model, name)
             node = p.hash_condition(col, value, typ, limits=limits,
@@ -162,7 +172,8 @@ class QueryMethods(RelationCore[M]):
         the same order, limit, offset, select, group, joins and distinct (compared
         part by part, node by node, as Rails' ``structurally_incompatible_values_for``;
         a part listed twice counts once). Only the conditions (WHERE and HAVING)
-        differ; a side without conditions matches every row.
+        differ; a side without conditions matches every row. ``none().or_(other)`` is
+        ``other`` (Rails' ``none.or``; ``other.or_(none())`` is ``other``'s rows too).
 
         Raises:
             TypeError: ``other`` is not a Relation of the same model.
@@ -171,6 +182,8 @@ class QueryMethods(RelationCore[M]):
         """
         if not isinstance(other, RelationCore) or other.model is not self.model:
             raise TypeError(f"or_() takes a relation of {self.model.__name__}, not {other!r}")
+        if self._none:  # nothing OR other: other's rows (Rails' none.or(x) is x)
+            return cast("Self", other._clone())
         differ = [part for part in _STRUCTURAL
                   if not _same_part(getattr(self, "_" + part), getattr(other, "_" + part))]
         if differ:
@@ -210,11 +223,23 @@ class QueryMethods(RelationCore[M]):
                 schema.column(self.model, name)  # UnknownAttributeError for a non-column
             base = changes.get("_where", self._where)
             changes["_where"] = tuple(c for c in base if not (c.columns & names))
+        if self._none and "where" in parts:  # still none(): it stays empty (Rails)
+            changes["_where"] = (Cond(n.Or(())),)
         return self._clone(**changes)
 
     def none(self) -> Self:
-        """Return a relation that matches no rows (``WHERE 1=0``)."""
-        return self._clone(_where=self._where + (Cond(n.Or(())),))
+        """Return a relation that matches no rows, as Rails' ``none`` (a
+        ``NullRelation``): its SQL says ``WHERE 1=0`` (as a subquery, or in
+        ``to_sql()``), but nothing is sent to the database: loading it gives ``[]``,
+        ``count()``/``size`` 0, ``exists()`` False, ``pluck``/``ids`` ``[]``, ``sum`` 0
+        (of the column's type, as for no rows), ``average``/``minimum``/``maximum``
+        None (grouped: ``{}``), ``first``/``last``/``take``/``find_by`` None,
+        ``update_all``/``delete_all`` 0. Names are still checked (bad input raises as
+        usual). Chained methods keep it empty (``unscope("where")`` too, as in Rails);
+        ``none().or_(other)`` is ``other`` (Rails' ``none.or(x)``)."""
+        if self._none:
+            return self._clone()
+        return self._clone(_where=self._where + (Cond(n.Or(())),), _none=True)
 
     # -- shape ---------------------------------------------------------------------
     def order(self, /, *args: Any, **columns: str) -> Self:

@@ -125,6 +125,9 @@ _CLASSES = {
 #: Errors after which the server has closed the session (FATAL).
 _DISCONNECT_STATES = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25P03"})
 _RELATION = re.compile(r'relation "(.+)" does not exist')
+#: The other 42P01 (undefined_table) messages: a table the SQL names but does not read
+#: (not in FROM, not joined), or names by its table name where FROM gives it an alias.
+_FROM_ENTRY = re.compile(r'(missing|invalid reference to) FROM-clause entry for table "(.+)"')
 #: Set on a psycopg error without SQLSTATE after which the connection was still healthy.
 _CLIENT_SIDE = "_activerecord_client_side"
 _STALE_PLAN = "cached plan must not change result type"
@@ -320,6 +323,36 @@ class PostgreSQLAdapter(Adapter):
                 not getattr(exc, _CLIENT_SIDE, False)
         return state.startswith("08") or state in _DISCONNECT_STATES
 
+    def _undefined_table(self, exc: BaseException, msg: str,
+                         kw: dict[str, Any]) -> errors.ProgrammingError:
+        """The error for SQLSTATE 42P01 (undefined_table), which PostgreSQL raises for
+        three things (its messages, read from ``diag.message_primary``):
+        ``relation "x" does not exist`` -- TableNotFound naming the table and the
+        database; ``missing FROM-clause entry for table "x"`` -- a ProgrammingError
+        saying the SQL names ``x`` (``x.col``) without reading it: it is not in the
+        FROM clause, not joined; ``invalid reference to FROM-clause entry for table
+        "x"`` -- the SQL names ``x`` where its FROM clause calls it by an alias.
+        Another (translated) message: TableNotFound with the server's text."""
+        diag = getattr(exc, "diag", None)
+        primary = (diag and diag.message_primary) or msg
+        m = _FROM_ENTRY.search(primary)
+        if m and m.group(1) == "missing":
+            return errors.ProgrammingError(
+                f"table {m.group(2)!r} is referenced in the SQL but is not in its FROM "
+                f"clause: it is not joined (join it, or name a table the query reads) "
+                f"({msg})", **kw)
+        if m:
+            return errors.ProgrammingError(
+                f"table {m.group(2)!r} is referenced by its name, but the FROM clause "
+                f"gives it an alias: name it by the alias ({msg})", **kw)
+        m = _RELATION.search(primary)
+        if m:
+            return errors.TableNotFound(
+                f"table {m.group(1)!r} does not exist in {self.describe()} ({msg})", **kw)
+        return errors.TableNotFound(
+            f"a table the SQL names does not exist in {self.describe()} or is not in its "
+            f"FROM clause ({msg})", **kw)
+
     def translate_error(self, exc: BaseException, sql: str | None = None,
                         params: Any = None) -> Exception:
         kw = {"sql": sql, "params": params}
@@ -335,11 +368,7 @@ class PostgreSQLAdapter(Adapter):
                 f"{self.describe()} is fine)", **kw)
         cls = _STATES.get(state or "") or _CLASSES.get((state or "")[:2])
         if cls is errors.TableNotFound:
-            diag = getattr(exc, "diag", None)
-            m = _RELATION.search((diag and diag.message_primary) or msg)
-            table = m.group(1) if m else "?"
-            return errors.TableNotFound(
-                f"table {table!r} does not exist in {self.describe()} ({msg})", **kw)
+            return self._undefined_table(exc, msg, kw)
         if cls is errors.ConnectionError:
             return errors.ConnectionError(f"{msg} ({self.describe()})", **kw)
         if cls is None:
