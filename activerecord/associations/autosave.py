@@ -62,7 +62,9 @@ def belongs_to_of(model: Any) -> tuple[BelongsTo, ...]:
     return plan[2]
 
 
-def _writers(model: Any) -> tuple[BelongsTo, ...]:
+def writers(model: Any) -> tuple[BelongsTo, ...]:
+    """The belongs_to associations of ``model`` with ``touch`` or ``counter_cache``
+    (what a write of a record must update besides its row)."""
     belongs_to_of(model)
     return model.__dict__["_belongs_to_plan"][3]
 
@@ -202,7 +204,7 @@ def before_write(record: Any) -> dict[str, Any] | None:
     """What :func:`after_write` needs from before the write: the changed columns'
     old values of a saved record whose model has ``touch``/``counter_cache``
     associations (None otherwise: nothing to do, nothing computed)."""
-    if record.new_record or not _writers(type(record)):
+    if record.new_record or not writers(type(record)):
         return None
     return record._dirty()
 
@@ -210,7 +212,7 @@ def before_write(record: Any) -> dict[str, Any] | None:
 def after_write(record: Any, was_new: bool, before: dict[str, Any] | None) -> None:
     """After ``record``'s INSERT (``was_new``) or UPDATE (``before``: the old values
     of the columns it changed): move the counters and touch the parents."""
-    for reflection in _writers(type(record)):
+    for reflection in writers(type(record)):
         now = _loaded(record, reflection.snapshot_columns)
         if now is None:
             continue  # loaded without its key: it did not change
@@ -306,13 +308,13 @@ def destroy_dependents(record: Any) -> None:
 def before_destroy(record: Any) -> list[tuple[BelongsTo, tuple]] | None:
     """The parents ``record``'s destroy must update afterwards (counter caches,
     touches): each such belongs_to with the key its row holds; None when none."""
-    writers = _writers(type(record))
-    if not writers or not record.persisted:
+    found = writers(type(record))
+    if not found or not record.persisted:
         return None
     changed = record.__dict__.get("_changed_from") or {}
     attrs = record.__dict__["_attrs"]
     return [(r, tuple(changed.get(c, attrs.get(c)) for c in r.snapshot_columns))
-            for r in writers]
+            for r in found]
 
 
 def after_destroy(record: Any, parents: list[tuple[BelongsTo, tuple]] | None) -> None:

@@ -108,8 +108,10 @@ class AssociationsMixin(Core):
         foreign key set), then counter caches and touches; all inside the record's
         transaction (TransactionsMixin wraps this layer), so a failure rolls all of
         it back."""
-        if not type(self)._reflections:  # a model without associations: nothing more
-            return super().save()
+        model = type(self)
+        if not model._reflections or (not self.__dict__.get("_association_cache")
+                                      and not autosave.writers(model)):
+            return super().save()  # no associated record held, no counter or touch
         autosave.save_parents(self)
         was_new = self._new_record
         before = autosave.before_write(self)
