@@ -327,10 +327,14 @@ def eager_load(relation: Any) -> list[Any]:
     associations loaded, by one LEFT OUTER JOIN query, or two with a LIMIT/OFFSET
     and a collection among them (see the module doc). Raises, before any SQL, what
     :func:`parse` raises and ValueError for a relation with ``select(...)``
-    (eager loading reads every column of each table)."""
+    (eager loading reads every column of each table) or ``group(...)``/``having``
+    (grouped rows would fold into records missing their associated rows)."""
     if relation._select:
         raise ValueError("eager_load() reads every column of each table: it cannot be "
                          "combined with select(...); use preload(...)")
+    if relation._group or relation._having:
+        raise ValueError("eager_load() folds every joined row into records: it cannot "
+                         "load a relation with group(...)/having(...); use preload(...)")
     dependency = _dependency(relation)
     base = _joined(relation, dependency)
     joined = dependency.segments()
