@@ -95,6 +95,10 @@ class CollectionProxy(Relation[Any]):
                 self._pending = []
         return self
 
+    def __iter__(self) -> Any:
+        records = self._records  # loaded (a preload, a read before): no call
+        return iter(records if records is not None else self._loaded())
+
     def __getitem__(self, index: Any) -> Any:
         """``artist.albums[0]``: from the loaded records (loading them first)."""
         return self._loaded()[index]

@@ -208,6 +208,19 @@ class HasMany(TargetKeyed):
     def __get__(self, record: Any, owner: type | None = None) -> Any:
         if record is None:
             return self
+        # Hot path (a loop over preloaded owners): the cached collection, checked
+        # against the owner's key read with the columns the keys were resolved to.
+        cache = record.__dict__.get("_association_cache")
+        keys = self._keys
+        if cache is not None and keys is not None:
+            entry = cache.get(self.name)
+            if entry is not None:
+                attrs = record.__dict__["_attrs"]
+                try:
+                    if tuple([attrs[c] for c in keys[2][1]]) == entry[0]:
+                        return entry[1]
+                except KeyError:  # a column not loaded: the general path says so
+                    pass
         return a.collection(self, record, CollectionProxy)
 
     def __set__(self, record: Any, value: Any) -> None:

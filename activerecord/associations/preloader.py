@@ -216,16 +216,38 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
     found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
     groups = _group(found, fk)
     inverse = _inverse_of(reflection)
-    loaded = CollectionProxy.loaded
+    if many:
+        _store_collections(reflection, owners, keys, groups, inverse)
+        return found
     for record, key in zip(owners, keys):
         group = groups.get(key)
-        if many:
-            a.store(record, name, loaded(record, reflection, group or []), key)
-        else:
-            a.store(record, name, group[0] if group else None, key)
+        a.store(record, name, group[0] if group else None, key)
         if group and inverse is not None:
-            inverse(record, group if many else group[:1], key)
+            inverse(record, group[:1], key)
     return found
+
+
+def _store_collections(reflection: Any, owners: list, keys: list, groups: dict,
+                       inverse: Callable[[Any, list, tuple], None] | None) -> None:
+    """Give each owner its loaded collection (``a.store`` inlined: this runs once an
+    owner). Two owners with one key (a row loaded twice) get lists of their own."""
+    name, loaded, given = reflection.name, CollectionProxy.loaded, set()
+    for record, key in zip(owners, keys):
+        group = groups.get(key)
+        if group is None:
+            group = []
+        elif key in given:
+            group = list(group)
+        else:
+            given.add(key)
+        entry = (key, loaded(record, reflection, group))
+        cache = record.__dict__.get("_association_cache")
+        if cache is None:
+            record.__dict__["_association_cache"] = {name: entry}
+        else:
+            cache[name] = entry
+        if group and inverse is not None:
+            inverse(record, group, key)
 
 
 def _group(records: list, columns: tuple[str, ...]) -> dict[tuple, list]:
@@ -380,9 +402,11 @@ def _in(table: str, columns: tuple[str, ...], types: tuple[Any, ...],
     """``table.columns IN (keys)``, the keys bound by ``types``; several columns as
     row values (the first row cast as ``ModelSchema.rows_in`` does)."""
     if len(columns) == 1:
-        typ = types[0]
+        typ, bind, param = types[0], types[0].bind, n.Param
+        if getattr(typ, "sql_cast", None) is None:  # p.param's plain case, inlined
+            return n.In(n.Column(columns[0], table), tuple(param(bind(k[0])) for k in keys))
         return n.In(n.Column(columns[0], table),
-                    tuple(p.param(typ, typ.bind(k[0])) for k in keys))
+                    tuple(p.param(typ, bind(k[0])) for k in keys))
     items = [n.Tuple(tuple(p.param(t, t.bind(v)) for t, v in zip(types, key)))
              for key in keys]
     casts = [t.values_cast for t in types]

@@ -61,3 +61,13 @@ def test_has_one_of_a_keyless_table_preloads_as_it_reads(db, make_table):
         artists = ArArtist.preload("note").order("id").to_list()
         assert [x.note.text if x.note else None for x in artists] == ["about A", None]
     assert ArArtist.find(a.id).note.text == "about A"
+
+
+def test_two_records_of_one_row_preload_collections_of_their_own(db, make_table):
+    a, _ = _schema(make_table)
+    twice = ArArtist.joins("albums").where(id=a.id).preload("albums").to_list()
+    assert len(twice) == 2 and twice[0] is not twice[1]  # one row per album joined
+    first, second = twice[0].albums, twice[1].albums
+    assert sorted(x.title for x in first) == sorted(x.title for x in second) == ["a1", "a2"]
+    first.build(title="new")
+    assert len(first) == 3 and len(second) == 2
