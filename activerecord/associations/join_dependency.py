@@ -356,7 +356,8 @@ def _page_node(base: Any, schema: Any) -> n.Select:
         raise schema.no_primary_key(base.model, "eager_load() of a collection with "
                                     "limit/offset")
     cols = tuple(n.Column(c, schema.table) for c in schema.pk)
-    order = tuple(_first_value(o) for o in base._order)
+    high = schema.db.dialect.nulls_sort_high
+    order = tuple(_first_value(o, high) for o in base._order)
     order += tuple(n.Ordering(c) for c in cols)
     return dataclasses.replace(base.to_select_node(cols), group=cols, order=order,
                                distinct=False)
@@ -385,12 +386,21 @@ def _eager_page(base: Any, plan: Plan, schema: Any) -> list[Any]:
     return sorted(plan.fold(rows), key=lambda r: index.get(a.values_of(r, schema.pk), last))
 
 
-def _first_value(order: n.Node) -> n.Ordering:
-    """An ordering of grouped rows by the first value the ungrouped order meets."""
+def _first_value(order: n.Node, nulls_high: bool) -> n.Ordering:
+    """An ordering of grouped rows by the first value the ungrouped order meets: the
+    least (ascending) or greatest (descending), which MIN/MAX give while NULLs sort
+    after the values; where they sort before (``nulls="first"``, or the database's
+    default: ``Dialect.nulls_sort_high``), a group holding a NULL meets the NULL
+    first, so its key is NULL."""
     if not isinstance(order, n.Ordering):
         order = n.Ordering(order)
-    first = "MAX" if order.direction.upper() == "DESC" else "MIN"
-    return n.Ordering(n.Func(first, (order.expr,)), order.direction, order.nulls)
+    desc = order.direction.upper() == "DESC"
+    first: n.Node = n.Func("MAX" if desc else "MIN", (order.expr,))
+    nulls_first = order.nulls == "first" if order.nulls else desc == nulls_high
+    if nulls_first:
+        has_null = n.Binary(">", n.COUNT_STAR, n.Func("COUNT", (order.expr,)))
+        first = n.Case(((has_null, n.Raw("NULL")),), first)
+    return n.Ordering(first, order.direction, order.nulls)
 
 
 class Segment:

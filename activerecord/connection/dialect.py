@@ -90,6 +90,11 @@ class Dialect:
         op = "NOT LIKE" if negate else "LIKE"
         return f"LOWER({left}) {op} LOWER({right})"
 
+    #: Whether NULL sorts above every value when an order says nothing of NULLs
+    #: (PostgreSQL: "NULLS LAST is the default for ASC"); SQLite and MySQL sort it
+    #: below (first ascending).
+    nulls_sort_high = False
+
     def order_nulls(self, expr: str, direction: str, nulls: str | None) -> str:
         """Return one ORDER BY item; ``nulls`` is ``"first"``, ``"last"`` or ``None``.
 

@@ -172,6 +172,13 @@ class Compiler:
         args = ", ".join(self.visit(a, params) for a in node.args)
         return f"{name}({'DISTINCT ' if node.distinct else ''}{args})"
 
+    def visit_Case(self, node: n.Case, params: list) -> str:
+        parts = [f"WHEN {self.visit(cond, params)} THEN {self.visit(value, params)}"
+                 for cond, value in node.whens]
+        if node.default is not None:
+            parts.append(f"ELSE {self.visit(node.default, params)}")
+        return f"CASE {' '.join(parts)} END"
+
     def visit_Alias(self, node: n.Alias, params: list) -> str:
         return f"{self.visit(node.expr, params)} AS {self.q(node.name)}"
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
-    "Node", "Expression", "Column", "Param", "Raw", "Func", "Star", "Binary", "And", "Or",
+    "Node", "Expression", "Column", "Param", "Raw", "Func", "Case", "Star", "Binary", "And", "Or",
     "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
     "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_",
     "DerivedTable", "Tuple", "OnConflict", "Explain", "COUNT_STAR", "LIKE_ESCAPE",
@@ -294,6 +294,15 @@ class Raw(Expression):
 
     sql: str
     params: tuple = ()
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Case(Expression):
+    """``CASE WHEN cond THEN value ... ELSE default END`` (``default`` None: no
+    ELSE, so NULL when no condition holds)."""
+
+    whens: tuple[tuple[Node, Node], ...]
+    default: Node | None = None
 
 
 @dataclass(frozen=True, eq=False, slots=True)

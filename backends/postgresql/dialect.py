@@ -45,6 +45,10 @@ class PostgreSQLDialect(Dialect):
     #: ``bigint`` is the widest integer type (section 8.1.1); there is no unsigned one.
     integer_range = (-2**63, 2**63 - 1)
 
+    #: "NULLS FIRST is the default for DESC order, and NULLS LAST otherwise" (manual,
+    #: SELECT, "ORDER BY Clause"): NULL sorts above every value.
+    nulls_sort_high = True
+
     def ilike(self, left: str, right: str, negate: bool = False) -> str:
         return f"{left} {'NOT ILIKE' if negate else 'ILIKE'} {right}"
 

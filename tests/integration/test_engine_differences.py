@@ -157,3 +157,13 @@ def test_a_dotted_name_is_one_table_name_where_there_are_no_schemas(db, make_tab
     assert Odd.pluck("label") == ["x"]
     with pytest.raises(TableNotFound, match="reads a dotted name as one table name"):
         Elsewhere.count()
+
+
+def test_where_null_sorts_without_nulls_first_or_last(db):
+    """``Dialect.nulls_sort_high`` says it: PostgreSQL sorts NULL above every value
+    (last ascending), SQLite and MariaDB below (first ascending)."""
+    rows = db.execute("SELECT v FROM (SELECT 1 AS v UNION ALL SELECT NULL) t "
+                      "ORDER BY v").rows
+    assert [r[0] for r in rows] == ([1, None] if db.adapter.name == "postgresql"
+                                    else [None, 1])
+    assert db.dialect.nulls_sort_high is (db.adapter.name == "postgresql")
