@@ -20,8 +20,10 @@ appears twice) unless declared ``distinct=True`` (``SELECT DISTINCT``). The has_
 reader returns the first such record (``association.first_of``) or None, cached. A table
 met twice on the way is aliased (``<table>_2``, ...). The target's default scopes
 apply, and, as Rails ("respect the default_scope on a join model"), the conditions of
-the intermediate models' default scopes. Every through association is read-only
-(Rails: nested ones are): write the intermediate associations.
+the intermediate models' default scopes. A has_many through a join model is written
+through (``add``, ``create``, ``remove``, ``clear``, ``replace`` write join records:
+``through_writers.py``); every other through association is read-only (Rails: nested
+ones are): write the intermediate associations.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import dataclasses
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import inflection
 
@@ -38,8 +40,12 @@ from ..errors import InvalidAssociation
 from ..relation import predicates as p
 from ..sql import nodes as n
 from . import association as a
+from . import through_writers as writers
 from .collection import CollectionProxy
 from .reflection import Reflection
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
 
 __all__ = ["HasManyThrough", "HasOneThrough", "ThroughProxy", "Link", "chain",
            "links_of"]
@@ -156,48 +162,55 @@ def _aliased(table: n.Table, used: set[str]) -> n.Table:
 
 
 class ThroughProxy(CollectionProxy):
-    """The records of one has_many through association of one owner: a read-only
+    """The records of one has_many through association of one owner: a
     :class:`CollectionProxy` (loading, ``size``, ``reset``, indexing, every query
-    method); the writers raise InvalidAssociation before any SQL."""
+    method). Through a join model its ``add``/``create``/``remove``/``delete_all``/
+    ``clear``/``replace`` write join records (``through_writers.py``); any other
+    shape, and ``build``/``destroy_all``, raise InvalidAssociation before any SQL."""
 
     __slots__ = ()
 
     def _read_only(self, action: str) -> NoReturn:
+        writers.join_model(self._reflection, action)  # another shape: read-only
         through = self._reflection.through
-        raise InvalidAssociation(f"{self._reflection!r} (through {through!r}) is "
-                                 f"read-only: cannot {action}; write {through} instead")
+        raise InvalidAssociation(f"{self._reflection!r} (through {through!r}): "
+                                 f"{action}() is not offered; write {through} instead")
 
-    def add(self, *records: Any) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("add")
+    def add(self, *records: Any) -> Self:
+        """Create a join record for each record (several, or one list), saving new
+        ones first (Rails' ``<<``); returns the proxy."""
+        writers.add(self, records)
+        return self
 
-    def remove(self, *records: Any) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("remove")
+    def remove(self, *records: Any) -> list:
+        """Delete the join rows of ``records`` (they stay); return them."""
+        return writers.remove(self, records)
 
     def build(self, /, **attrs: Any) -> NoReturn:
-        """Refused: write the intermediate association."""
+        """Refused: create the record, or write the join model."""
         self._read_only("build")
 
-    def create(self, /, **attrs: Any) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("create")
+    def create(self, /, **attrs: Any) -> Any:
+        """Create a target record and its join record; return the record."""
+        return writers.create(self, attrs)
 
-    def delete_all(self) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("delete_all")
+    def delete_all(self) -> int:
+        """Delete every join row of the owner here (the targets stay); the count."""
+        return writers.delete_all(self)
 
     def destroy_all(self) -> NoReturn:
-        """Refused: write the intermediate association."""
+        """Refused: destroy the join records through the join model's association."""
         self._read_only("destroy_all")
 
-    def clear(self) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("clear")
+    def clear(self) -> Self:
+        """:meth:`delete_all`, returning the proxy."""
+        writers.delete_all(self)
+        return self
 
-    def replace(self, records: Any) -> NoReturn:
-        """Refused: write the intermediate association."""
-        self._read_only("replace")
+    def replace(self, records: Any) -> Self:
+        """Make the collection exactly ``records`` (join rows deleted and created)."""
+        writers.replace(self, records)
+        return self
 
 
 class HasManyThrough(Reflection):
@@ -359,6 +372,16 @@ class HasManyThrough(Reflection):
         return value
 
     def __set__(self, record: Any, value: Any) -> None:
+        """``playlist.tracks = [...]``: ``replace`` through a join model (Rails);
+        AttributeError for a has_one through or any other shape (read-only)."""
+        if self.macro == "has_many_through":
+            try:
+                writers.join_model(self, "assign")
+            except InvalidAssociation:
+                pass
+            else:
+                self.__get__(record).replace(value)
+                return
         raise AttributeError(f"{type(record).__name__}.{self.name} (through "
                              f"{self.through!r}) is read-only; write {self.through}")
 
