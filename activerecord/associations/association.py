@@ -24,7 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import StrictLoadingViolationError
@@ -32,7 +32,7 @@ from ..relation.core import RelationCore
 
 __all__ = ["cached", "store", "forget", "values_of", "collection", "load_one", "first_of",
            "MISSING", "lazy_load", "strict_mode", "mark_strict", "set_strict",
-           "caller_location", "STRICT_MODES"]
+           "caller_location", "STRICT_MODES", "on_rollback", "keep_attributes"]
 
 MISSING: Any = object()
 
@@ -192,3 +192,49 @@ def mark_strict(records: Iterable[Any], mode: bool | str) -> None:
                 stack.extend(value._records or ())
             elif value is not None:
                 stack.append(value)
+
+
+class _Undo:
+    """What a rollback calls back: registered with the transaction like a record
+    (``Database.add_transaction_record`` asks for a state, then gives it back)."""
+
+    __slots__ = ("_restore",)
+
+    def __init__(self, restore: Callable[[], None]) -> None:
+        self._restore = restore
+
+    def _remember_transaction_record_state(self) -> None:
+        return None
+
+    def _restore_transaction_record_state(self, state: None) -> None:
+        self._restore()
+
+
+def on_rollback(db: Any, restore: Callable[[], None]) -> None:
+    """Call ``restore()`` when the current transaction level of ``db`` (a savepoint,
+    or the whole transaction, once a released savepoint hands it up) rolls back;
+    nothing outside a transaction. The writers put in-memory state back with it (a
+    loaded collection, a nullified key, a counter), as the transaction layer does for
+    the records it wrote (``model/transactions.py``)."""
+    if db.in_transaction:
+        db.add_transaction_record(_Undo(restore))
+
+
+def keep_attributes(db: Any, record: Any, columns: Iterable[str]) -> None:
+    """Before an in-memory change of ``columns`` of ``record`` that is no write of the
+    record itself (a nullified key, a counter, a touch): on rollback (see
+    :func:`on_rollback`) put back their values and pending changes."""
+    d = record.__dict__
+    attrs, changed = d["_attrs"], d.get("_changed_from") or {}
+    values = {c: attrs[c] for c in columns if c in attrs}
+    pending = {c: changed[c] for c in values if c in changed}
+
+    def restore() -> None:
+        attrs.update(values)
+        now = record.__dict__.get("_changed_from")
+        if now is not None:
+            for column in values:
+                now.pop(column, None)
+        if pending:
+            record.__dict__["_changed_from"] = {**(now or {}), **pending}
+    on_rollback(db, restore)

@@ -260,6 +260,7 @@ def _count(reflection: BelongsTo, record: Any, values: tuple, by: int) -> None:
     schema.db.run(*schema.db.compile(node))
     parent = _parent_cached(record, reflection, values)
     if parent is not None and column in parent.__dict__["_attrs"]:
+        a.keep_attributes(schema.db, parent, (column,))  # a rollback gives it back
         attrs = parent.__dict__["_attrs"]
         attrs[column] = (attrs[column] or 0) + by
         (parent.__dict__.get("_changed_from") or {}).pop(column, None)
@@ -278,6 +279,7 @@ def _touch(reflection: BelongsTo, record: Any, values: tuple) -> None:
     schema.db.run(*schema.db.compile(node))
     parent = _parent_cached(record, reflection, values)
     if parent is not None:
+        a.keep_attributes(schema.db, parent, stamps)  # a rollback gives them back
         parent.__dict__["_attrs"].update(stamps)
         changed = parent.__dict__.get("_changed_from") or {}
         for column in stamps:

@@ -16,6 +16,8 @@ built while the collection is not loaded, they join the records when it loads.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from ..errors import RecordNotSaved
@@ -144,8 +146,24 @@ class CollectionProxy(Relation[Any]):
             self._reflection.check_type(record)
         return list(records)
 
-    def _transaction(self) -> Any:
-        return type(self._owner)._load_schema().db.transaction(requires_new=False)
+    @contextmanager
+    def _transaction(self) -> Iterator[None]:
+        """The writers' transaction: the owner's database's, a savepoint inside a
+        caller's one, so a failed writer leaves none of its rows even when the caller
+        goes on; its rollback (or the caller's) also gives the collection back the
+        records it held (:meth:`_keep_records`)."""
+        with type(self._owner)._load_schema().db.transaction(requires_new=True):
+            self._keep_records()
+            yield
+
+    def _keep_records(self) -> None:
+        # On rollback of the current transaction level: the records held now.
+        records = None if self._records is None else list(self._records)
+        pending = list(self._pending)
+
+        def restore() -> None:
+            self._records, self._pending = records, pending
+        a.on_rollback(type(self._owner)._load_schema().db, restore)
 
     def _mine(self, items: list) -> list:
         mine = self._reflection.owner_attributes(self._owner)
@@ -207,6 +225,7 @@ class CollectionProxy(Relation[Any]):
         collection is empty: 0."""
         if self._owner.new_record:
             return 0
+        self._keep_records()
         if self._reflection.dependent in ("destroy", "delete_all"):
             count = super().delete_all()
         else:
@@ -243,8 +262,8 @@ class CollectionProxy(Relation[Any]):
             return self
         self._owner_key("replace")
         keep = {id(r) for r in items}
+        current = list(self._loaded())  # before: a rollback gives them back
         with self._transaction():
-            current = list(self._loaded())
             keys = {r._identity() for r in items if r.persisted}
             had = {r._identity() for r in current}
             self.remove(*[r for r in current if id(r) not in keep

@@ -204,6 +204,7 @@ class ManyToManyProxy(CollectionProxy):
         """Delete every join row of the owner (the records stay); return how many."""
         if self._owner.new_record:
             return 0
+        self._keep_records()
         (fk, pk), _ = self._reflection.keys()
         owner = a.values_of(self._owner, pk)
         table = self._reflection.join_table

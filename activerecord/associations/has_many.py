@@ -183,6 +183,7 @@ class TargetKeyed(Reflection):
             raise RecordNotFound(f"{type(record).__name__} {record!r} no longer refers "
                                  f"to this {type(owner).__name__}",
                                  model=type(record), table=schema.table)
+        a.keep_attributes(schema.db, record, nulls)  # a rollback gives them back
         record.__dict__["_attrs"].update(nulls)
         inverse = self.inverse
         if inverse is not None:

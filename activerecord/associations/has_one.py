@@ -52,7 +52,8 @@ class HasOne(TargetKeyed):
         if other and self.dependent not in ("destroy", "delete_all"):
             self.check_nullable("replace")
         if other or (value is not None and self._unsaved(record, value)):
-            with type(record)._load_schema().db.transaction(requires_new=False):
+            # a savepoint in a caller's transaction: a failure leaves no half-write
+            with type(record)._load_schema().db.transaction(requires_new=True):
                 if other and not current.destroyed:
                     self._remove(record, current)
                 if value is not None:

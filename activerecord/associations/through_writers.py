@@ -89,6 +89,7 @@ def delete_all(proxy: Any) -> int:
     owner = proxy._owner
     if owner.new_record:
         return 0
+    proxy._keep_records()
     count: int = through.scope(owner).delete_all()
     a.forget(owner, through.name)
     proxy._records = []
@@ -101,8 +102,8 @@ def replace(proxy: Any, records: Any) -> None:
     join_model(proxy._reflection, "replace")
     items = proxy._records_of((list(records),))
     proxy._owner_key("replace")
+    current = list(proxy._loaded())  # before: a rollback gives them back
     with proxy._transaction():
-        current = list(proxy._loaded())
         wanted = {r._identity() for r in items if r.persisted}
         had = {r._identity() for r in current}
         stale = [r for r in current if r._identity() not in wanted]
