@@ -36,12 +36,19 @@ def join_model(reflection: Any, action: str) -> tuple[Any, Any]:
         f"belongs_to) is written through; write {reflection.through} instead")
 
 
+def _checked(proxy: Any, records: tuple, action: str) -> tuple[Any, Any, list]:
+    """``(through, source, records as a list)`` once the shape, the records' class
+    and the saved owner are checked (before any SQL)."""
+    through, source = join_model(proxy._reflection, action)
+    items = proxy._records_of(records)
+    proxy._owner_key(action)
+    return through, source, items
+
+
 def add(proxy: Any, records: tuple) -> None:
     """Create one join record per record (saving a new record first), in the owner's
     transaction (Rails' ``<<``)."""
-    through, source = join_model(proxy._reflection, "add")
-    items = proxy._records_of(records)
-    proxy._owner_key("add")
+    through, source, items = _checked(proxy, records, "add")
     owner = proxy._owner
     with proxy._transaction():
         for record in items:
@@ -65,9 +72,7 @@ def create(proxy: Any, attrs: dict[str, Any]) -> Any:
 def remove(proxy: Any, records: tuple) -> list:
     """Delete the join rows between the owner and ``records`` (which stay), in the
     owner's transaction (Rails' ``delete``); return ``records``."""
-    through, source = join_model(proxy._reflection, "remove")
-    items = proxy._records_of(records)
-    proxy._owner_key("remove")
+    through, source, items = _checked(proxy, records, "remove")
     owner = proxy._owner
     with proxy._transaction():
         for record in items:
@@ -99,9 +104,7 @@ def delete_all(proxy: Any) -> int:
 def replace(proxy: Any, records: Any) -> None:
     """Make the collection exactly ``records``: the join rows of records no longer in
     it deleted, join records created for the new ones, in the owner's transaction."""
-    join_model(proxy._reflection, "replace")
-    items = proxy._records_of((list(records),))
-    proxy._owner_key("replace")
+    _, _, items = _checked(proxy, (list(records),), "replace")
     current = list(proxy._loaded())  # before: a rollback gives them back
     with proxy._transaction():
         wanted = {r._identity() for r in items if r.persisted}
