@@ -26,7 +26,7 @@ schema's ``readonly`` makes every write raise ReadOnlyRecord before any SQL
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import inflection
@@ -266,7 +266,7 @@ class ModelSchema:
             f"written (no save, create, update, destroy, delete or bulk write)",
             model=model, table=self.table)
 
-    def check_writable(self, model: type, names) -> None:
+    def check_writable(self, model: type, names: Iterable[str]) -> None:
         """Raise :meth:`not_writable`'s error for the first of ``names`` that is not a
         writable column, ReadOnlyRecord for a ``readonly`` model (before any SQL:
         bulk writes call it)."""
