@@ -23,11 +23,7 @@ from activerecord.relation import Relation
 from activerecord.testing import assert_queries
 from tests.integration.test_chinook import chinook  # noqa: F401 - the fixture, used here
 from tests.integration.test_chinook import name as cname
-
-
-def _fk(db, cols, table, ref="id"):
-    q = db.dialect.quote_name
-    return f"FOREIGN KEY ({q(cols)}) REFERENCES {q(table)} ({q(ref)})"
+from tests.support.schema import foreign_key as _fk
 
 
 def snake_models(db, make_table, constraints=True):

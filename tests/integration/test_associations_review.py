@@ -26,14 +26,7 @@ from activerecord import (
 )
 from activerecord.associations.habtm import default_join_table
 from activerecord.testing import assert_queries, capture_sql
-
-
-def _fk(db, cols, table, refs=("id",)):
-    q = db.dialect.quote_name
-    cols = (cols,) if isinstance(cols, str) else cols
-    refs = (refs,) if isinstance(refs, str) else refs
-    return (f"FOREIGN KEY ({', '.join(map(q, cols))}) REFERENCES {q(table)} "
-            f"({', '.join(map(q, refs))})")
+from tests.support.schema import foreign_key as _fk
 
 
 def blog_tables(db, make_table, constraints):

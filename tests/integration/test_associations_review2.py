@@ -19,14 +19,7 @@ from activerecord import (
     has_one,
 )
 from activerecord.testing import assert_queries
-
-
-def _fk(db, cols, table, refs=("id",)):
-    q = db.dialect.quote_name
-    cols = (cols,) if isinstance(cols, str) else cols
-    refs = (refs,) if isinstance(refs, str) else refs
-    return (f"FOREIGN KEY ({', '.join(map(q, cols))}) REFERENCES {q(table)} "
-            f"({', '.join(map(q, refs))})")
+from tests.support.schema import foreign_key as _fk
 
 
 @pytest.fixture

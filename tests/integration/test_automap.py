@@ -21,6 +21,7 @@ from tests.integration.test_chinook import SCHEMA as CHINOOK
 from tests.integration.test_chinook import chinook  # noqa: F401 - the fixture, used here
 from tests.integration.test_chinook import name as cname
 from tests.integration.test_sakila import sakila  # noqa: F401 - the fixture, used here
+from tests.support.schema import foreign_key
 
 MANY_TO_MANY = "has_and_belongs_to_many"
 
@@ -202,40 +203,35 @@ def test_two_databases_keep_their_own_class_names(chinook, sakila):  # noqa: F81
 
 
 # -- a schema of our own ----------------------------------------------------------------
-def fk(db, cols, table, refs):
-    c = ", ".join(q(db, x) for x in cols)
-    r = ", ".join(q(db, x) for x in refs)
-    return f"FOREIGN KEY ({c}) REFERENCES {q(db, table)} ({r})"
-
-
 def own_schema(db, make_table):
     """snake_case and PascalCase tables: a composite key, a table without a primary
     key, a column named like its association, a has_one, a self-reference with two
     keys, a pure join table with a timestamp and one with a payload column."""
     make_table("am_artists", id="pk", name="string(50)")
-    make_table("am_albums", fk(db, ["artist_id"], "am_artists", ["id"]),
+    make_table("am_albums", foreign_key(db, ["artist_id"], "am_artists", ["id"]),
                id="pk", title="string(50)", artist_id="int", artist="string(50)")
-    make_table("am_profiles", fk(db, ["artist_id"], "am_artists", ["id"]),
+    make_table("am_profiles", foreign_key(db, ["artist_id"], "am_artists", ["id"]),
                id="pk", artist_id="int UNIQUE", bio="string(50)")
-    make_table("am_people", fk(db, ["manager_id"], "am_people", ["id"]),
-               fk(db, ["mentor_id"], "am_people", ["id"]),
+    make_table("am_people", foreign_key(db, ["manager_id"], "am_people", ["id"]),
+               foreign_key(db, ["mentor_id"], "am_people", ["id"]),
                id="pk", name="string(50)", manager_id="int", mentor_id="int")
     make_table("am_parts", "PRIMARY KEY (maker, code)",
                maker="int NOT NULL", code="string(10) NOT NULL", label="string(50)")
-    make_table("am_uses", fk(db, ["part_maker", "part_code"], "am_parts", ["maker", "code"]),
+    make_table("am_uses",
+               foreign_key(db, ["part_maker", "part_code"], "am_parts", ["maker", "code"]),
                id="pk", part_maker="int", part_code="string(10)")
-    make_table("am_logs", fk(db, ["artist_id"], "am_artists", ["id"]),
+    make_table("am_logs", foreign_key(db, ["artist_id"], "am_artists", ["id"]),
                message="string(50)", artist_id="int")
     make_table("am_tags", id="pk", name="string(50)")
-    make_table("am_album_tags", fk(db, ["album_id"], "am_albums", ["id"]),
-               fk(db, ["tag_id"], "am_tags", ["id"]), "PRIMARY KEY (album_id, tag_id)",
+    make_table("am_album_tags", foreign_key(db, ["album_id"], "am_albums", ["id"]),
+               foreign_key(db, ["tag_id"], "am_tags", ["id"]), "PRIMARY KEY (album_id, tag_id)",
                album_id="int NOT NULL", tag_id="int NOT NULL", created_at="datetime")
-    make_table("am_ratings", fk(db, ["album_id"], "am_albums", ["id"]),
-               fk(db, ["tag_id"], "am_tags", ["id"]), "PRIMARY KEY (album_id, tag_id)",
+    make_table("am_ratings", foreign_key(db, ["album_id"], "am_albums", ["id"]),
+               foreign_key(db, ["tag_id"], "am_tags", ["id"]), "PRIMARY KEY (album_id, tag_id)",
                album_id="int NOT NULL", tag_id="int NOT NULL", score="int")
     make_table("AmGenre", GenreId="pk", Name="string(50)")
-    make_table("AmSong", fk(db, ["GenreId"], "AmGenre", ["GenreId"]),
-               fk(db, ["ParentSongId"], "AmSong", ["SongId"]),
+    make_table("AmSong", foreign_key(db, ["GenreId"], "AmGenre", ["GenreId"]),
+               foreign_key(db, ["ParentSongId"], "AmSong", ["SongId"]),
                SongId="pk", Title="string(50)", GenreId="int", Genre="string(50)",
                ParentSongId="int")
     return ["am_artists", "am_albums", "am_profiles", "am_people", "am_parts", "am_uses",

@@ -46,6 +46,18 @@ def column_sql(backend: str, spec: str) -> str:
     return template.format(args=args or _DEFAULT_ARGS.get(kind, "")) + rest
 
 
+def foreign_key(db, cols: str | tuple[str, ...], table: str,
+                refs: str | tuple[str, ...] = "id") -> str:
+    """A table constraint ``FOREIGN KEY (cols) REFERENCES table (refs)`` for
+    :func:`create_table`, every name quoted by the database's dialect; ``cols`` and
+    ``refs`` are one column or a tuple of them (a composite key)."""
+    q = db.dialect.quote_name
+    cols = (cols,) if isinstance(cols, str) else cols
+    refs = (refs,) if isinstance(refs, str) else refs
+    return (f"FOREIGN KEY ({', '.join(map(q, cols))}) REFERENCES {q(table)} "
+            f"({', '.join(map(q, refs))})")
+
+
 def create_table(db, name: str, /, *constraints: str, **columns: str) -> str:
     """Drop ``name`` if it exists, then create it; return the name."""
     drop_table(db, name)
