@@ -22,11 +22,11 @@ logger (WARNING) and loads. See docs/associations.md, "Strict loading".
 from __future__ import annotations
 
 import logging
-import os
 import sys
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from ..connection.pool import user_frame
 from ..errors import StrictLoadingViolationError
 from ..relation.core import RelationCore
 
@@ -40,7 +40,6 @@ MISSING: Any = object()
 STRICT_MODES = (True, False, "warn")
 
 logger = logging.getLogger("activerecord.strict_loading")
-_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
@@ -160,12 +159,11 @@ def _violation(record: Any, reflection: Any, mode: bool | str) -> None:
 
 
 def caller_location() -> str:
-    """``file:line`` of the innermost frame outside the activerecord package (the
+    """``file:line`` of the innermost frame outside the ORM (``pool.user_frame``: the
     user's code that made the access)."""
-    frame = sys._getframe(1)
-    while frame.f_back is not None and \
-            os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE):
-        frame = frame.f_back
+    frame = user_frame(sys._getframe(1))
+    if frame is None:
+        return "an unknown place (no caller outside activerecord)"
     return f"{frame.f_code.co_filename}:{frame.f_lineno}"
 
 

@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import ConnectionTimeoutError
 
-__all__ = ["Pool", "ConnectionPool"]
+__all__ = ["Pool", "ConnectionPool", "user_frame"]
 
 
 class Pool(ABC):
@@ -197,9 +197,9 @@ class ConnectionPool(Pool):
         if not self._in_use:
             return msg
         _, _, since, thread, (frame, line) = min(self._in_use.values(), key=lambda e: e[2])
-        now = _user_frame(sys._current_frames().get(thread.ident))
+        now = user_frame(sys._current_frames().get(thread.ident))
         if line == 0:  # an ORM frame of a call still running: its user caller is live
-            frame = _user_frame(frame) or now
+            frame = user_frame(frame) or now
             line = frame.f_lineno if frame is not None else 0
         msg += (f"; the longest holder (thread {thread.name!r}, for "
                 f"{time.monotonic() - since:.1f}s) checked out at {_where(frame, line)}")
@@ -244,11 +244,14 @@ def _holder() -> tuple:
         return frame, frame.f_lineno
     if not code.co_flags & _SUSPENDS:
         return frame, 0
-    user = _user_frame(frame)
+    user = user_frame(frame)
     return (user, user.f_lineno) if user is not None else (None, -1)
 
 
-def _user_frame(frame: FrameType | None) -> FrameType | None:
+def user_frame(frame: FrameType | None) -> FrameType | None:
+    """The first of ``frame`` and its callers that is not the ORM's own code (the
+    activerecord and backends packages, contextlib): the user's, or None when there
+    is none. What the pool's timeout message and the strict-loading error name."""
     while frame is not None and _internal(frame):
         frame = frame.f_back
     return frame
