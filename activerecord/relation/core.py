@@ -417,19 +417,8 @@ class RelationCore(Generic[M]):
         result = schema.db.run(sql, params, read=True)
         names = list(result.columns or ())
         loaders = self._loaders(self._select, names)
-        # Built without __init__, as the model's _instantiate builds records.
-        cls: Any = self.model
-        records = []
-        for row in result.rows:
-            record = cls.__new__(cls)
-            attrs = dict(zip(names, row))
-            for i, name, load in loaders:
-                if row[i] is not None:
-                    attrs[name] = load(row[i])
-            record.__dict__["_attrs"] = attrs
-            record.__dict__["_new_record"] = False
-            records.append(record)
-        return records
+        return cast("list[M]", self.model._instantiate_rows(result.rows, schema, names,
+                                                            loaders))
 
     def reload(self) -> Self:
         """Forget the cached records and run the query again; return self."""
