@@ -570,7 +570,7 @@ def _collect(node: n.Node, table: str, found: set[str]) -> None:
         value = getattr(node, f.name)
         if isinstance(value, tuple):
             for item in value:
-                if isinstance(item, n.Node):
+                if type(item) is not n.Param and isinstance(item, n.Node):
                     _collect(item, table, found)
         elif isinstance(value, n.Node):
             _collect(value, table, found)

@@ -224,7 +224,13 @@ class Compiler:
             rows = [self.visit(v, params) for v in node.values]
             return self.dialect.row_in(left, rows, node.negate)
         else:
-            inner = ", ".join(self.visit(v, params) for v in node.values)
+            values = node.values
+            param = n.Param
+            if all(type(v) is param for v in values):  # visit_Param, once for the list
+                params.extend([v.value for v in values])
+                inner = ", ".join([self.ph] * len(values))
+            else:
+                inner = ", ".join([self.visit(v, params) for v in values])
         return f"{left} {'NOT IN' if node.negate else 'IN'} ({inner})"
 
     def visit_Containment(self, node: n.Containment, params: list) -> str:
