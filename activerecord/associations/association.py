@@ -2,11 +2,12 @@
 strict-loading check of lazy loads (Rails 6.1's ``strict_loading``).
 
 A record keeps ``{association name: (key snapshot, value)}`` in
-``record.__dict__["_association_cache"]``, created on first use, so records loaded
-from rows pay nothing until an association is read. A cached belongs_to target is
-used while the foreign key still has the snapshot's values.
+``record._association_cache``, created on first use, so records loaded from rows pay
+nothing until an association is read; the records of one preloaded collection share
+their owner's inverse entry until one writes (:class:`SharedCache`). A cached
+belongs_to target is used while the foreign key still has the snapshot's values.
 
-Strict loading: a record's mode is ``record.__dict__["_strict_loading"]`` (True,
+Strict loading: a record's mode is ``record._strict_loading`` (True,
 False or ``"warn"``; set by ``record.strict_loading(...)``, by a
 ``Relation.strict_loading()`` that loaded it, or by a preload from strict owners),
 else its model's ``strict_loading_by_default`` (a class attribute, inherited: set on
@@ -30,8 +31,8 @@ from ..connection.pool import user_frame
 from ..errors import StrictLoadingViolationError
 from ..relation.core import RelationCore
 
-__all__ = ["cached", "store", "forget", "values_of", "collection", "load_one", "first_of",
-           "MISSING", "lazy_load", "strict_mode", "mark_strict", "set_strict",
+__all__ = ["SharedCache", "cached", "store", "forget", "values_of", "collection", "load_one",
+           "first_of", "MISSING", "lazy_load", "strict_mode", "mark_strict", "set_strict",
            "caller_location", "STRICT_MODES", "on_rollback", "keep_attributes"]
 
 MISSING: Any = object()
@@ -45,7 +46,7 @@ logger = logging.getLogger("activerecord.strict_loading")
 def values_of(record: Any, columns: tuple[str, ...]) -> tuple:
     """The values of ``columns`` on ``record``; MissingAttributeError (from
     ``read_attribute``) for one the query that loaded the record did not select."""
-    attrs = record.__dict__["_attrs"]
+    attrs = record._attrs
     try:
         if len(columns) == 1:  # the common case, without a generator
             return (attrs[columns[0]],)
@@ -66,11 +67,20 @@ def cached(record: Any, name: str, snapshot: tuple | None = None) -> Any:
     return value
 
 
+class SharedCache(dict):
+    """An association cache that several records hold until one of them changes it:
+    the records of one owner's preloaded collection share ``{inverse: (key,
+    owner)}`` (one dict an owner, not one a row). The writers (:func:`store`,
+    :func:`forget`, the preloader's) give the record its own copy first."""
+
+    __slots__ = ()
+
+
 def store(record: Any, name: str, value: Any, snapshot: tuple | None = None) -> None:
     """Cache ``value`` as association ``name`` of ``record``."""
     cache = record.__dict__.get("_association_cache")
-    if cache is None:
-        cache = record.__dict__["_association_cache"] = {}
+    if cache is None or type(cache) is SharedCache:
+        cache = record.__dict__["_association_cache"] = dict(cache or ())
     cache[name] = (snapshot, value)
 
 
@@ -78,6 +88,8 @@ def forget(record: Any, name: str | None = None) -> None:
     """Drop association ``name`` (every association when None) from the cache."""
     cache = record.__dict__.get("_association_cache")
     if cache:
+        if type(cache) is SharedCache:
+            cache = record.__dict__["_association_cache"] = dict(cache)
         if name is None:
             cache.clear()
         else:
@@ -125,7 +137,7 @@ def first_of(scope: Any) -> Any:
 def strict_mode(record: Any) -> bool | str:
     """The strict-loading mode of ``record``: its own, else its model's
     ``strict_loading_by_default``."""
-    mode = record.__dict__.get("_strict_loading")
+    mode = record._strict_loading
     return type(record).strict_loading_by_default if mode is None else mode
 
 
@@ -135,7 +147,7 @@ def lazy_load(record: Any, reflection: Any) -> None:
     StrictLoadingViolationError when it is; logs (WARNING, logger
     ``activerecord.strict_loading``) and returns in mode ``"warn"``. A new record's
     has_many/has_one/through reads no row (Rails' ``find_target?``): never refused."""
-    mode = record.__dict__.get("_strict_loading")
+    mode = record._strict_loading
     if mode is None:
         mode = type(record).strict_loading_by_default
     if mode:

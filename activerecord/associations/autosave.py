@@ -169,7 +169,7 @@ def save_children(record: Any, was_new: bool) -> None:
 
 
 def _kept(proxy: CollectionProxy) -> list:
-    return list(proxy._records or ()) + proxy._pending
+    return [*(proxy._records or ()), *proxy._pending]
 
 
 def _save_collection(owner: Any, reflection: TargetKeyed, proxy: CollectionProxy,

@@ -16,7 +16,7 @@ built while the collection is not loaded, they join the records when it loads.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +41,9 @@ class CollectionProxy(Relation[Any]):
 
     _owner: Any
     _reflection: Any
-    #: records built while the collection was not loaded (they join it on load)
-    _pending: list
+    #: records built while the collection was not loaded (they join it on load); the
+    #: empty tuple until the first one (a preload builds no list per owner)
+    _pending: list | tuple
 
     @classmethod
     def of(cls, scope: Relation[Any], owner: Any, reflection: Any) -> CollectionProxy:
@@ -50,7 +51,7 @@ class CollectionProxy(Relation[Any]):
         proxy = cls.__new__(cls)
         for slot in RelationCore.__slots__:
             setattr(proxy, slot, getattr(scope, slot))
-        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, []
+        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, ()
         return proxy
 
     @classmethod
@@ -60,7 +61,7 @@ class CollectionProxy(Relation[Any]):
         needs them (a chained query method, ``reset``), so a preload of N owners
         builds N small objects and no condition (see :meth:`__getattr__`)."""
         proxy = cls.__new__(cls)
-        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, []
+        proxy._owner, proxy._reflection, proxy._pending = owner, reflection, ()
         proxy._records = records
         return proxy
 
@@ -94,7 +95,7 @@ class CollectionProxy(Relation[Any]):
             self._reflection.set_inverse(self._owner, self._records)
             if self._pending:
                 self._records = _merged(self._records, self._pending)
-                self._pending = []
+                self._pending = ()
         return self
 
     def __iter__(self) -> Any:
@@ -117,7 +118,7 @@ class CollectionProxy(Relation[Any]):
         if self._records is not None:
             self._records.append(record)
         else:
-            self._pending.append(record)
+            self._pending = [*self._pending, record]
         return record
 
     def create(self, /, **attrs: Any) -> Any:
@@ -258,7 +259,7 @@ class CollectionProxy(Relation[Any]):
         items = self._records_of((list(records),))
         if self._owner.new_record and self._reflection.macro == "has_many":
             self._reflection.set_inverse(self._owner, items)
-            self._records, self._pending = list(items), []
+            self._records, self._pending = list(items), ()
             return self
         self._owner_key("replace")
         keep = {id(r) for r in items}
@@ -287,7 +288,7 @@ class CollectionProxy(Relation[Any]):
         return f"<CollectionProxy {self._reflection!r}: {super().__repr__()}>"
 
 
-def _merged(loaded: list, kept: list) -> list:
+def _merged(loaded: list, kept: Sequence[Any]) -> list:
     """The loaded rows with the records kept in memory (built, or saved with a new
     owner) put in: a kept saved record replaces the loaded one of its row, a new one
     is appended (Rails' ``merge_target_lists``)."""

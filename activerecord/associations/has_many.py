@@ -211,12 +211,12 @@ class HasMany(TargetKeyed):
             return self
         # Hot path (a loop over preloaded owners): the cached collection, checked
         # against the owner's key read with the columns the keys were resolved to.
-        cache = record.__dict__.get("_association_cache")
+        cache = record._association_cache
         keys = self._keys
         if cache is not None and keys is not None:
             entry = cache.get(self.name)
             if entry is not None:
-                attrs = record.__dict__["_attrs"]
+                attrs = record._attrs
                 try:
                     if tuple([attrs[c] for c in keys[2][1]]) == entry[0]:
                         return entry[1]

@@ -46,6 +46,9 @@ __all__ = ["preload", "tree"]
 #: Parameters kept free in each IN query for the target's default scope.
 _RESERVE = 20
 
+#: Sets a record's state without materializing its ``__dict__`` (see model/core.py).
+set_attribute = object.__setattr__
+
 
 class PerClass:
     """The paths nested under a polymorphic belongs_to: its targets are of several
@@ -163,7 +166,7 @@ def _pending(reflection: Any, records: list) -> tuple[list, list, list]:
     for record in records:
         key = a.values_of(record, columns)
         value = a.cached(record, name, key) \
-            if "_association_cache" in record.__dict__ else a.MISSING
+            if record._association_cache is not None else a.MISSING
         if value is a.MISSING or (isinstance(value, CollectionProxy)
                                   and value._records is None):
             owners.append(record)
@@ -182,7 +185,7 @@ def _strict(records: list) -> bool | str:
     if type(records[0]).strict_loading_by_default:
         return next((m for m in map(a.strict_mode, records) if m), False)
     for record in records:
-        mode = record.__dict__.get("_strict_loading")
+        mode = record._strict_loading
         if mode:
             return mode
     return False
@@ -241,11 +244,13 @@ def _store_collections(reflection: Any, owners: list, keys: list, groups: dict,
         else:
             given.add(key)
         entry = (key, loaded(record, reflection, group))
-        cache = record.__dict__.get("_association_cache")
+        cache = record._association_cache
         if cache is None:
-            record.__dict__["_association_cache"] = {name: entry}
-        else:
+            set_attribute(record, "_association_cache", {name: entry})
+        elif type(cache) is dict:
             cache[name] = entry
+        else:
+            a.store(record, name, entry[1], key)
         if group and inverse is not None:
             inverse(record, group, key)
 
@@ -257,7 +262,7 @@ def _group(records: list, columns: tuple[str, ...]) -> dict[tuple, list]:
         column = columns[0]
         try:
             for record in records:
-                key = (record.__dict__["_attrs"][column],)
+                key = (record._attrs[column],)
                 group = groups.get(key)
                 if group is None:
                     groups[key] = [record]
@@ -274,8 +279,9 @@ def _group(records: list, columns: tuple[str, ...]) -> dict[tuple, list]:
 def _inverse_of(reflection: Any) -> Callable[[Any, list, tuple], None] | None:
     """``store(owner, records, key)`` caching ``owner`` as the inverse of each of
     ``records`` (their foreign key is ``key``), or None without an inverse. A
-    belongs_to inverse whose cache key is that foreign key is stored directly (one
-    dict entry a record); another kind asks ``reflection.set_inverse``."""
+    belongs_to inverse whose cache key is that foreign key is stored directly (the
+    records of one owner share one ``SharedCache``); another kind asks
+    ``reflection.set_inverse``."""
     inverse = reflection.inverse
     if inverse is None:
         return None
@@ -283,13 +289,14 @@ def _inverse_of(reflection: Any) -> Callable[[Any, list, tuple], None] | None:
         name = inverse.name
 
         def store(owner: Any, records: list, key: tuple) -> None:
-            entry = (key, owner)
-            for record in records:  # a.store, inlined: this runs once a row
-                cache = record.__dict__.get("_association_cache")
-                if cache is None:
-                    record.__dict__["_association_cache"] = {name: entry}
+            shared = None  # a.store, inlined: this runs once a row
+            for record in records:
+                if record._association_cache is None:
+                    if shared is None:
+                        shared = a.SharedCache({name: (key, owner)})
+                    set_attribute(record, "_association_cache", shared)
                 else:
-                    cache[name] = entry
+                    a.store(record, name, owner, key)
         return store
     return lambda owner, records, key: reflection.set_inverse(owner, records)
 

@@ -59,6 +59,12 @@ class AssociationsMixin(Core):
 
     #: name -> Reflection, set per class by the declarations' ``__set_name__``.
     _reflections: ClassVar[dict[str, Reflection]] = {}
+    #: The loaded associations (``associations/association.py``); set per record on
+    #: first use, read as an attribute so a record's ``__dict__`` stays unmaterialized.
+    _association_cache: dict | None = None
+    #: The record's own strict-loading mode (None: its model's default); see
+    #: ``associations/association.py``.
+    _strict_loading: bool | str | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

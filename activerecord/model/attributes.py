@@ -52,6 +52,7 @@ class AttributesMixin(Core):
         AttributeCastError for a value that cannot be cast."""
         schema = type(self)._load_schema()
         d = self.__dict__
+        d["_new_record"] = True
         values = d["_attrs"] = dict(schema.defaults)
         for name in schema.mutable:  # a new record never shares a default's dict/list
             if values[name] is not None:

@@ -4,8 +4,10 @@ A record keeps its column values in ``self._attrs`` (name -> Python value) and, 
 dirty tracking, the value each column had before its first change in
 ``self._changed_from`` (created on first write; see ``attributes.py``) and copies of
 mutable values in ``self._originals``. ``_new_record`` and ``_destroyed`` are
-class-level ``False``/``True`` defaults overridden per instance, so a row loaded from
-the database needs only two dict entries (the row-loading hot path).
+class-level ``False`` defaults that ``__init__`` and ``dup`` (new records) and the
+write override per instance, so a record built from a row holds one attribute,
+``_attrs``, set without materializing its ``__dict__`` (the row-loading hot path;
+``persistence.row_builder``).
 
 ``copy.copy(record)`` is the same record (same state, same key) with its own attribute
 storage; ``copy.deepcopy`` and ``pickle`` also copy the values; :meth:`Core.dup` is a
@@ -44,7 +46,7 @@ class Core:
     """Identity, state flags, equality, hashing, copies and ``repr`` of a record; the
     base of every model mixin (see the module doc)."""
 
-    _new_record = True
+    _new_record = False  # True from __init__/dup: a record built from a row is saved
     _destroyed = False
     _changed_from: dict | None = None
     _originals: dict | None = None
@@ -216,6 +218,7 @@ class Core:
         record = cls.__new__(cls)
         d = record.__dict__
         d["_attrs"] = attrs
+        d["_new_record"] = True
         d["_changed_from"] = changed
         d["_assigned"] = set(changed)
         return record

@@ -64,6 +64,55 @@ class dualmethod:  # noqa: N801 - used like classmethod
         return getattr(obj, self.instance_name)
 
 
+#: At most this many ``select(...)`` loading plans keep a compiled builder per model.
+_PARTIAL_BUILDERS = 64
+
+_BUILDER_SOURCE = """\
+def build(rows, cls):
+    new = cls.__new__
+    out = []
+    append = out.append
+    for r in rows:
+        record = new(cls)
+        set_attribute(record, "_attrs", {values})
+        append(record)
+    return out
+
+def one(r, cls):
+    record = cls.__new__(cls)
+    set_attribute(record, "_attrs", {values})
+    return record
+"""
+
+
+def row_builder(names: Sequence[str], loaders: tuple) -> tuple[Callable[..., list],
+                                                                 Callable[..., Any]]:
+    """Compile the functions that build records from result rows whose values are
+    ``names``, in order, deserialized by ``loaders`` (``ModelSchema.loaders_for``:
+    ``(index, name, deserialize)``; NULL is never deserialized).
+
+    Returns ``(build, one)``: ``build(rows, cls)`` is the list of ``cls`` records of
+    ``rows``, ``one(row, cls)`` the record of one row. Each record gets one dict of
+    its values, written as a dict display, so a row costs no ``zip``, no loop over
+    its columns and no call but the loaders' (half the time of ``dict(zip(...))``;
+    the technique of ``collections.namedtuple``). The dict is set with
+    ``object.__setattr__``: the record's ``__dict__`` is not materialized, so a
+    record is one object for the garbage collector, not two (``_new_record`` is a
+    class-level False, see ``core.py``). The source holds the names only as string
+    literals (``repr`` of ``str``) and the loaders as globals ``L<index>``."""
+    load_at = {i: load for i, _name, load in loaders}
+    parts = []
+    for i, name in enumerate(names):
+        value = f"r[{i}]" if i not in load_at else \
+            f"(None if (v{i} := r[{i}]) is None else L{i}(v{i}))"
+        parts.append(f"{str.__repr__(str(name))}: {value}")
+    values = "{" + ", ".join(parts) + "}"
+    namespace: dict[str, Any] = {f"L{i}": load for i, load in load_at.items()}
+    namespace["set_attribute"] = object.__setattr__
+    exec(_BUILDER_SOURCE.format(values=values), namespace)  # noqa: S102 - see docstring
+    return namespace["build"], namespace["one"]
+
+
 class PersistenceMixin(Core):
     """Instance and class methods that write records (the write only: the layers
     above wrap it, see the module doc)."""
@@ -79,43 +128,31 @@ class PersistenceMixin(Core):
 
     @classmethod
     def _instantiate(cls, row: Sequence[Any], schema: ModelSchema) -> Self:
-        # _instantiate_rows for one row of every column (find, reload), written out:
-        # going through it costs the find fast path about 0.35 us (2%).
-        record = cls.__new__(cls)
-        attrs = dict(zip(schema.names, row))
-        for i, name, load in schema.loaders:
-            value = row[i]
-            if value is not None:
-                attrs[name] = load(value)
-        d = record.__dict__
-        d["_attrs"] = attrs
-        d["_new_record"] = False
-        return record
+        # One row of every column (find, reload, eager_load segments).
+        builder = schema.row_builder
+        if builder is None:
+            builder = schema.row_builder = row_builder(schema.names, schema.loaders)
+        return builder[1](row, cls)
 
     @classmethod
     def _instantiate_rows(cls, rows: Sequence[Sequence[Any]], schema: ModelSchema,
                           names: Sequence[str] | None = None,
                           loaders: tuple | None = None) -> list[Self]:
-        # The row-loading hot path, the one place records are built from rows: no
-        # __init__, one dict a record, casts only where needed, lookups done once a
-        # result. ``names``/``loaders``: a select(...)'s columns, else every column.
+        # The row-loading hot path, the one place records are built from rows (no
+        # __init__, one dict a record, casts only where needed). ``names``/``loaders``:
+        # a select(...)'s columns, else every column.
         if names is None or loaders is None:
-            names, loaders = schema.names, schema.loaders
-        new = cls.__new__
-        out: list[Self] = []
-        append = out.append
-        for row in rows:
-            attrs = dict(zip(names, row))
-            for i, name, load in loaders:
-                value = row[i]
-                if value is not None:
-                    attrs[name] = load(value)
-            record = new(cls)
-            d = record.__dict__
-            d["_attrs"] = attrs
-            d["_new_record"] = False
-            append(record)
-        return out
+            builder = schema.row_builder
+            if builder is None:
+                builder = schema.row_builder = row_builder(schema.names, schema.loaders)
+        else:
+            key = (tuple(names), loaders)
+            builder = schema.partial_builders.get(key)
+            if builder is None:
+                if len(schema.partial_builders) >= _PARTIAL_BUILDERS:
+                    schema.partial_builders.clear()
+                builder = schema.partial_builders[key] = row_builder(names, loaders)
+        return builder[0](rows, cls)
 
     # -- save ----------------------------------------------------------------------
     def save(self) -> bool:

@@ -120,6 +120,10 @@ class ModelSchema:
                          if c.default is not None else None for c in info.columns}
         self._write_plan(info)
         self.sql_cache: dict = {}
+        #: The compiled record builders of full rows and of ``select(...)`` rows
+        #: (``persistence.row_builder``), made at first use.
+        self.row_builder: tuple | None = None
+        self.partial_builders: dict[tuple, tuple] = {}
         self.setters: dict = {}  # attribute name -> how ``record.name = v`` is done
 
     def _write_plan(self, info: TableInfo) -> None:

@@ -1,0 +1,135 @@
+"""Records built from rows (``model/persistence.py``, ``row_builder``) and the
+association cache the records of one preloaded collection share
+(``associations/association.py``, ``SharedCache``), on every database.
+
+The builder compiles one function per loading plan, with the column names written
+as string literals: names with quotes, backslashes, spaces, non-ASCII letters or a
+Python keyword must load as any other. The shared cache must behave as if each
+record had its own: a write on one record never shows on its siblings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from activerecord import Model, belongs_to, has_many
+from activerecord.testing import assert_queries
+from tests.integration.test_associations_joins import music_models
+
+ODD = ["it's", 'say "hi"', "back\\slash", "two words", "class", "línea", "Mixed"]
+
+
+@pytest.fixture
+def odd(db, make_table):
+    columns = {name: "string(40)" for name in ODD}
+    make_table("rl_odd", id="pk", when="datetime", **columns)
+
+    class Odd(Model):
+        table_name = "rl_odd"
+
+    return Odd
+
+
+def test_column_names_of_every_kind_load_through_the_compiled_builder(odd):
+    values = {name: f"v{i} {name}" for i, name in enumerate(ODD)}
+    when = dt.datetime(2024, 5, 6, 7, 8, 9)
+    made = odd.create(when=when, **values)
+    odd.create(**{ODD[0]: None})  # NULLs, with and without a loader
+    first, second = odd.order("id").to_list()
+    assert {name: first[name] for name in ODD} == values
+    assert first.when == when and isinstance(first.when, dt.datetime)
+    assert second.when is None and all(second[name] is None for name in ODD)
+    assert first.persisted and not first.new_record and not first.has_changes
+    found = odd.find(made.id)  # the one-row builder
+    assert found == first and found["it's"] == values["it's"] and found.when == when
+    partial = odd.select("id", 'say "hi"', "when").order("id").first()  # select(...)
+    assert partial['say "hi"'] == values['say "hi"'] and partial.when == when
+    assert odd.select("línea").order("id").first()["línea"] == values["línea"]
+
+
+def test_a_record_built_from_a_row_holds_only_its_values(odd):
+    odd.create(**{"class": "x"})
+    record = odd.first()
+    assert list(vars(record)) == ["_attrs"]  # its state is the class defaults
+    assert record.persisted and not record.destroyed
+    record["class"] = "y"
+    record.save()
+    assert odd.first()["class"] == "y"
+    fresh = odd(**{"class": "z"})
+    assert fresh.new_record and not fresh.persisted
+    fresh.save()
+    assert fresh.persisted and odd.count() == 2
+
+
+@pytest.fixture
+def m(db, make_table):
+    return music_models(db, make_table)
+
+
+def test_siblings_of_a_preload_share_the_inverse_until_one_writes(m):
+    acdc, blur = m.Artist.where(name=["AC/DC", "Blur"]).order("name").to_list()
+    artist = m.Artist.includes("albums").find_by(name="AC/DC")
+    first, second = artist.albums.order("id").to_list()  # a query: the reader is loaded
+    first, second = sorted(artist.albums, key=lambda a: a.id)
+    with assert_queries(0):
+        assert first.artist is artist and second.artist is artist
+    first.artist = blur  # the writer: first gets its own cache
+    with assert_queries(0):
+        assert first.artist is blur and first.artist_id == blur.id
+        assert second.artist is artist and second.artist_id == acdc.id
+    second.reset_association("artist")
+    with assert_queries(1):
+        assert second.artist == acdc and second.artist is not artist
+    with assert_queries(0):
+        assert first.artist is blur
+    first.save()
+    assert m.Album.find(first.id).artist_id == blur.id
+    assert m.Album.find(second.id).artist_id == acdc.id  # the sibling's row untouched
+
+
+def test_a_sibling_loading_another_association_keeps_the_others_unloaded(m):
+    artist = m.Artist.includes("albums").find_by(name="AC/DC")
+    first, second = sorted(artist.albums, key=lambda a: a.id)
+    with assert_queries(1):
+        names = sorted(t.name for t in first.tracks)
+    assert names == ["Hells Bells", "Shoot to Thrill"]
+    with assert_queries(1):  # second's tracks were never loaded: its own query
+        assert [t.name for t in second.tracks] == ["Riff Raff"]
+    with assert_queries(0):
+        assert first.artist is artist and second.artist is artist
+    first.reload()  # forgets first's associations only
+    with assert_queries(0):
+        assert second.artist is artist
+    with assert_queries(1):
+        assert first.artist == artist
+
+
+def test_preloaded_collections_of_several_owners_stay_apart(db, make_table):
+    make_table("rl_users", id="pk", name="string(20)")
+    make_table("rl_posts", id="pk", user_id="int", title="string(20)")
+
+    class RlUser(Model):
+        table_name = "rl_users"
+        posts = has_many("RlPost", foreign_key="user_id")
+
+    class RlPost(Model):
+        table_name = "rl_posts"
+        user = belongs_to("RlUser", foreign_key="user_id")
+
+    users = [RlUser.create(name=f"u{i}") for i in range(3)]
+    for u in users:
+        for k in range(3):
+            RlPost.create(user_id=u.id, title=f"{u.name}-{k}")
+    with assert_queries(2):
+        loaded = RlUser.includes("posts").order("id").to_list()
+    with assert_queries(0):
+        for u in loaded:
+            assert [p.title for p in u.posts] == [f"{u.name}-{k}" for k in range(3)]
+            assert all(p.user is u for p in u.posts)
+    built = loaded[0].posts.build(title="new")  # a write on one owner's collection
+    assert built.user is loaded[0]
+    assert [len(u.posts) for u in loaded] == [4, 3, 3]
+    loaded[0].save()
+    assert RlPost.where(user_id=users[0].id).count() == 4
+    assert RlPost.where(user_id=users[1].id).count() == 3
