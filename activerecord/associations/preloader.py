@@ -218,12 +218,13 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
     extra = reflection.extra_join_conditions(target._load_schema().table)
     found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
     groups = _group(found, fk)
-    inverse = _inverse_of(reflection)
+    single = len(fk) == 1
+    inverse, direct = _inverse_of(reflection)
     if many:
-        _store_collections(reflection, owners, keys, groups, inverse)
+        _store_collections(reflection, owners, keys, groups, inverse, direct)
         return found
     for record, key in zip(owners, keys):
-        group = groups.get(key)
+        group = groups.get(key[0] if single else key)
         a.store(record, name, group[0] if group else None, key)
         if group and inverse is not None:
             inverse(record, group[:1], key)
@@ -231,65 +232,87 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
 
 
 def _store_collections(reflection: Any, owners: list, keys: list, groups: dict,
-                       inverse: Callable[[Any, list, tuple], None] | None) -> None:
-    """Give each owner its loaded collection (``a.store`` inlined: this runs once an
-    owner). Two owners with one key (a row loaded twice) get lists of their own."""
-    name, loaded, given = reflection.name, CollectionProxy.loaded, set()
+                       inverse: Callable[[Any, list, tuple], None] | None,
+                       direct: str | None) -> None:
+    """Give each owner its loaded collection and each of its records the owner as
+    inverse (``a.store`` inlined: this runs once an owner, and the inverse once a
+    row; ``direct``: the name of a belongs_to inverse cached under the foreign key,
+    shared by the owner's records). Two owners with one key (a row loaded twice)
+    get lists of their own. ``groups``: from :func:`_group`."""
+    name, given = reflection.name, set()
+    single = len(reflection.foreign_key) == 1
+    loaded = CollectionProxy.loaded
     for record, key in zip(owners, keys):
-        group = groups.get(key)
+        group = groups.get(key[0] if single else key)
         if group is None:
             group = []
         elif key in given:
             group = list(group)
         else:
             given.add(key)
-        entry = (key, loaded(record, reflection, group))
+        proxy = loaded(record, reflection, group)
+        entry = (key, proxy)
         cache = record._association_cache
         if cache is None:
             set_attribute(record, "_association_cache", {name: entry})
         elif type(cache) is dict:
             cache[name] = entry
         else:
-            a.store(record, name, entry[1], key)
-        if group and inverse is not None:
+            a.store(record, name, proxy, key)
+        if not group:
+            continue
+        if direct is not None:
+            shared = None
+            for target in group:
+                if target._association_cache is None:
+                    if shared is None:
+                        shared = a.SharedCache({direct: (key, record)})
+                    set_attribute(target, "_association_cache", shared)
+                else:
+                    a.store(target, direct, record, key)
+        elif inverse is not None:
             inverse(record, group, key)
 
 
-def _group(records: list, columns: tuple[str, ...]) -> dict[tuple, list]:
-    """``{values of columns: [records]}``, in ``records``' order."""
-    groups: dict[tuple, list] = {}
+def _group(records: list, columns: tuple[str, ...]) -> dict[Any, list]:
+    """``{key: [records]}``, in ``records``' order; the key is the value of the one
+    column, or the tuple of the values of several (look up with ``key[0]`` for
+    one column)."""
+    groups: dict[Any, list] = {}
     if len(columns) == 1:
         column = columns[0]
         try:
             for record in records:
-                key = (record._attrs[column],)
-                group = groups.get(key)
+                value = record._attrs[column]
+                group = groups.get(value)
                 if group is None:
-                    groups[key] = [record]
+                    groups[value] = [record]
                 else:
                     group.append(record)
             return groups
         except KeyError:  # not selected (a default scope's select): say so below
             groups = {}
     for record in records:
-        groups.setdefault(a.values_of(record, columns), []).append(record)
+        key = a.values_of(record, columns)
+        groups.setdefault(key[0] if len(columns) == 1 else key, []).append(record)
     return groups
 
 
-def _inverse_of(reflection: Any) -> Callable[[Any, list, tuple], None] | None:
-    """``store(owner, records, key)`` caching ``owner`` as the inverse of each of
-    ``records`` (their foreign key is ``key``), or None without an inverse. A
-    belongs_to inverse whose cache key is that foreign key is stored directly (the
-    records of one owner share one ``SharedCache``); another kind asks
-    ``reflection.set_inverse``."""
+def _inverse_of(reflection: Any) -> tuple[Callable[[Any, list, tuple], None] | None,
+                                          str | None]:
+    """``(store, direct)``: ``store(owner, records, key)`` caches ``owner`` as the
+    inverse of each of ``records`` (their foreign key is ``key``), None without an
+    inverse; ``direct`` is the inverse's name when it is a belongs_to whose cache key
+    is that foreign key (:func:`_store_collections` then stores it itself: the
+    records of one owner share one ``SharedCache``), else None."""
     inverse = reflection.inverse
     if inverse is None:
-        return None
+        return None, None
     if getattr(inverse, "snapshot_columns", None) == reflection.foreign_key:
         name = inverse.name
 
         def store(owner: Any, records: list, key: tuple) -> None:
-            shared = None  # a.store, inlined: this runs once a row
+            shared = None
             for record in records:
                 if record._association_cache is None:
                     if shared is None:
@@ -297,8 +320,8 @@ def _inverse_of(reflection: Any) -> Callable[[Any, list, tuple], None] | None:
                     set_attribute(record, "_association_cache", shared)
                 else:
                     a.store(record, name, owner, key)
-        return store
-    return lambda owner, records, key: reflection.set_inverse(owner, records)
+        return store, name
+    return (lambda owner, records, key: reflection.set_inverse(owner, records)), None
 
 
 def _store_collection(reflection: Any, record: Any, key: tuple, group: list,
