@@ -31,6 +31,16 @@ Binding and prepared statements
     forgets its own prepared statements when it sees that command) and runs the statement
     once more, as Rails' PostgreSQL adapter does. Nothing was executed the first time.
 
+Many parameters
+    psycopg parses the ``%s`` placeholders of every statement in Python, and caches
+    the result only for statements with at most 50 parameters. A statement with more
+    (an IN list of 1000 keys: a preload, ``where(id=[...])``) is translated here to
+    PostgreSQL's native ``$1, $2...`` (``%%`` back to ``%``) and sent through
+    psycopg's ``RawCursor`` (psycopg >= 3.2, "Raw query cursors" in its docs), which
+    passes the text through untouched; binding stays server-side. Measured on loopback,
+    1000 keys and 5000 rows: 2.9 ms instead of 5.3 ms. Statements with another ``%``
+    form, and ``binding="client"``, keep psycopg's own parsing.
+
 Pool: the core :class:`~activerecord.connection.pool.ConnectionPool`, not psycopg_pool
     Both were tried. The core pool is kept because (1) it opens connections in the
     caller's thread, so a wrong password, a missing database or a dead server raise
@@ -92,6 +102,39 @@ _OWN_OPTIONS = frozenset({
     "pool_size", "pool_timeout", "ping_interval", "pool_recycle", "connect_timeout",
     "prepare_threshold", "binding", "timezone", "host", "port",
 })
+
+#: Above this many parameters psycopg no longer caches its parsing of ``%s`` (its
+#: ``MAX_CACHED_STATEMENT_PARAMS``): such statements go through ``RawCursor``.
+_NATIVE_FROM = 50
+#: ``("$1", "$2", ...)``, grown by replacing the whole tuple (safe across threads).
+_DOLLARS: list[tuple[str, ...]] = [()]
+
+
+def native_placeholders(sql: str, count: int) -> str | None:
+    """Return ``sql`` (written for psycopg's ``%s`` style: ``%s`` a parameter, ``%%``
+    a literal ``%``) in PostgreSQL's own style, ``$1``, ``$2``... and ``%``, or None
+    when it holds another ``%`` form (``%(name)s``, ``%b``, ``%t``) or not exactly
+    ``count`` placeholders: psycopg's own parsing then handles (or refuses) it.
+
+    ``%s`` inside a quoted literal counts as a placeholder, as psycopg counts it."""
+    chunks = sql.split("%%")
+    if any("%" in chunk.replace("%s", "") for chunk in chunks):
+        return None
+    if sum(chunk.count("%s") for chunk in chunks) != count:
+        return None
+    dollars = _DOLLARS[0]
+    if len(dollars) < count:
+        dollars = _DOLLARS[0] = tuple(f"${i}" for i in range(1, max(count, 1024) + 1))
+    out, used = [], 0
+    for chunk in chunks:
+        pieces = chunk.split("%s")
+        parts: list[str] = [""] * (2 * len(pieces) - 1)
+        parts[0::2] = pieces
+        parts[1::2] = dollars[used:used + len(pieces) - 1]
+        used += len(pieces) - 1
+        out.append("".join(parts))
+    return "%".join(out)
+
 
 #: SQLSTATE -> error class, checked before the two-character class table below.
 _STATES = {
@@ -280,7 +323,13 @@ class PostgreSQLAdapter(Adapter):
     def execute(self, conn: Any, sql: str, params: Sequence[Any]) -> Any:
         # Always a sequence, even empty: only then does psycopg turn %% back into %.
         params = () if params is None else params
-        cur = conn.cursor()
+        cur = None
+        if len(params) > _NATIVE_FROM and not self._client_binding:
+            native = native_placeholders(sql, len(params))
+            if native is not None:  # see the module doc, "Many parameters"
+                sql, cur = native, self.dbapi.RawCursor(conn)
+        if cur is None:
+            cur = conn.cursor()
         try:
             self._send(conn, cur, sql, params)
         except self.dbapi.Error as exc:
