@@ -216,9 +216,12 @@ class HasMany(TargetKeyed):
         if cache is not None and keys is not None:
             entry = cache.get(self.name)
             if entry is not None:
-                attrs = record._attrs
+                attrs, columns = record._attrs, keys[2][1]
                 try:
-                    if tuple([attrs[c] for c in keys[2][1]]) == entry[0]:
+                    if len(columns) == 1:
+                        if (attrs[columns[0]],) == entry[0]:
+                            return entry[1]
+                    elif tuple([attrs[c] for c in columns]) == entry[0]:
                         return entry[1]
                 except KeyError:  # a column not loaded: the general path says so
                     pass

@@ -160,11 +160,16 @@ def _pending(reflection: Any, records: list) -> tuple[list, list, list]:
     is not loaded yet, with their key snapshots; the already loaded targets of the
     others (Rails' preloader does not load a loaded association again)."""
     columns, name = _owner_columns(reflection), reflection.name
+    column = columns[0] if len(columns) == 1 else None
     owners: list = []
     keys: list[tuple] = []
     done: list = []
     for record in records:
-        key = a.values_of(record, columns)
+        try:  # a.values_of, inlined for one column: this runs once an owner
+            key = (record._attrs[column],) if column is not None else \
+                a.values_of(record, columns)
+        except KeyError:  # not loaded: values_of says so
+            key = a.values_of(record, columns)
         value = a.cached(record, name, key) \
             if record._association_cache is not None else a.MISSING
         if value is a.MISSING or (isinstance(value, CollectionProxy)
