@@ -221,10 +221,17 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
         reflection.name
     target = reflection.target
     extra = reflection.extra_join_conditions(target._load_schema().table)
-    found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
-    groups = _group(found, fk)
     single = len(fk) == 1
     inverse, direct = _inverse_of(reflection)
+    if many and single:
+        grouped = _fetch_grouped(target, fk[0], keys, extra, owners, direct)
+        if grouped is not None:  # a direct inverse is set already
+            found, groups = grouped
+            _store_collections(reflection, owners, keys, groups,
+                               inverse if direct is None else None, None)
+            return found
+    found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
+    groups = _group(found, fk)
     if many:
         _store_collections(reflection, owners, keys, groups, inverse, direct)
         return found
@@ -470,6 +477,31 @@ def _fetch(target: Any, columns: tuple[str, ...], keys: list[tuple],
     for chunk in _chunks(schema.db, len(columns), keys):
         out += rel._and(_in(schema.table, columns, types, chunk)).to_list()
     return out
+
+
+def _fetch_grouped(target: Any, column: str, keys: list[tuple], extra: list[n.Node],
+                   owners: list, direct: str | None) -> tuple[list, dict] | None:
+    """:func:`_fetch` of a collection by one foreign-key ``column``, grouped (as
+    :func:`_group`) while the records are built, each getting its owner as the
+    inverse ``direct`` (one ``SharedCache`` an owner; None: no such inverse); None
+    when the target's scope loads more than plain rows (``Relation._load_grouped``)
+    or the keys take several statements: the caller fetches and groups."""
+    distinct = _distinct(keys)
+    if not distinct:
+        return [], {}
+    schema = target._load_schema()
+    rel = target.all()
+    for node in extra:
+        rel = rel._and(node)
+    chunks = _chunks(schema.db, 1, distinct)
+    if len(chunks) > 1:
+        return None
+    caches: dict = {}
+    if direct is not None:
+        for owner, key in zip(owners, keys):
+            caches[key[0]] = a.SharedCache({direct: (key, owner)})
+    return rel._and(_in(schema.table, (column,), (schema.types[column],), chunks[0])) \
+        ._load_grouped(column, caches)
 
 
 def _pluck(link: Link, out: tuple[str, ...], out_types: tuple[Any, ...],

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved
 from ..sql import nodes as n
 from .core import Core
+from .rows import PARTIAL_BUILDERS, row_builder
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -62,55 +63,6 @@ class dualmethod:  # noqa: N801 - used like classmethod
         if obj is None:
             return getattr(objtype, self.class_name)
         return getattr(obj, self.instance_name)
-
-
-#: At most this many ``select(...)`` loading plans keep a compiled builder per model.
-_PARTIAL_BUILDERS = 64
-
-_BUILDER_SOURCE = """\
-def build(rows, cls):
-    new = cls.__new__
-    out = []
-    append = out.append
-    for r in rows:
-        record = new(cls)
-        set_attribute(record, "_attrs", {values})
-        append(record)
-    return out
-
-def one(r, cls):
-    record = cls.__new__(cls)
-    set_attribute(record, "_attrs", {values})
-    return record
-"""
-
-
-def row_builder(names: Sequence[str], loaders: tuple) -> tuple[Callable[..., list],
-                                                                 Callable[..., Any]]:
-    """Compile the functions that build records from result rows whose values are
-    ``names``, in order, deserialized by ``loaders`` (``ModelSchema.loaders_for``:
-    ``(index, name, deserialize)``; NULL is never deserialized).
-
-    Returns ``(build, one)``: ``build(rows, cls)`` is the list of ``cls`` records of
-    ``rows``, ``one(row, cls)`` the record of one row. Each record gets one dict of
-    its values, written as a dict display, so a row costs no ``zip``, no loop over
-    its columns and no call but the loaders' (half the time of ``dict(zip(...))``;
-    the technique of ``collections.namedtuple``). The dict is set with
-    ``object.__setattr__``: the record's ``__dict__`` is not materialized, so a
-    record is one object for the garbage collector, not two (``_new_record`` is a
-    class-level False, see ``core.py``). The source holds the names only as string
-    literals (``repr`` of ``str``) and the loaders as globals ``L<index>``."""
-    load_at = {i: load for i, _name, load in loaders}
-    parts = []
-    for i, name in enumerate(names):
-        value = f"r[{i}]" if i not in load_at else \
-            f"(None if (v{i} := r[{i}]) is None else L{i}(v{i}))"
-        parts.append(f"{str.__repr__(str(name))}: {value}")
-    values = "{" + ", ".join(parts) + "}"
-    namespace: dict[str, Any] = {f"L{i}": load for i, load in load_at.items()}
-    namespace["set_attribute"] = object.__setattr__
-    exec(_BUILDER_SOURCE.format(values=values), namespace)  # noqa: S102 - see docstring
-    return namespace["build"], namespace["one"]
 
 
 class PersistenceMixin(Core):
@@ -149,10 +101,25 @@ class PersistenceMixin(Core):
             key = (tuple(names), loaders)
             builder = schema.partial_builders.get(key)
             if builder is None:
-                if len(schema.partial_builders) >= _PARTIAL_BUILDERS:
+                if len(schema.partial_builders) >= PARTIAL_BUILDERS:
                     schema.partial_builders.clear()
                 builder = schema.partial_builders[key] = row_builder(names, loaders)
         return builder[0](rows, cls)
+
+    @classmethod
+    def _instantiate_grouped(cls, rows: Sequence[Sequence[Any]], schema: ModelSchema,
+                             column: str, caches: dict) -> tuple[list[Self], dict]:
+        # Every column's rows, as _instantiate_rows builds them, grouped by the value
+        # of ``column`` in the same loop; a record whose value is a key of ``caches``
+        # gets that association cache (the preloader's shared inverse, rows.py).
+        key = ("grouped", column)
+        builder = schema.partial_builders.get(key)
+        if builder is None:
+            if len(schema.partial_builders) >= PARTIAL_BUILDERS:
+                schema.partial_builders.clear()
+            builder = schema.partial_builders[key] = row_builder(
+                schema.names, schema.loaders, group_at=schema.names.index(column))
+        return builder[2](rows, cls, caches)
 
     # -- save ----------------------------------------------------------------------
     def save(self) -> bool:

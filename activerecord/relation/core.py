@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from ..errors import AssociationNotFoundError
@@ -404,6 +404,24 @@ class RelationCore(Generic[M]):
     def _load_rows(self, schema: TableSchema) -> list[M]:
         rows = schema.db.select_rows(self.to_select_node())
         return cast("list[M]", self.model._instantiate_rows(rows, schema))
+
+    def _load_grouped(self, column: str, caches: dict) -> tuple[Sequence[M], dict] | None:
+        """For the preloader: ``(records, {value of column: [records]})`` as
+        :meth:`load` would load them, grouped in the loop that builds them, each
+        record whose ``column`` value is a key of ``caches`` given that association
+        cache (the model's ``_instantiate_grouped``); the relation's cache is left
+        empty. None when loading takes more than building plain rows (includes,
+        eager_load, select, preload, strict loading, none, loaded already): the
+        caller then loads and groups the records itself."""
+        if self._records is not None or self._none or self._includes or \
+                self._eager_load or self._select or self._preload or \
+                self._strict_loading is not None:
+            return None
+
+        def read(schema: TableSchema) -> tuple[Sequence[M], dict]:
+            rows = schema.db.select_rows(self.to_select_node())
+            return self.model._instantiate_grouped(rows, schema, column, caches)
+        return self.model._read_fresh(read)
 
     def _loaders(self, exprs: tuple[n.Node, ...], names: list[str]) -> tuple[Loader, ...]:
         """The row loaders (``ModelSchema.loaders_for``) of the values of ``exprs``

@@ -13,7 +13,7 @@ import datetime as dt
 
 import pytest
 
-from activerecord import Model, belongs_to, has_many
+from activerecord import Model, belongs_to, default_scope, has_many
 from activerecord.testing import assert_queries
 from tests.integration.test_associations_joins import music_models
 
@@ -133,3 +133,48 @@ def test_preloaded_collections_of_several_owners_stay_apart(db, make_table):
     loaded[0].save()
     assert RlPost.where(user_id=users[0].id).count() == 4
     assert RlPost.where(user_id=users[1].id).count() == 3
+
+
+def test_a_preload_built_in_the_row_loop_equals_the_general_one(db, make_table):
+    # A plain target is grouped while its rows are built (Relation._load_grouped); a
+    # target whose default scope preloads takes the general path. Same collections,
+    # same order, inverses set, for NULL and missing keys too.
+    make_table("rl_owners", id="pk", name="string(20)")
+    make_table("rl_items", id="pk", owner_id="int", label="string(20)")
+    make_table("rl_tags", id="pk", item_id="int")
+
+    class RlOwner(Model):
+        table_name = "rl_owners"
+        items = has_many("RlItem", foreign_key="owner_id")
+        scoped_items = has_many("RlScopedItem", foreign_key="owner_id")
+
+    class RlItem(Model):
+        table_name = "rl_items"
+        owner = belongs_to("RlOwner", foreign_key="owner_id")
+
+    class RlTag(Model):
+        table_name = "rl_tags"
+
+    class RlScopedItem(Model):
+        table_name = "rl_items"
+        owner = belongs_to("RlOwner", foreign_key="owner_id")
+        tags = has_many("RlTag", foreign_key="item_id")
+
+        @default_scope
+        def _with_tags(rel):
+            return rel.preload("tags")
+
+    owners = [RlOwner.create(name=f"o{i}") for i in range(4)]  # o3 has no item
+    for k, owner_index in enumerate([0, 1, 0, 2, None, 1, 0]):
+        RlItem.create(owner_id=None if owner_index is None else owners[owner_index].id,
+                      label=f"i{k}")
+    plain = RlOwner.includes("items").order("id").to_list()
+    scoped = RlOwner.includes("scoped_items").order("id").to_list()
+    with assert_queries(0):
+        got = [[i.label for i in o.items] for o in plain]
+        assert got == [[i.label for i in o.scoped_items] for o in scoped]
+        assert all(i.owner is o for o in plain for i in o.items)
+        assert all(i.owner is o for o in scoped for i in o.scoped_items)
+    lazy = [[i.label for i in RlOwner.find(o.id).items] for o in owners]
+    assert sorted(map(sorted, got)) == sorted(map(sorted, lazy))
+    assert got[3] == [] and sum(map(len, got)) == 6
