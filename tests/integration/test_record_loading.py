@@ -178,3 +178,50 @@ def test_a_preload_built_in_the_row_loop_equals_the_general_one(db, make_table):
     lazy = [[i.label for i in RlOwner.find(o.id).items] for o in owners]
     assert sorted(map(sorted, got)) == sorted(map(sorted, lazy))
     assert got[3] == [] and sum(map(len, got)) == 6
+
+
+def test_preloading_100k_children_keeps_memory_linear_in_rows(db, make_table):
+    # Issue 9: memory of a preload grows with the rows, never with query objects per
+    # row. Measured with tracemalloc (bytes, not time) at 20k and 100k children.
+    import gc
+    import tracemalloc
+
+    from activerecord.sql import nodes as n
+
+    make_table("rl_parents", id="pk", name="string(20)")
+    make_table("rl_children", id="pk", parent_id="int", label="string(20)")
+
+    class RlParent(Model):
+        table_name = "rl_parents"
+        children = has_many("RlChild", foreign_key="parent_id")
+
+    class RlChild(Model):
+        table_name = "rl_children"
+        parent = belongs_to("RlParent", foreign_key="parent_id")
+
+    RlParent.insert_all([{"id": i, "name": f"p{i}"} for i in range(1, 1001)])
+
+    def per_child(per_parent):
+        RlChild.delete_all()
+        RlChild.insert_all([{"parent_id": p, "label": f"c{k}"}
+                            for p in range(1, 1001) for k in range(per_parent)])
+        gc.collect()
+        nodes_before = sum(1 for o in gc.get_objects() if isinstance(o, n.Node))
+        tracemalloc.start()
+        try:
+            base = tracemalloc.get_traced_memory()[0]
+            parents = RlParent.preload("children").to_list()
+            held, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        nodes = sum(1 for o in gc.get_objects() if isinstance(o, n.Node)) - nodes_before
+        count = sum(len(p.children) for p in parents)
+        assert count == 1000 * per_parent
+        assert all(c.parent is p for p in parents[:10] for c in p.children)
+        return (held - base) / count, (peak - base) / count, nodes
+
+    small_held, small_peak, small_nodes = per_child(20)
+    held, peak, nodes = per_child(100)
+    assert held < 1024 and peak < 2048  # bytes a child: a record and its values
+    assert held < small_held * 1.25 and peak < small_peak * 1.25  # linear in rows
+    assert nodes < 100 and small_nodes < 100  # no query object a row (nor an owner)
