@@ -446,7 +446,7 @@ def _in(table: str, columns: tuple[str, ...], types: tuple[Any, ...],
     if len(columns) == 1:
         typ, bind, param = types[0], types[0].bind, n.Param
         if getattr(typ, "sql_cast", None) is None:  # p.param's plain case, inlined
-            return n.In(n.Column(columns[0], table), tuple(param(bind(k[0])) for k in keys))
+            return n.In(n.Column(columns[0], table), tuple([param(bind(k[0])) for k in keys]))
         return n.In(n.Column(columns[0], table),
                     tuple(p.param(typ, bind(k[0])) for k in keys))
     items = [n.Tuple(tuple(p.param(t, t.bind(v)) for t, v in zip(types, key)))
