@@ -75,6 +75,10 @@ class SharedCache(dict):
 
     __slots__ = ()
 
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        # A pickle holds a plain dict: the copy a record gets on its own.
+        return dict, (dict(self),)
+
 
 def store(record: Any, name: str, value: Any, snapshot: tuple | None = None) -> None:
     """Cache ``value`` as association ``name`` of ``record``."""

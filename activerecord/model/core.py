@@ -181,6 +181,22 @@ class Core:
         return hash((type(self)._load_schema().table, ident))
 
     # -- copies --------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        """The state ``pickle`` and ``copy.deepcopy`` keep: the instance attributes,
+        with ``_new_record`` always written out, so a pickle never depends on the
+        class-level default (a record built from a row holds none)."""
+        state = dict(self.__dict__)
+        state["_new_record"] = self._new_record
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Restore :meth:`__getstate__`'s state. A state without ``_new_record`` was
+        pickled when the class-level default was True (new records held no flag):
+        it is a new record, and a later ``save()`` INSERTs it."""
+        if "_new_record" not in state:
+            state = {**state, "_new_record": True}
+        self.__dict__.update(state)
+
     def __copy__(self) -> Self:
         """``copy.copy``: the same record (state, key, pending changes) with its own
         attribute storage; the values themselves are shared, as a shallow copy's are."""

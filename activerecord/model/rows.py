@@ -9,7 +9,9 @@ loop over its columns and no call but the loaders' (half the time of
 ``object.__setattr__``: the record's ``__dict__`` is not materialized, so a record is
 one object for the garbage collector, not two (``_new_record`` is a class-level
 False, see ``core.py``). The source holds the column names only as string literals
-(``repr`` of ``str``) and the loaders as globals ``L<index>``.
+(``repr`` of ``str``) and the loaders as globals ``L<index>``. A name that comes twice
+(``select("a.x", "b.x")``) keeps the last value, as a dict built from the row would
+(Rails' attribute hash of a result row does the same).
 """
 
 from __future__ import annotations

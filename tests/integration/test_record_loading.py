@@ -225,3 +225,67 @@ def test_preloading_100k_children_keeps_memory_linear_in_rows(db, make_table):
     assert held < 1024 and peak < 2048  # bytes a child: a record and its values
     assert held < small_held * 1.25 and peak < small_peak * 1.25  # linear in rows
     assert nodes < 100 and small_nodes < 100  # no query object a row (nor an owner)
+
+
+class RlPickleOwner(Model):  # module level: pickle finds classes by name
+    table_name = "rl_powners"
+    pets = has_many("RlPicklePet", foreign_key="owner_id")
+
+
+class RlPicklePet(Model):
+    table_name = "rl_ppets"
+    owner = belongs_to("RlPickleOwner", foreign_key="owner_id")
+
+
+@pytest.fixture
+def pickled(db, make_table):
+    make_table("rl_powners", id="pk", name="string(20)")
+    make_table("rl_ppets", id="pk", owner_id="int", name="string(20)")
+    for model in (RlPickleOwner, RlPicklePet):
+        model.database = db
+        model.reset_column_information()
+    yield RlPickleOwner, RlPicklePet
+    for model in (RlPickleOwner, RlPicklePet):
+        del model.database
+        model.reset_column_information()
+
+
+def test_pickles_write_the_new_record_flag_and_read_old_ones(pickled):
+    # Records built from rows hold no _new_record (the class default is False): a
+    # pickle must still carry it, and a state without it (pickled when new records
+    # held no flag) must come back as a new record that save() INSERTs.
+    import copy
+    import pickle
+
+    owner_model, _ = pickled
+    owner_model.create(name="a")
+    loaded = owner_model.first()
+    fresh = owner_model(name="b")
+    assert loaded.__getstate__()["_new_record"] is False
+    assert fresh.__getstate__()["_new_record"] is True
+    assert not pickle.loads(pickle.dumps(loaded)).new_record
+    assert not copy.deepcopy(loaded).new_record
+    assert pickle.loads(pickle.dumps(fresh)).new_record
+    old_state = fresh.__getstate__()
+    del old_state["_new_record"]
+    revived = owner_model.__new__(owner_model)
+    revived.__setstate__(old_state)
+    assert revived.new_record
+    assert revived.save() and owner_model.count() == 2
+    assert owner_model.where(name="b").count() == 1
+
+
+def test_a_pickled_preloaded_record_holds_its_own_cache(pickled):
+    import pickle
+
+    owner_model, pet_model = pickled
+    owner = owner_model.create(name="o")
+    pet_model.create(owner_id=owner.id, name="p1")
+    pet_model.create(owner_id=owner.id, name="p2")
+    loaded = owner_model.includes("pets").first()
+    pet = next(iter(loaded.pets))
+    assert type(pet._association_cache).__name__ == "SharedCache"
+    back = pickle.loads(pickle.dumps(pet))
+    assert type(back._association_cache) is dict
+    with assert_queries(0):
+        assert back.owner.name == "o"
