@@ -25,7 +25,7 @@ __all__ = [
     "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
-    "StrictLoadingViolationError",
+    "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
 ]
 
 
@@ -122,6 +122,21 @@ class NotSupportedError(DatabaseError):
 
 class TransactionError(ActiveRecordError):
     """A transaction was used wrongly (e.g. committed twice, or on a closed database)."""
+
+
+class Rollback(ActiveRecordError):
+    """Raise inside a ``transaction()`` block to roll that transaction (or savepoint)
+    back without an error: the block that opened the level swallows it (Rails'
+    ``ActiveRecord::Rollback``). A block that joined an open transaction
+    (``requires_new=False``) passes it on to the level it joined, which rolls back;
+    Rails swallows it there and rolls back nothing, the documented trap this avoids
+    (docs/lifecycle.md)."""
+
+
+class TransactionIsolationError(TransactionError):
+    """``isolation=`` was given to a block inside an open transaction: the level is
+    chosen when the outermost transaction begins (Rails'
+    ``TransactionIsolationError``)."""
 
 
 class AfterCommitError(ActiveRecordError):

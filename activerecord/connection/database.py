@@ -254,11 +254,25 @@ class Database:
         """Whether the current thread/task has an open transaction on this database."""
         return self._tx.get() is not None
 
-    def transaction(self, requires_new: bool = True) -> AbstractContextManager[None]:
+    def transaction(self, requires_new: bool = True, *,
+                    isolation: str | None = None) -> AbstractContextManager[None]:
         """Return a context manager running its block in a transaction: COMMIT on
         success, ROLLBACK on any exception (re-raised). Nested blocks become
         savepoints (``requires_new=True``, the default) or join the open transaction
         (``requires_new=False``, what ``save()`` uses, as Rails does).
+
+        ``isolation``: ``"read uncommitted"``, ``"read committed"``, ``"repeatable
+        read"`` or ``"serializable"`` (``_`` for spaces, any case) for the outermost
+        block: PostgreSQL begins with ``BEGIN ISOLATION LEVEL``, MySQL/MariaDB send
+        ``SET TRANSACTION ISOLATION LEVEL`` before ``BEGIN``; SQLite transactions are
+        serializable whatever is asked (every level is accepted). ValueError for an
+        unknown level; :class:`~activerecord.errors.TransactionIsolationError` inside
+        an open transaction (before any SQL).
+
+        Raising :class:`~activerecord.errors.Rollback` in the block rolls its level
+        back (the transaction, or the savepoint of a nested block) and is not
+        re-raised; in a block that joined the open transaction it rolls back the
+        level it joined.
 
         A rollback (of a savepoint or of the whole transaction) gives every record
         written at that level its state back (see :meth:`add_transaction_record`) and
@@ -272,7 +286,7 @@ class Database:
         failed BEGIN/COMMIT, or :class:`~activerecord.errors.AfterCommitError` when
         after-commit callbacks failed (the transaction stays committed).
         """
-        return self.transaction_manager.transaction(requires_new)
+        return self.transaction_manager.transaction(requires_new, isolation)
 
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Call ``callback()`` after the current transaction commits (at once if none).

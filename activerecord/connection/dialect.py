@@ -13,7 +13,11 @@ from __future__ import annotations
 from ..errors import NotSupportedError
 from .features import Features
 
-__all__ = ["Dialect"]
+__all__ = ["Dialect", "ISOLATION_LEVELS"]
+
+#: The transaction isolation levels ``transaction(isolation=...)`` takes, as the SQL
+#: standard names them (Rails' ``:read_uncommitted`` ... ``:serializable``).
+ISOLATION_LEVELS = ("read uncommitted", "read committed", "repeatable read", "serializable")
 
 
 class Dialect:
@@ -157,6 +161,14 @@ class Dialect:
     begin_sql = "BEGIN"
     commit_sql = "COMMIT"
     rollback_sql = "ROLLBACK"
+
+    def begin_isolated(self, level: str) -> tuple[str, ...]:
+        """Return the statements that begin a transaction at isolation ``level``, one
+        of :data:`ISOLATION_LEVELS` (checked by the caller): the SQL standard's ``SET
+        TRANSACTION ISOLATION LEVEL`` for the next transaction, then ``BEGIN`` (MySQL
+        and MariaDB: it applies to the next transaction only). PostgreSQL and SQLite
+        override it."""
+        return (f"SET TRANSACTION ISOLATION LEVEL {level.upper()}", self.begin_sql)
 
     def savepoint(self, name: str) -> str:
         """Return the statement that sets savepoint ``name``."""

@@ -35,9 +35,9 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ..errors import AfterCommitError
+from ..errors import AfterCommitError, Rollback, TransactionIsolationError
 from .adapter import Adapter
-from .dialect import Dialect
+from .dialect import ISOLATION_LEVELS, Dialect
 from .features import Features
 from .pool import Pool
 
@@ -162,18 +162,31 @@ class TransactionManager:
         return self.var.get()
 
     @contextmanager
-    def transaction(self, requires_new: bool = True) -> Iterator[None]:
+    def transaction(self, requires_new: bool = True,
+                    isolation: str | None = None) -> Iterator[None]:
         """Run the block in a transaction; see ``Database.transaction``."""
+        level = isolation_level(isolation)
         tx = self.var.get()
         if tx is None:
-            callbacks = yield from self._outer()
+            try:
+                callbacks = yield from self._outer(level)
+            except Rollback:
+                return  # rolled back (in _outer): silently, as asked
             run_callbacks(callbacks)
+        elif level is not None:
+            raise TransactionIsolationError(
+                f"isolation={isolation!r} inside an open transaction: the isolation "
+                "level is set when the outermost transaction begins")
         elif requires_new and self._db.features.supports_savepoints:
-            yield from self._savepoint(tx)
+            try:
+                yield from self._savepoint(tx)
+            except Rollback:
+                pass  # the savepoint was rolled back (in _savepoint)
         else:
-            yield
+            yield  # joined: a Rollback goes on to the level it joined
 
-    def _outer(self) -> Generator[None, None, list[Callable[[], Any]]]:
+    def _outer(self, level: str | None = None
+               ) -> Generator[None, None, list[Callable[[], Any]]]:
         # Returns the callbacks to run (after the connection went back to the pool).
         db = self._db
         pool = db._ready()
@@ -181,11 +194,18 @@ class TransactionManager:
         broken = False
         tx = Transaction(conn)
         token = self.var.set(tx)
+        begin = (db.dialect.begin_sql,) if level is None else \
+            db.dialect.begin_isolated(level)
         try:
+            sent = 0
             try:
-                db._run_on(conn, db.dialect.begin_sql, (), kind="transaction")
+                for sql in begin:
+                    db._run_on(conn, sql, (), kind="transaction")
+                    sent += 1
             except BaseException as exc:
-                broken = db.adapter.is_disconnect(exc.__cause__ or exc)
+                # After a SET TRANSACTION that ran, the connection would carry the level
+                # to its next user: it is discarded.
+                broken = sent > 0 or db.adapter.is_disconnect(exc.__cause__ or exc)
                 raise
             try:
                 yield
@@ -251,6 +271,19 @@ class TransactionManager:
             records = tx.levels[-1].records
             if id(record) not in records:
                 records[id(record)] = (record, record._remember_transaction_record_state())
+
+
+def isolation_level(isolation: str | None) -> str | None:
+    """Return ``isolation`` as one of :data:`ISOLATION_LEVELS` (case, ``_`` and
+    spaces as the user wrote them: ``"REPEATABLE_READ"`` is ``"repeatable read"``), or
+    None for None. Raises ValueError naming the known levels."""
+    if isolation is None:
+        return None
+    level = " ".join(str(isolation).replace("_", " ").lower().split())
+    if level not in ISOLATION_LEVELS:
+        raise ValueError(f"unknown isolation level {isolation!r}; known: "
+                         f"{', '.join(ISOLATION_LEVELS)}")
+    return level
 
 
 def run_callbacks(callbacks: list[Callable[[], Any]]) -> None:

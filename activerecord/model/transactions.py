@@ -44,16 +44,19 @@ __all__ = ["transaction", "TransactionsMixin"]
 
 
 @contextmanager
-def transaction(database: Database | str | None = None,
-                requires_new: bool = True) -> Iterator[Database]:
+def transaction(database: Database | str | None = None, requires_new: bool = True, *,
+                isolation: str | None = None) -> Iterator[Database]:
     """Run the block in a transaction on ``database`` (default: the default database).
 
-    Yields the Database. Nested blocks become savepoints unless ``requires_new=False``.
-    Raises what the block raises (after rolling back), or the translated error of a
-    failed COMMIT.
+    Yields the Database. Nested blocks become savepoints unless ``requires_new=False``;
+    ``isolation`` sets the outermost transaction's isolation level, and raising
+    :class:`~activerecord.errors.Rollback` rolls the block's level back silently (see
+    ``Database.transaction``). Raises what the block raises (after rolling back), the
+    translated error of a failed COMMIT, ValueError for an unknown isolation level,
+    TransactionIsolationError for ``isolation`` inside an open transaction.
     """
     db = database if isinstance(database, Database) else get_database(database)
-    with db.transaction(requires_new=requires_new):
+    with db.transaction(requires_new=requires_new, isolation=isolation):
         yield db
 
 
@@ -62,10 +65,11 @@ class TransactionsMixin(Core):
     record's transaction, with the record's state given back on rollback."""
 
     @classmethod
-    def transaction(cls, requires_new: bool = True) -> AbstractContextManager[None]:
+    def transaction(cls, requires_new: bool = True, *,
+                    isolation: str | None = None) -> AbstractContextManager[None]:
         """Return a context manager running its block in a transaction on the
         model's database (see :func:`transaction`)."""
-        return cls._database().transaction(requires_new=requires_new)
+        return cls._database().transaction(requires_new=requires_new, isolation=isolation)
 
     def save(self) -> bool:
         """Save the record (INSERT a new one, UPDATE the changed columns of a persisted

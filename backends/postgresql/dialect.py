@@ -30,6 +30,11 @@ class PostgreSQLDialect(Dialect):
     quote_char = '"'
     supports_schemas = True
 
+    def begin_isolated(self, level: str) -> tuple[str, ...]:
+        # BEGIN takes the level itself (manual, "BEGIN" and "SET TRANSACTION");
+        # READ UNCOMMITTED behaves as READ COMMITTED there (section 13.2).
+        return (f"BEGIN ISOLATION LEVEL {level.upper()}",)
+
     def split_table_name(self, name: str) -> tuple[str | None, str]:
         """Split ``"schema.table"`` at the first dot, as Rails' PostgreSQL
         ``Utils.extract_schema_qualified_name`` does; an unqualified name is found along

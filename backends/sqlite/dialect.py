@@ -23,6 +23,12 @@ class SQLiteDialect(Dialect):
     quote_char = '"'
     begin_sql = "BEGIN IMMEDIATE"  # take the write lock at BEGIN: no upgrade deadlocks
 
+    def begin_isolated(self, level: str) -> tuple[str, ...]:
+        # SQLite transactions are serializable whatever is asked
+        # (https://www.sqlite.org/isolation.html; READ UNCOMMITTED needs a shared cache,
+        # which this adapter never opens): every level begins as any transaction.
+        return (self.begin_sql,)
+
     def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
         if limit is None and offset:
             return " LIMIT -1 OFFSET ?", [offset]
