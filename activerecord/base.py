@@ -14,7 +14,7 @@ docs/architecture.md)::
                               #   restores the record's state on rollback
         # ValidationsMixin    (coming) valid(); save raises RecordInvalid before any SQL
         # CallbacksMixin      (coming) before/after/around; after_commit/after_rollback
-        # LockingMixin        (coming) lock_version in UPDATE/DELETE WHERE; StaleObjectError
+        LockingMixin,         # record.lock()/with_lock() (row locks); (coming) lock_version
         TimestampsMixin,      # created_at/updated_at inside the write
         AssociationsMixin,    # declared associations, their cache, joins by name;
                               #   (coming) autosave/dependent callbacks
@@ -46,6 +46,7 @@ from typing import Any
 from .model.associations import AssociationsMixin
 from .model.attributes import AttributesMixin
 from .model.core import Core
+from .model.locking import LockingMixin
 from .model.persistence import PersistenceMixin
 from .model.querying import QueryingMixin
 from .model.schema import ModelMeta, SchemaMixin
@@ -57,6 +58,7 @@ __all__ = ["Model"]
 
 
 class Model(TransactionsMixin,    # opens/joins the transaction; restores state on rollback
+            LockingMixin,         # record.lock()/with_lock(); Model.lock() a locked relation
             TimestampsMixin,      # created_at/updated_at inside the write
             AssociationsMixin,    # declared associations, their cache, joins by name
             PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row

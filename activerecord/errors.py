@@ -26,6 +26,7 @@ __all__ = [
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
     "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
+    "UnsavedChangesError",
 ]
 
 
@@ -137,6 +138,12 @@ class TransactionIsolationError(TransactionError):
     """``isolation=`` was given to a block inside an open transaction: the level is
     chosen when the outermost transaction begins (Rails'
     ``TransactionIsolationError``)."""
+
+
+class UnsavedChangesError(ActiveRecordError):
+    """``record.lock()`` or ``with_lock()`` of a record with unsaved changes (the
+    locking read would discard them, as Rails 7 refuses it too): save or reload it
+    first."""
 
 
 class AfterCommitError(ActiveRecordError):

@@ -162,6 +162,27 @@ class Dialect:
     commit_sql = "COMMIT"
     rollback_sql = "ROLLBACK"
 
+    def lock_clause(self, share: bool, nowait: bool, skip_locked: bool,
+                    of: tuple[str, ...]) -> str:
+        """Return the row-locking clause ending a SELECT: ``FOR UPDATE`` or ``FOR
+        SHARE``, ``OF`` the quoted tables ``of``, then ``NOWAIT`` or ``SKIP LOCKED``,
+        as PostgreSQL writes it (manual, SELECT, "The Locking Clause") and MySQL 8.
+
+        Raises NotSupportedError for ``of`` where ``features.supports_lock_of`` is
+        false (before any SQL)."""
+        sql = "FOR SHARE" if share else "FOR UPDATE"
+        if of:
+            if not self.features.supports_lock_of:
+                raise NotSupportedError(
+                    f"{self.name} ({'.'.join(map(str, self.features.server_version))}) "
+                    "has no FOR UPDATE OF: lock the rows of every table of the query")
+            sql += " OF " + ", ".join(of)
+        if nowait:
+            sql += " NOWAIT"
+        elif skip_locked:
+            sql += " SKIP LOCKED"
+        return sql
+
     def begin_isolated(self, level: str) -> tuple[str, ...]:
         """Return the statements that begin a transaction at isolation ``level``, one
         of :data:`ISOLATION_LEVELS` (checked by the caller): the SQL standard's ``SET

@@ -27,6 +27,7 @@ class Features:
         supports_nulls_ordering: ``ORDER BY x NULLS FIRST/LAST`` is native.
         supports_native_uuid: a UUID column type exists (PostgreSQL).
         supports_native_boolean: a real boolean type exists.
+        supports_lock_of: ``FOR UPDATE OF table`` (PostgreSQL, MySQL 8; not MariaDB).
         max_parameters: the most bound parameters one statement may carry.
     """
 
@@ -39,4 +40,5 @@ class Features:
     supports_nulls_ordering: bool = False
     supports_native_uuid: bool = False
     supports_native_boolean: bool = False
+    supports_lock_of: bool = False
     max_parameters: int = 999

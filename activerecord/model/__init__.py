@@ -5,6 +5,7 @@ resolution order. This face names them in that order, outermost first:
 
 * ``transactions.py``: ``TransactionsMixin`` (save/destroy/delete in the record's
   transaction, state restored on rollback) and :func:`transaction`;
+* ``locking.py``: ``LockingMixin`` (row locks: ``record.lock()``, ``with_lock()``);
 * ``timestamps.py``: ``TimestampsMixin`` (``created_at``/``updated_at`` in the write);
 * ``associations.py``: ``AssociationsMixin`` (declared associations, their cache,
   joins by association name);
@@ -21,6 +22,7 @@ from __future__ import annotations
 from .associations import AssociationsMixin
 from .attributes import AttributesMixin
 from .core import Core
+from .locking import LockingMixin
 from .persistence import PersistenceMixin
 from .querying import QueryingMixin
 from .schema import ModelMeta, SchemaMixin
@@ -28,6 +30,6 @@ from .scoping import ScopingMixin, default_scope, scope
 from .timestamps import TimestampsMixin
 from .transactions import TransactionsMixin, transaction
 
-__all__ = ["TransactionsMixin", "TimestampsMixin", "AssociationsMixin", "PersistenceMixin",
-           "QueryingMixin", "ScopingMixin", "AttributesMixin", "SchemaMixin", "Core",
-           "ModelMeta", "scope", "default_scope", "transaction"]
+__all__ = ["TransactionsMixin", "LockingMixin", "TimestampsMixin", "AssociationsMixin",
+           "PersistenceMixin", "QueryingMixin", "ScopingMixin", "AttributesMixin",
+           "SchemaMixin", "Core", "ModelMeta", "scope", "default_scope", "transaction"]

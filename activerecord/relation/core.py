@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import functools
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Generic, cast
 
 from ..errors import AssociationNotFoundError
@@ -91,7 +92,7 @@ class RelationCore(Generic[M]):
 
     __slots__ = ("model", "_where", "_having", "_order", "_limit", "_offset", "_distinct",
                  "_select", "_group", "_joins", "_preload", "_eager_load", "_references",
-                 "_strict_loading", "_includes", "_none", "_records")
+                 "_strict_loading", "_includes", "_none", "_lock", "_records")
 
     model: ModelClass[M]
 
@@ -115,6 +116,7 @@ class RelationCore(Generic[M]):
         self._includes: tuple[Any, ...] = ()  # paths preloaded, or eager_loaded if referenced
         # none(): matches no row, so nothing is sent (Rails' NullRelation); see load()
         self._none = False
+        self._lock: n.Lock | None = None  # FOR UPDATE / FOR SHARE (query_methods.lock)
         self._records: list[M] | None = None
 
     if TYPE_CHECKING:  # pragma: no cover
@@ -322,7 +324,8 @@ class RelationCore(Generic[M]):
                         joins=tuple(j for j, _m in self._joins), group=self._group,
                         having=self._having_node(), order=self._order if order else (),
                         limit=self._limit if limit else None,
-                        offset=self._offset if limit else None, distinct=self._distinct)
+                        offset=self._offset if limit else None, distinct=self._distinct,
+                        lock=self._lock)
 
     def to_subquery_node(self) -> n.Select:
         """Return the SELECT of this relation's key (or of its one selected column)
@@ -338,8 +341,8 @@ class RelationCore(Generic[M]):
             cols = tuple(n.Column(c, schema.table)
                          for c in self._key_columns("a relation used as a subquery"))
         if self._limit is None and not self._offset:
-            return self.to_select_node(cols, order=False)
-        return wrap_subquery(self.to_select_node(cols), "subquery")
+            return replace(self.to_select_node(cols, order=False), lock=None)
+        return wrap_subquery(replace(self.to_select_node(cols), lock=None), "subquery")
 
     def _key_subquery_condition(self) -> n.In:
         """``pk IN (SELECT pk ...)`` for UPDATE/DELETE of a relation with joins,

@@ -333,6 +333,32 @@ class QueryMethods(RelationCore[M]):
         """Return a relation with SELECT DISTINCT (or without, for ``False``)."""
         return self._clone(_distinct=bool(value))
 
+    def lock(self, value: bool = True, *, nowait: bool = False, skip_locked: bool = False,
+             of: Any = None, share: bool = False) -> Self:
+        """Return a relation whose SELECT locks the rows it reads until the
+        transaction ends (Rails' ``lock``; pessimistic locking): ``FOR UPDATE``, or
+        ``FOR SHARE`` with ``share=True`` (MariaDB: ``LOCK IN SHARE MODE``);
+        ``nowait=True`` fails at once when another transaction holds a row,
+        ``skip_locked=True`` leaves such rows out (the job-queue pattern); ``of``: a
+        model, a table name or a list of them, whose rows alone are locked
+        (PostgreSQL, MySQL 8). ``lock(False)`` removes the lock. Outside a
+        transaction the lock ends with the statement. SQLite has no row locks: the
+        clause is left out there, and a transaction already holds the database's
+        write lock (it begins with ``BEGIN IMMEDIATE``).
+
+        Raises ValueError for ``nowait`` with ``skip_locked``, TypeError for a
+        ``value`` that is no bool or an ``of`` that names no table, and (when the
+        query is compiled) NotSupportedError for ``of`` on MariaDB."""
+        if not isinstance(value, bool):
+            raise TypeError(f"lock() takes True or False (and keyword options), not "
+                            f"{value!r}")
+        if not value:
+            return self._clone(_lock=None)
+        if nowait and skip_locked:
+            raise ValueError("lock(): nowait=True and skip_locked=True exclude each other")
+        return self._clone(_lock=n.Lock(share=bool(share), nowait=bool(nowait),
+                                        skip_locked=bool(skip_locked), of=_lock_tables(of)))
+
     def select(self, *columns: Any) -> Self:
         """Return a relation selecting only ``columns``: names (``"Name"``,
         ``"Album.Title"``) or expressions (``Track.c.Milliseconds.sum().label("ms")``).
@@ -553,3 +579,19 @@ def _reverse(order: n.Node) -> n.Node:
         nulls = {"first": "last", "last": "first"}.get((order.nulls or "").lower())
         return n.Ordering(order.expr, flipped, nulls)
     return n.Ordering(order, "DESC")
+
+
+def _lock_tables(of: Any) -> tuple[str, ...]:
+    # ``lock(of=...)``: a model (its table), a table name, or a list/tuple of them.
+    if of is None:
+        return ()
+    items = of if isinstance(of, (list, tuple)) else (of,)
+    tables = []
+    for item in items:
+        if isinstance(item, str) and item:
+            tables.append(item)
+        elif isinstance(item, type) and hasattr(item, "_load_schema"):
+            tables.append(item._load_schema().table)
+        else:
+            raise TypeError(f"lock(of=...) takes models or table names, not {item!r}")
+    return tuple(tables)

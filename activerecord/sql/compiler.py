@@ -52,6 +52,9 @@ class DialectHooks(Protocol):
     def escape_text(self, text: str) -> str:
         """SQL text made safe for the driver's paramstyle (``%`` -> ``%%``)."""
 
+    def lock_clause(self, share: bool, nowait: bool, skip_locked: bool,
+                    of: tuple[str, ...]) -> str: ...
+
     def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
         """The LIMIT/OFFSET clause (leading space) and its bound parameters."""
 
@@ -307,8 +310,12 @@ class Compiler:
             clause, extra = self.dialect.limit_offset(node.limit, node.offset)
             sql += clause
             params.extend(extra)
-        if node.lock:
-            sql += " " + node.lock
+        if node.lock is not None:
+            lock = node.lock
+            clause = self.dialect.lock_clause(lock.share, lock.nowait, lock.skip_locked,
+                                              tuple(self.q(t) for t in lock.of))
+            if clause:
+                sql += " " + clause
         return sql
 
     def visit_Insert(self, node: n.Insert, params: list) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 
 __all__ = [
     "Node", "Expression", "Column", "Param", "Raw", "Func", "Case", "Star", "Binary", "And", "Or",
-    "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select",
+    "Not", "In", "Between", "IsNull", "Like", "Ordering", "Table", "Join", "Select", "Lock",
     "Insert", "Update", "Delete", "Alias", "wrap", "and_", "or_", "not_",
     "DerivedTable", "Tuple", "OnConflict", "Explain", "COUNT_STAR", "LIKE_ESCAPE",
     "escape_like", "Containment", "Cast", "IN_COLLECTIONS",
@@ -486,7 +486,21 @@ class Select(Node):
     limit: int | None = None
     offset: int | None = None
     distinct: bool = False
-    lock: str | None = None
+    lock: Lock | None = None
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Lock(Node):
+    """The row lock a SELECT takes (``Relation.lock``): ``FOR UPDATE``, or ``FOR
+    SHARE`` when ``share``; ``nowait`` (fail at once) or ``skip_locked`` (leave out
+    the rows another transaction holds); ``of``: the names of the tables whose rows
+    are locked (every table of the query when empty). Each dialect spells it
+    (``Dialect.lock_clause``)."""
+
+    share: bool = False
+    nowait: bool = False
+    skip_locked: bool = False
+    of: tuple = ()
 
 
 @dataclass(frozen=True, eq=False, slots=True)

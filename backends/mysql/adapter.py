@@ -271,6 +271,7 @@ class MySQLAdapter(Adapter):
             supports_nulls_ordering=False,
             supports_native_uuid=mariadb and version >= (10, 7),  # MDEV-4958
             supports_native_boolean=False,     # BOOLEAN is TINYINT(1)
+            supports_lock_of=not mariadb and version >= (8, 0),  # MariaDB: no OF
             max_parameters=65535,              # the protocol's prepared-statement limit
         )
 

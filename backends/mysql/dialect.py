@@ -49,6 +49,16 @@ class MySQLDialect(Dialect):
             return f" LIMIT {MAX_LIMIT} OFFSET %s", [offset]
         return super().limit_offset(limit, offset)
 
+    def lock_clause(self, share: bool, nowait: bool, skip_locked: bool,
+                    of: tuple[str, ...]) -> str:
+        # MariaDB has no FOR SHARE: LOCK IN SHARE MODE (which MySQL 8 still accepts),
+        # followed by NOWAIT / SKIP LOCKED as for FOR UPDATE (MariaDB 10.3 / 10.6,
+        # MySQL 8.0; manual "SELECT", "Locking Reads").
+        if not share:
+            return super().lock_clause(share, nowait, skip_locked, of)
+        sql = super().lock_clause(share, nowait, skip_locked, of)
+        return sql.replace("FOR SHARE", "LOCK IN SHARE MODE", 1)
+
     def insert_default_values(self, table_sql: str) -> str:
         return f"INSERT INTO {table_sql} () VALUES ()"
 

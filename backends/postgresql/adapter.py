@@ -316,6 +316,7 @@ class PostgreSQLAdapter(Adapter):
             supports_nulls_ordering=True,          # NULLS FIRST/LAST: 8.3
             supports_native_uuid=True,
             supports_native_boolean=True,
+            supports_lock_of=True,                 # FOR UPDATE OF (SELECT, "The Locking Clause")
             max_parameters=65535,                  # the protocol's Int16 parameter count
         )
 

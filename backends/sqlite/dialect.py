@@ -23,6 +23,13 @@ class SQLiteDialect(Dialect):
     quote_char = '"'
     begin_sql = "BEGIN IMMEDIATE"  # take the write lock at BEGIN: no upgrade deadlocks
 
+    def lock_clause(self, share: bool, nowait: bool, skip_locked: bool,
+                    of: tuple[str, ...]) -> str:
+        # SQLite has no row locks: the database file's lock serializes writers, and
+        # every transaction here begins with BEGIN IMMEDIATE (the write lock), so a
+        # locking read inside a transaction already holds the database (a no-op).
+        return ""
+
     def begin_isolated(self, level: str) -> tuple[str, ...]:
         # SQLite transactions are serializable whatever is asked
         # (https://www.sqlite.org/isolation.html; READ UNCOMMITTED needs a shared cache,

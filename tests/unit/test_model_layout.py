@@ -29,6 +29,7 @@ from activerecord.model import (
     AssociationsMixin,
     AttributesMixin,
     Core,
+    LockingMixin,
     PersistenceMixin,
     QueryingMixin,
     SchemaMixin,
@@ -42,8 +43,8 @@ from backends.mysql import types as mysql
 from backends.postgresql import types as pg
 from backends.sqlite import types as sqlite
 
-LAYERS = [TransactionsMixin, TimestampsMixin, AssociationsMixin, PersistenceMixin,
-          QueryingMixin, ScopingMixin, AttributesMixin, SchemaMixin, Core]
+LAYERS = [TransactionsMixin, LockingMixin, TimestampsMixin, AssociationsMixin,
+          PersistenceMixin, QueryingMixin, ScopingMixin, AttributesMixin, SchemaMixin, Core]
 UTC = dt.timezone.utc
 
 

@@ -1,0 +1,88 @@
+"""Locking of records (Rails' ``Locking``): pessimistic locks on a record's row.
+
+``record.lock()`` reads the record's row again with ``SELECT ... FOR UPDATE`` (Rails'
+``lock!``), so the row stays locked until the open transaction ends;
+``with record.with_lock():`` opens (or joins) that transaction around the block
+(Rails' ``with_lock``). Both take the options of ``Relation.lock`` (``nowait``,
+``skip_locked``, ``share``). A record with unsaved changes is refused, as Rails 7
+refuses it: the read would silently discard them. On SQLite the clause is left out:
+the transaction's ``BEGIN IMMEDIATE`` already holds the database's write lock, so
+``with_lock`` serializes writers there too (docs/guide.md, "Locking").
+
+Optimistic locking (``lock_version``) comes with the rest of the record lifecycle
+(issue 10) and will live here as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ..errors import RecordNotFound, UnsavedChangesError
+from .core import Core
+from .persistence import dualmethod
+
+if TYPE_CHECKING:  # pragma: no cover
+    from typing_extensions import Self
+
+__all__ = ["LockingMixin"]
+
+
+class LockingMixin(Core):
+    """``record.lock()`` and ``record.with_lock()`` (see the module doc);
+    ``Model.lock(...)`` is ``Model.all().lock(...)`` (``Relation.lock``)."""
+
+    @classmethod
+    def _lock_all(cls, value: bool = True, **options: Any) -> Any:
+        return cls.all().lock(value, **options)  # type: ignore[attr-defined]
+
+    def _lock_row(self, *, nowait: bool = False, skip_locked: bool = False,
+                  share: bool = False) -> Self:
+        """``record.lock()``: read the record's row again with a row lock (``FOR
+        UPDATE``; ``FOR SHARE`` with ``share=True``) held until the open transaction
+        ends; return self with the row's current values. Outside a transaction the
+        lock ends at once: use :meth:`with_lock`.
+
+        Raises UnsavedChangesError for a record with unsaved changes, RecordNotFound
+        when the row is gone (or skipped: ``skip_locked`` and locked elsewhere),
+        UnknownPrimaryKey / MissingAttributeError when the row cannot be identified,
+        and the database's error for ``nowait`` on a row locked elsewhere."""
+        model = type(self)
+        schema = model._load_schema()
+        if self._new_record:
+            raise RecordNotFound(f"cannot lock a new {model.__name__}: it has no row yet",
+                                 model=model, table=schema.table)
+        if self.has_changes:
+            raise UnsavedChangesError(
+                f"cannot lock this {model.__name__}: it has unsaved changes "
+                f"({', '.join(self.changed)}); save() them or reload() first")
+        self._check_key(schema, "lock")
+        key = self._identity_key(schema)
+        rows = model.unscoped().where(**key).lock(  # type: ignore[attr-defined]
+            nowait=nowait, skip_locked=skip_locked, share=share).limit(2).to_list()
+        if not rows:
+            raise RecordNotFound(
+                f"{model.__name__} with {key} no longer exists in table {schema.table!r} "
+                f"(or another transaction holds it, with skip_locked)",
+                model=model, table=schema.table, key=tuple(key.values()))
+        self._attrs.update(rows[0]._attrs)
+        return self
+
+    #: ``Model.lock(...)`` a locked relation, ``record.lock(...)`` the record's row.
+    lock = dualmethod(_lock_all, _lock_row)
+
+    @contextmanager
+    def with_lock(self, *, nowait: bool = False, skip_locked: bool = False,
+                  share: bool = False, requires_new: bool = False) -> Iterator[Self]:
+        """Run the block in a transaction (joining an open one unless
+        ``requires_new``) holding this record's row lock (:meth:`lock`); yield the
+        record. Raises what :meth:`lock` raises, before the block runs."""
+        with type(self)._database().transaction(requires_new=requires_new):
+            self._lock_row(nowait=nowait, skip_locked=skip_locked, share=share)
+            yield self
+
+    def _identity_key(self, schema: Any) -> dict[str, Any]:
+        # The primary key's columns and values (as loaded: there are no changes).
+        attrs = self._attrs
+        return {c: attrs[c] for c in schema.pk}
