@@ -1,4 +1,16 @@
-"""Locking of records (Rails' ``Locking``): pessimistic locks on a record's row.
+"""Locking of records (Rails' ``Locking``): optimistic locking by a version column,
+and pessimistic locks on a record's row.
+
+Optimistic (Rails' ``Locking::Optimistic``): when the table has a ``lock_version``
+column (``locking_column = "..."`` names another; ``lock_optimistically = False``
+turns it off), an INSERT writes it (0 when unset), every UPDATE that changes something
+sets it to its value plus one ``WHERE`` it still holds the value the record has, and
+``destroy()`` deletes ``WHERE`` it does; when no row matched, the write raises
+``StaleObjectError`` and the record keeps its value and its pending changes. A value
+assigned by the user (a form's hidden ``lock_version``) is the one required, as in
+Rails. ``delete()``, ``update_all`` and ``update_columns`` do not check it (as Rails).
+A transaction that rolls back gives the record its version back
+(``TransactionsMixin``).
 
 ``record.lock()`` reads the record's row again with ``SELECT ... FOR UPDATE`` (Rails'
 ``lock!``), so the row stays locked until the open transaction ends;
@@ -9,8 +21,6 @@ refuses it: the read would silently discard them. On SQLite the clause is left o
 the transaction's ``BEGIN IMMEDIATE`` already holds the database's write lock, so
 ``with_lock`` serializes writers there too (docs/guide.md, "Locking").
 
-Optimistic locking (``lock_version``) comes with the rest of the record lifecycle
-(issue 10) and will live here as well.
 """
 
 from __future__ import annotations
@@ -27,6 +37,8 @@ if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
 
 __all__ = ["LockingMixin"]
+
+_UNCHECKED = object()
 
 
 class LockingMixin(Core):
@@ -71,6 +83,48 @@ class LockingMixin(Core):
 
     #: ``Model.lock(...)`` a locked relation, ``record.lock(...)`` the record's row.
     lock = dualmethod(_lock_all, _lock_row)
+
+    # -- optimistic locking (see the module doc) ------------------------------------
+    def _insert_record(self, schema: Any) -> None:
+        column = schema.lock_column
+        if column is not None and self._attrs.get(column) is None:
+            self._attrs[column] = 0  # always written: the table may have no default
+            self.__dict__.setdefault("_assigned", set()).add(column)
+        super()._insert_record(schema)
+
+    def _update_record(self, schema: Any) -> None:
+        column = schema.lock_column
+        if column is None or not self._dirty():
+            super()._update_record(schema)
+            return
+        d = self.__dict__
+        changed = d.setdefault("_changed_from", {})
+        attrs = self._attrs
+        expected = attrs[column]
+        had_change, before = column in changed, changed.get(column)
+        attrs[column] = (expected or 0) + 1
+        changed.setdefault(column, expected)
+        d["_lock_expected"] = expected
+        try:
+            super()._update_record(schema)
+        except BaseException:
+            attrs[column] = expected  # stale or failed: the version it had
+            if had_change:
+                changed[column] = before
+            else:
+                changed.pop(column, None)
+            raise
+        finally:
+            d.pop("_lock_expected", None)
+
+    def _row_guard(self, schema: Any, action: str) -> tuple[str, Any] | None:
+        column = schema.lock_column
+        if column is None or action == "delete":
+            return None
+        if action == "update":  # the version _update_record checked out, if it did
+            expected = self.__dict__.get("_lock_expected", _UNCHECKED)
+            return None if expected is _UNCHECKED else (column, expected)
+        return column, self._attrs.get(column)  # destroy: the version as loaded
 
     @contextmanager
     def with_lock(self, *, nowait: bool = False, skip_locked: bool = False,

@@ -32,7 +32,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved
+from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved, StaleObjectError
 from ..sql import nodes as n
 from .core import Core
 from .rows import PARTIAL_BUILDERS, row_builder
@@ -217,16 +217,23 @@ class PersistenceMixin(Core):
         cols = tuple(c for c in schema.writable if c in changes)
         types = schema.types
         key_before = tuple(changes.get(c, attrs[c]) for c in schema.pk)
-        key = ("update", cols)
+        guard = self._row_guard(schema, "update")
+        kind = None if guard is None else guard[1] is None
+        key = ("update", cols, kind)
         sql = schema.sql_cache.get(key)
         if sql is None:
             if not schema.pk:  # never ``UPDATE ... WHERE 1=1``
                 raise schema.no_primary_key(type(self), "save() of a loaded record")
-            where = n.and_(*(n.Column(c, schema.table) == n.Param(None) for c in schema.pk))
+            where = _key_where(schema, guard)
             node = n.Update(schema.table_node, tuple((c, n.Param(None)) for c in cols), where)
             sql = schema.sql_cache[key] = schema.db.compile(node)[0]
-        schema.db.run(sql, [types[c].serialize(attrs[c]) for c in cols]
-                      + [types[c].serialize(v) for c, v in zip(schema.pk, key_before)])
+        params = [types[c].serialize(attrs[c]) for c in cols] \
+            + [types[c].serialize(v) for c, v in zip(schema.pk, key_before)]
+        if guard is not None and guard[1] is not None:
+            params.append(types[guard[0]].serialize(guard[1]))
+        count = schema.db.run(sql, params).rowcount
+        if guard is not None and count != 1:
+            raise self._stale(schema, "update")
         self._changes_applied(schema)
         if schema.generated:
             self._reload_generated(schema)
@@ -255,18 +262,35 @@ class PersistenceMixin(Core):
         nothing), mark the record destroyed and return it. ``Model.destroy`` is
         ``TransactionsMixin.destroy``, which checks the key and runs this inside the
         record's transaction; later layers (callbacks, dependent rules) wrap it."""
-        self._delete_row()
+        self._delete_row("destroy")
         return self
 
-    def _delete_row(self) -> int:
+    def _delete_row(self, action: str = "delete") -> int:
         schema = type(self)._load_schema()
         count = 0
         if self.persisted:  # as Rails: a new or already destroyed record sends nothing
             where = schema.key_condition(self._key_before_changes(schema), type(self))
+            guard = self._row_guard(schema, action)
+            if guard is not None:
+                where = n.and_(where, _guard_condition(schema, guard))
             sql, params = schema.db.compile(n.Delete(schema.table_node, where))
             count = schema.db.run(sql, params).rowcount
+            if guard is not None and count != 1:
+                raise self._stale(schema, action)
         self.__dict__["_destroyed"] = True
         return count
+
+    def _row_guard(self, schema: ModelSchema, action: str) -> tuple[str, Any] | None:
+        """``(column, value)`` an UPDATE (``action`` "update") or DELETE ("destroy",
+        "delete") of the record's row also requires, else None; the write raises
+        StaleObjectError when no row matched. LockingMixin's ``lock_version``."""
+        return None
+
+    def _stale(self, schema: ModelSchema, action: str) -> StaleObjectError:
+        return StaleObjectError(
+            f"Attempted to {action} a stale {type(self).__name__} ({schema.pk} = "
+            f"{self._key_before_changes(schema)!r}): its row changed or was deleted since "
+            f"it was loaded (optimistic locking, column {schema.lock_column!r})")
 
     def _require_key(self, schema: ModelSchema, action: str) -> None:
         # Before any SQL: the row of a loaded record is found by its primary key.
@@ -349,6 +373,22 @@ class PersistenceMixin(Core):
                 f"table {schema.table!r}", model=type(self), table=schema.table, key=key)
         fresh = type(self)._instantiate(rows[0], schema)
         self._attrs.update(fresh._attrs)
+
+
+def _guard_condition(schema: ModelSchema, guard: tuple[str, Any]) -> n.Node:
+    column = n.Column(guard[0], schema.table)
+    return n.IsNull(column) if guard[1] is None else n.Binary(
+        "=", column, n.Param(schema.types[guard[0]].serialize(guard[1])))
+
+
+def _key_where(schema: ModelSchema, guard: tuple[str, Any] | None) -> n.Node:
+    # ``pk = ? AND ...`` for a cached UPDATE, and the guard (its value the last
+    # parameter, or IS NULL).
+    conds = [n.Column(c, schema.table) == n.Param(None) for c in schema.pk]
+    if guard is not None:
+        column = n.Column(guard[0], schema.table)
+        conds.append(n.IsNull(column) if guard[1] is None else column == n.Param(None))
+    return n.and_(*conds)
 
 
 def _insert_statement(schema: ModelSchema, cols: tuple[str, ...]) -> tuple:

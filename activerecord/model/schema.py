@@ -108,6 +108,11 @@ class ModelSchema:
         self.pk = pk = _primary_key(model, info, names)
         #: The model's ``readonly`` declaration (True, or a string saying why), or None.
         self.readonly: bool | str | None = _declared(model, "readonly") or None
+        #: The optimistic-locking column (``locking_column``, default "lock_version")
+        #: when the table has it and ``lock_optimistically`` is not False, else None.
+        lock = _declared(model, "locking_column") or "lock_version"
+        self.lock_column: str | None = lock if lock in names and \
+            _declared(model, "lock_optimistically") is not False else None
         self.names = names
         self.name_set = frozenset(names)
         self.types = {c.name: db.adapter.type_for(c) for c in info.columns}

@@ -142,8 +142,8 @@ class TransactionsMixin(Core):
         # What the row held when the level began: the values then, overlaid with the
         # kept copies of mutable values and with the old values of pending changes.
         committed = {**attrs_then, **(originals or {}), **(changed or {})}
-        for column in schema.pk:
-            if column in attrs_then:
+        for column in schema.pk + ((schema.lock_column,) if schema.lock_column else ()):
+            if column in attrs_then:  # the key, and the lock version the row still has
                 attrs[column] = attrs_then[column]
         d["_new_record"] = new_record
         d["_destroyed"] = destroyed

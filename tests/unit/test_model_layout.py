@@ -67,9 +67,13 @@ def test_the_transaction_wraps_the_timestamps_which_wrap_the_write():
 
     assert owner("save") is TransactionsMixin and owner("destroy") is TransactionsMixin
     assert owner("_delete_instance") is TransactionsMixin
-    assert owner("_insert_record") is TimestampsMixin
-    assert owner("_update_record") is TimestampsMixin
+    # optimistic locking (the version) wraps the timestamps, which wrap the write
+    assert owner("_insert_record") is LockingMixin
+    assert owner("_update_record") is LockingMixin
+    for name in ("_insert_record", "_update_record"):
+        assert name in TimestampsMixin.__dict__
     mro = Model.__mro__
+    assert mro.index(LockingMixin) < mro.index(TimestampsMixin) < mro.index(PersistenceMixin)
     for name in ("save", "destroy", "_delete_instance", "_insert_record", "_update_record"):
         assert name in PersistenceMixin.__dict__  # the write is below its wrappers
         assert mro.index(owner(name)) < mro.index(PersistenceMixin)
