@@ -14,12 +14,12 @@ docs/architecture.md)::
                               #   restores the record's state on rollback
         # ValidationsMixin    (coming) valid(); save raises RecordInvalid before any SQL
         # CallbacksMixin      (coming) before/after/around; after_commit/after_rollback
-        LockingMixin,         # record.lock()/with_lock() (row locks); (coming) lock_version
+        LockingMixin,         # lock_version checked in UPDATE/DELETE; record.lock()/with_lock()
         TimestampsMixin,      # created_at/updated_at inside the write
         AssociationsMixin,    # declared associations, their cache, joins by name;
                               #   (coming) autosave/dependent callbacks
         # EnumMixin           (coming) enum(status={...}): mapping, predicates, scopes
-        # SerializationMixin  (coming) serialize(column, coder); to_dict/as_json
+        SerializationMixin,   # to_dict/as_json/to_json; new_from(params, permit=)
         PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row/reload
         QueryingMixin,        # class-level delegates to Relation; the find fast path
         ScopingMixin,         # scope/default_scope as the model side of relations
@@ -51,6 +51,7 @@ from .model.persistence import PersistenceMixin
 from .model.querying import QueryingMixin
 from .model.schema import ModelMeta, SchemaMixin
 from .model.scoping import ScopingMixin
+from .model.serialization import SerializationMixin
 from .model.timestamps import TimestampsMixin
 from .model.transactions import TransactionsMixin
 
@@ -58,9 +59,10 @@ __all__ = ["Model"]
 
 
 class Model(TransactionsMixin,    # opens/joins the transaction; restores state on rollback
-            LockingMixin,         # record.lock()/with_lock(); Model.lock() a locked relation
+            LockingMixin,         # lock_version; record.lock()/with_lock(); Model.lock()
             TimestampsMixin,      # created_at/updated_at inside the write
             AssociationsMixin,    # declared associations, their cache, joins by name
+            SerializationMixin,   # to_dict/as_json/to_json; new_from(params, permit=)
             PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row
             QueryingMixin,        # class-level delegates to Relation; find fast path
             ScopingMixin,         # scope/default_scope

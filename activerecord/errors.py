@@ -26,7 +26,7 @@ __all__ = [
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
     "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
-    "UnsavedChangesError",
+    "UnsavedChangesError", "ForbiddenAttributesError",
 ]
 
 
@@ -138,6 +138,17 @@ class TransactionIsolationError(TransactionError):
     """``isolation=`` was given to a block inside an open transaction: the level is
     chosen when the outermost transaction begins (Rails'
     ``TransactionIsolationError``)."""
+
+
+class ForbiddenAttributesError(ActiveRecordError):
+    """Mass assignment with an allow-list (``permit=``) got keys outside it; nothing
+    was assigned (Rails' ``ActiveModel::ForbiddenAttributesError``). ``forbidden``
+    lists the keys, ``permitted`` the allow-list."""
+
+    def __init__(self, message: str, *, forbidden: list[str], permitted: list[str]):
+        super().__init__(message)
+        self.forbidden = forbidden
+        self.permitted = permitted
 
 
 class UnsavedChangesError(ActiveRecordError):

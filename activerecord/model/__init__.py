@@ -9,6 +9,8 @@ resolution order. This face names them in that order, outermost first:
 * ``timestamps.py``: ``TimestampsMixin`` (``created_at``/``updated_at`` in the write);
 * ``associations.py``: ``AssociationsMixin`` (declared associations, their cache,
   joins by association name);
+* ``serialization.py``: ``SerializationMixin`` (``to_dict``/``as_json``/``to_json``,
+  ``new_from(params, permit=...)``);
 * ``persistence.py``: ``PersistenceMixin`` (INSERT/UPDATE/DELETE/reload, row loading);
 * ``querying.py``: ``QueryingMixin`` (class-level relations, the ``find`` fast path);
 * ``scoping.py``: ``ScopingMixin``, :class:`scope`, :class:`default_scope`;
@@ -27,9 +29,11 @@ from .persistence import PersistenceMixin
 from .querying import QueryingMixin
 from .schema import ModelMeta, SchemaMixin
 from .scoping import ScopingMixin, default_scope, scope
+from .serialization import SerializationMixin
 from .timestamps import TimestampsMixin
 from .transactions import TransactionsMixin, transaction
 
 __all__ = ["TransactionsMixin", "LockingMixin", "TimestampsMixin", "AssociationsMixin",
-           "PersistenceMixin", "QueryingMixin", "ScopingMixin", "AttributesMixin",
-           "SchemaMixin", "Core", "ModelMeta", "scope", "default_scope", "transaction"]
+           "SerializationMixin", "PersistenceMixin", "QueryingMixin", "ScopingMixin",
+           "AttributesMixin", "SchemaMixin", "Core", "ModelMeta", "scope", "default_scope",
+           "transaction"]

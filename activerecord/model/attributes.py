@@ -25,9 +25,15 @@ instead of silently hiding the method.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AttributeCastError, MissingAttributeError
+from ..errors import (
+    AttributeCastError,
+    ForbiddenAttributesError,
+    MissingAttributeError,
+    ReadOnlyAttributeError,
+)
 from ..types import CAST_ERRORS, Type
 from .core import Core, _same
 from .schema import _ColumnDescriptor
@@ -122,13 +128,19 @@ class AttributesMixin(Core):
 
         Raises:
             UnknownAttributeError: ``name`` is not a column (the message lists them).
-            ReadOnlyAttributeError: ``name`` is a generated column (before any SQL).
+            ReadOnlyAttributeError: ``name`` is a generated column, or an
+                ``attr_readonly`` one of a saved record (before any SQL).
             AttributeCastError: ``value`` cannot be cast to the column's type.
         """
         schema = type(self)._load_schema()
         typ = schema.write_types.get(name)
         if typ is None:
             raise schema.not_writable(type(self), name)
+        if name in schema.attr_readonly and not self._new_record:
+            raise ReadOnlyAttributeError(
+                f"{type(self).__name__}.{name} is read-only once the record is saved "
+                f"(attr_readonly, as Rails 7.1 raises); it was {self._attrs.get(name)!r}",
+                name=name)
         value = _cast(self, schema, typ, name, value)
         d = self.__dict__
         attrs = d["_attrs"]
@@ -203,20 +215,43 @@ class AttributesMixin(Core):
         else:
             raise AttributeError(how)
 
-    def assign_attributes(self, /, **attrs: Any) -> None:
+    def assign_attributes(self, params: Mapping[str, Any] | None = None, /, *,
+                          permit: Iterable[str] | None = None, **attrs: Any) -> None:
         """Assign several columns at once (no save), or associations by name
-        (``update(artist=artist)``); errors as :meth:`write_attribute`."""
+        (``update(artist=artist)``): the ``params`` mapping, then ``attrs``.
+
+        ``permit``: the allow-list of names mass assignment may set (web input, as
+        Rails' strong parameters): a key outside it raises ForbiddenAttributesError,
+        naming the keys, before anything is assigned; a name in it that is neither a
+        column nor an association raises UnknownAttributeError. Other errors as
+        :meth:`write_attribute` (a column named ``permit`` goes in ``params``)."""
+        values = {**(params or {}), **attrs}
+        if permit is not None:
+            self._check_permitted(values, permit)
         types = type(self)._load_schema().write_types
-        for name, value in attrs.items():
+        for name, value in values.items():
             if name in types:
                 self.write_attribute(name, value)
             else:
                 self._assign_association(name, value)
 
-    def to_dict(self) -> dict[str, Any]:
-        """Return ``{column: value}`` for every loaded column, in table order."""
-        self._hand_out_mutables(type(self)._load_schema())
-        return dict(self.__dict__["_attrs"])
+    def _check_permitted(self, values: Mapping[str, Any], permit: Iterable[str]) -> None:
+        if isinstance(permit, str):
+            permit = (permit,)
+        allowed = list(dict.fromkeys(permit))
+        model = type(self)
+        schema = model._load_schema()
+        reflections = getattr(model, "_reflections", {})
+        for name in allowed:
+            if name not in schema.name_set and name not in reflections:
+                raise schema.unknown(model, name)
+        forbidden = sorted(k for k in values if k not in allowed)
+        if forbidden:
+            raise ForbiddenAttributesError(
+                f"{model.__name__}: {', '.join(map(repr, forbidden))} "
+                f"{'is' if len(forbidden) == 1 else 'are'} not permitted (permit= allows "
+                f"{', '.join(allowed) or 'nothing'}); nothing was assigned",
+                forbidden=forbidden, permitted=allowed)
 
     def _hand_out_mutables(self, schema: ModelSchema) -> None:
         # Every mutable value is about to be shared: keep the copies now.

@@ -110,6 +110,8 @@ class ModelSchema:
         self.readonly: bool | str | None = _declared(model, "readonly") or None
         #: The optimistic-locking column (``locking_column``, default "lock_version")
         #: when the table has it and ``lock_optimistically`` is not False, else None.
+        #: ``attr_readonly`` columns: set on create, never changed afterwards.
+        self.attr_readonly: frozenset[str] = _readonly_columns(model, names)
         lock = _declared(model, "locking_column") or "lock_version"
         self.lock_column: str | None = lock if lock in names and \
             _declared(model, "lock_optimistically") is not False else None
@@ -554,6 +556,18 @@ def _declared(cls: type, name: str):
         if value is not None and not isinstance(value, _ColumnDescriptor):
             return value
     return None
+
+
+def _readonly_columns(model: type, names: tuple[str, ...]) -> frozenset[str]:
+    # The model's ``attr_readonly`` (a name or names), checked against the table.
+    declared = _declared(model, "attr_readonly") or ()
+    columns = (declared,) if isinstance(declared, str) else tuple(declared)
+    unknown = [c for c in columns if c not in names]
+    if unknown:
+        raise ConfigurationError(
+            f"{model.__name__}.attr_readonly names {', '.join(map(repr, unknown))}, "
+            f"which the table does not have; its columns: {', '.join(names)}")
+    return frozenset(columns)
 
 
 def _missing_table(cls: type, db: Database, table: str) -> str:

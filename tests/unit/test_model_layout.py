@@ -34,6 +34,7 @@ from activerecord.model import (
     QueryingMixin,
     SchemaMixin,
     ScopingMixin,
+    SerializationMixin,
     TimestampsMixin,
     TransactionsMixin,
     querying,
@@ -44,7 +45,8 @@ from backends.postgresql import types as pg
 from backends.sqlite import types as sqlite
 
 LAYERS = [TransactionsMixin, LockingMixin, TimestampsMixin, AssociationsMixin,
-          PersistenceMixin, QueryingMixin, ScopingMixin, AttributesMixin, SchemaMixin, Core]
+          SerializationMixin, PersistenceMixin, QueryingMixin, ScopingMixin,
+          AttributesMixin, SchemaMixin, Core]
 UTC = dt.timezone.utc
 
 
