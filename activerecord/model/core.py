@@ -218,10 +218,11 @@ class Core:
 
     def dup(self) -> Self:
         """Return a new, unsaved record with this record's values (mutable ones
-        copied), as Rails' ``dup`` (``Core#initialize_dup``, ``Timestamp``): the
-        primary key and ``created_at``/``updated_at`` are cleared, and the columns
-        whose value differs from the column default count as assigned, so ``save()``
-        INSERTs a new row. Generated columns are never assigned.
+        copied), as Rails' ``dup`` (``Core#initialize_dup``, ``Timestamp``,
+        ``Locking::Optimistic``): the primary key, ``created_at``/``updated_at`` and
+        the ``lock_version`` are cleared, and the columns whose value differs from the
+        column default count as assigned, so ``save()`` INSERTs a new row. Generated
+        columns are never assigned.
         """
         cls = type(self)
         schema = cls._load_schema()
@@ -231,7 +232,8 @@ class Core:
         for name in schema.mutable:
             if attrs[name] is not None:
                 attrs[name] = copy.deepcopy(attrs[name])
-        for name in schema.pk + schema.timestamps:
+        lock = (schema.lock_column,) if schema.lock_column else ()
+        for name in schema.pk + schema.timestamps + lock:  # a new row: version 0 again
             attrs[name] = None
         changed = {c: defaults[c] for c in schema.writable if not _same(attrs[c], defaults[c])}
         record = cls.__new__(cls)

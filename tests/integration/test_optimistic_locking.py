@@ -152,3 +152,12 @@ def test_two_threads_saving_one_row_exactly_one_wins(db, docs):
     winner = next(n for n, o in outcomes.items() if o == "saved")
     row = docs.find(doc.id)
     assert (row.title, row.lock_version) == (winner, 1)
+
+
+def test_dup_starts_a_new_version(db, docs):
+    doc = docs.create(title="a")
+    doc.update(title="b")
+    twin = doc.dup()
+    assert twin.lock_version is None
+    twin.save()
+    assert twin.lock_version == 0 and docs.find(twin.id).lock_version == 0
