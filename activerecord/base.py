@@ -18,7 +18,6 @@ docs/architecture.md)::
         TimestampsMixin,      # created_at/updated_at inside the write
         AssociationsMixin,    # declared associations, their cache, joins by name;
                               #   (coming) autosave/dependent callbacks
-        # EnumMixin           (coming) enum(status={...}): mapping, predicates, scopes
         SerializationMixin,   # to_dict/as_json/to_json; new_from(params, permit=)
         PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row/reload
         QueryingMixin,        # class-level delegates to Relation; the find fast path
@@ -28,6 +27,9 @@ docs/architecture.md)::
         Core,                 # identity, state flags, eq/hash/copies/repr; the mixins' contract
         metaclass=ModelMeta,  # Model.columns, Model.c, table_name/primary_key defaults
     )
+
+Enum columns need no layer: ``enum(...)`` (``model/enum.py``) is a declaration that
+wraps its column's type when the schema loads.
 
 Every mixin subclasses ``Core``, which declares (for type checkers) what the mixins
 reach through ``self``; ``tests/unit/test_model_layout.py`` pins this order.

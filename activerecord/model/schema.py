@@ -50,6 +50,7 @@ from ..relation.contract import Loader, TableSchema
 from ..sql import nodes as n
 from ..types import CAST_ERRORS, Type
 from .core import Core
+from .enum import enum_columns
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
 
@@ -108,16 +109,22 @@ class ModelSchema:
         self.pk = pk = _primary_key(model, info, names)
         #: The model's ``readonly`` declaration (True, or a string saying why), or None.
         self.readonly: bool | str | None = _declared(model, "readonly") or None
-        #: The optimistic-locking column (``locking_column``, default "lock_version")
-        #: when the table has it and ``lock_optimistically`` is not False, else None.
         #: ``attr_readonly`` columns: set on create, never changed afterwards.
         self.attr_readonly: frozenset[str] = _readonly_columns(model, names)
+        #: The optimistic-locking column (``locking_column``, default "lock_version")
+        #: when the table has it and ``lock_optimistically`` is not False, else None.
         lock = _declared(model, "locking_column") or "lock_version"
         self.lock_column: str | None = lock if lock in names and \
             _declared(model, "lock_optimistically") is not False else None
         self.names = names
         self.name_set = frozenset(names)
         self.types = {c.name: db.adapter.type_for(c) for c in info.columns}
+        for name, declared in enum_columns(model).items():  # enum(...): labels (enum.py)
+            if name not in self.types:
+                raise ConfigurationError(
+                    f"{model.__name__}.{name} = enum(...) names no column of table "
+                    f"{info.name!r}; its columns: {', '.join(names)}")
+            self.types[name] = declared.type_for(self.types[name])
         self.columns = {c.name: Column(c, self.types[c.name], c.name in pk) for c in info.columns}
         self.loaders = self.loaders_for(names)
         # Table-qualified: SQLite reads an unknown "name" as a string literal

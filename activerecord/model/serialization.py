@@ -16,6 +16,7 @@ Decimal              text (no float rounding: Rails' BigDecimal)
 UUID                 text
 bytes                base64 text
 timedelta            seconds, a number (Rails' Duration#as_json)
+enum.Enum member     its name (an enum column's label)
 dict, list, tuple    converted item by item
 ===================  ===============================================
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import decimal
+import enum
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -119,6 +121,8 @@ def json_value(value: Any) -> Any:
         return {str(k): json_value(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [json_value(v) for v in value]
+    if isinstance(value, enum.Enum):  # an enum column's member: its label
+        return value.name
     if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, decimal.Decimal):

@@ -36,7 +36,8 @@ TABLES = {
                   "albums": (dict(id="pk", title="string(160) NOT NULL",
                                   artist_id="int NOT NULL"),
                              "FOREIGN KEY (artist_id) REFERENCES artists (id)")},
-    "docs/guide.md": {"orders": dict(id="pk", total="int")},
+    "docs/guide.md": {"orders": dict(id="pk", total="int"),
+                      "tickets": dict(id="pk", status="int NOT NULL DEFAULT 0")},
 }
 
 
