@@ -11,7 +11,9 @@
 a label, a member or a stored value; ``record.is_published`` is a predicate per label,
 ``Post.published()`` a scope per label (``Post.where(status="published")``), and
 ``Post.statuses`` (the pluralized name, by ``inflection``) the mapping of labels to
-stored values. Conditions take labels (``where(status=["draft", "published"])``). An
+stored values. Conditions take labels (``where(status=["draft", "published"])``).
+A column of a database ENUM type (PostgreSQL, MySQL/MariaDB) is a string enum of its
+labels without a declaration (:func:`string_enum`: no predicates or scopes). An
 unknown label raises ``ValueError`` naming the labels, on assignment and in
 conditions (``AttributeCastError``, a ``ValueError``). A stored value that has no
 label loads as it is. The column's type is wrapped (:class:`EnumType`) when the
@@ -22,7 +24,7 @@ through the labels.
 from __future__ import annotations
 
 import enum as _enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
 
@@ -31,7 +33,7 @@ import inflection
 from ..errors import ConfigurationError
 from ..types import Type
 
-__all__ = ["enum", "EnumType", "enum_columns"]
+__all__ = ["enum", "EnumType", "enum_columns", "string_enum"]
 
 
 class EnumType(Type):
@@ -153,6 +155,14 @@ class enum:  # noqa: N801 - declared like Rails' enum
         values = {label: base.cast(v) if v is not None else None
                   for label, v in self.mapping.items()}
         return EnumType(base, values, self.members)
+
+
+def string_enum(base: Type, labels: Sequence[str]) -> EnumType:
+    """The type of a column of a database ENUM type (PostgreSQL ``CREATE TYPE ... AS
+    ENUM``, MySQL/MariaDB ``ENUM(...)``; ``ColumnInfo.enum_values``): each label is its
+    own stored value, so values read and write as before and an unknown one raises
+    ValueError naming the labels before any SQL."""
+    return EnumType(base, {label: label for label in labels})
 
 
 def enum_columns(model: type) -> dict[str, enum]:

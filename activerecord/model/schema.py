@@ -50,7 +50,7 @@ from ..relation.contract import Loader, TableSchema
 from ..sql import nodes as n
 from ..types import CAST_ERRORS, Type
 from .core import Core
-from .enum import enum_columns
+from .enum import enum_columns, string_enum
 
 __all__ = ["ModelMeta", "ModelSchema", "ColumnAccessor", "Column"]
 
@@ -119,12 +119,17 @@ class ModelSchema:
         self.names = names
         self.name_set = frozenset(names)
         self.types = {c.name: db.adapter.type_for(c) for c in info.columns}
-        for name, declared in enum_columns(model).items():  # enum(...): labels (enum.py)
+        declared = enum_columns(model)
+        for name, spec in declared.items():  # enum(...): labels (enum.py)
             if name not in self.types:
                 raise ConfigurationError(
                     f"{model.__name__}.{name} = enum(...) names no column of table "
                     f"{info.name!r}; its columns: {', '.join(names)}")
-            self.types[name] = declared.type_for(self.types[name])
+            self.types[name] = spec.type_for(self.types[name])
+        for c in info.columns:  # a database ENUM type: a string enum of its labels
+            if c.enum_values and c.name not in declared and \
+                    not c.sql_type.lower().startswith("set("):
+                self.types[c.name] = string_enum(self.types[c.name], c.enum_values)
         self.columns = {c.name: Column(c, self.types[c.name], c.name in pk) for c in info.columns}
         self.loaders = self.loaders_for(names)
         # Table-qualified: SQLite reads an unknown "name" as a string literal

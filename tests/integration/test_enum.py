@@ -103,3 +103,35 @@ def test_declaration_errors(db, posts):
 
     with pytest.raises(ConfigurationError, match="names no column"):
         Missing.first()
+
+
+@pytest.fixture
+def moods(db, make_table):
+    if db.adapter.name == "postgresql":
+        db.execute("DROP TYPE IF EXISTS en_mood CASCADE")
+        db.execute("CREATE TYPE en_mood AS ENUM ('happy', 'sad', 'in between')")
+        spec = "en_mood"
+    else:
+        spec = "ENUM('happy','sad','in between')"
+    make_table("en_people", id="pk", mood=spec)
+
+    class EnPerson(Model):
+        table_name = "en_people"
+
+    yield EnPerson
+    if db.adapter.name == "postgresql":
+        db.execute("DROP TABLE IF EXISTS en_people")
+        db.execute("DROP TYPE IF EXISTS en_mood")
+
+
+@pytest.mark.databases("postgresql", "mysql")  # the databases with ENUM types
+def test_a_database_enum_type_is_a_string_enum_without_declaration(db, moods):
+    person = moods.create(mood="in between")
+    assert moods.find(person.id).mood == "in between"
+    assert moods.where(mood=["sad", "in between"]).count() == 1
+    with capture_sql() as sql:
+        with pytest.raises(ValueError, match="happy, sad, in between"):
+            person.mood = "angry"  # refused before any SQL, not by the server
+        with pytest.raises(AttributeCastError, match="happy, sad, in between"):
+            moods.where(mood="angry").count()
+    assert sql == [] and moods.find(person.id).mood == "in between"
