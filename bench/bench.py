@@ -12,7 +12,8 @@ workload checks that both sides computed the same result.
 
 URLs: sqlite in a temporary folder; PostgreSQL and MySQL from AR_BENCH_POSTGRESQL_URL /
 AR_BENCH_MYSQL_URL (default: the servers of scripts/pg-up.sh and scripts/mariadb-up.sh).
-Each workload gets freshly created tables.
+Each workload gets freshly created tables; each backend is measured in a process of
+its own (``--in-process`` measures them in this one).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import datetime as dt
 import os
 import random
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -336,10 +338,27 @@ def main(argv=None):
     parser.add_argument("--backends", default="sqlite")
     parser.add_argument("--reps", type=int, default=5)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--no-title", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--in-process", action="store_true",
+                        help="measure the backends in this process (by default each "
+                             "runs in a fresh one)")
     args = parser.parse_args(argv)
-    print(f"# activerecord vs the raw driver\n\nmedian of at least {args.reps} repetitions, "
-          f"scale {args.scale}; Python {sys.version.split()[0]}\n")
-    for name in args.backends.split(","):
+    names = args.backends.split(",")
+    if not args.in_process:
+        print(f"# activerecord vs the raw driver\n\nmedian of at least {args.reps} "
+              f"repetitions, scale {args.scale}; Python {sys.version.split()[0]}\n",
+              flush=True)
+        # One process a backend: the objects one backend's runs leave make the next
+        # one's garbage collections longer, so results would depend on the order.
+        for name in names:
+            subprocess.run([sys.executable, os.path.abspath(__file__), "--backends", name,
+                            "--reps", str(args.reps), "--scale", str(args.scale),
+                            "--in-process", "--no-title"], check=True)
+        return
+    if not args.no_title:
+        print(f"# activerecord vs the raw driver\n\nmedian of at least {args.reps} "
+              f"repetitions, scale {args.scale}; Python {sys.version.split()[0]}\n")
+    for name in names:
         if name == "sqlite":
             url = "sqlite:///" + os.path.join(tempfile.mkdtemp(), "bench.db")
         else:
@@ -350,7 +369,7 @@ def main(argv=None):
         for label, raw_ms, orm_ms, ratio, note, runs in results:
             print(f"| {label} | {runs} | {raw_ms:.1f} ms | {orm_ms:.1f} ms | "
                   f"{ratio:.2f}{note} |")
-        print()
+        print(flush=True)
 
 
 if __name__ == "__main__":
