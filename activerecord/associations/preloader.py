@@ -228,12 +228,12 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
         if grouped is not None:  # a direct inverse is set already
             found, groups = grouped
             _store_collections(reflection, owners, keys, groups,
-                               inverse if direct is None else None, None)
+                               inverse if direct is None else None)
             return found
     found = _fetch(target, fk, _distinct(keys), extra, ordered=not many)
     groups = _group(found, fk)
     if many:
-        _store_collections(reflection, owners, keys, groups, inverse, direct)
+        _store_collections(reflection, owners, keys, groups, inverse)
         return found
     for record, key in zip(owners, keys):
         group = groups.get(key[0] if single else key)
@@ -244,13 +244,11 @@ def _target_keyed(reflection: Any, owners: list, keys: list) -> list:
 
 
 def _store_collections(reflection: Any, owners: list, keys: list, groups: dict,
-                       inverse: Callable[[Any, list, tuple], None] | None,
-                       direct: str | None) -> None:
-    """Give each owner its loaded collection and each of its records the owner as
-    inverse (``a.store`` inlined: this runs once an owner, and the inverse once a
-    row; ``direct``: the name of a belongs_to inverse cached under the foreign key,
-    shared by the owner's records). Two owners with one key (a row loaded twice)
-    get lists of their own. ``groups``: from :func:`_group`."""
+                       inverse: Callable[[Any, list, tuple], None] | None) -> None:
+    """Give each owner its loaded collection (``a.store`` inlined: this runs once an
+    owner) and, with ``inverse`` (:func:`_inverse_of`), each of its records the owner
+    as inverse. Two owners with one key (a row loaded twice) get lists of their own.
+    ``groups``: from :func:`_group`."""
     name, given = reflection.name, set()
     single = len(reflection.foreign_key) == 1
     loaded = CollectionProxy.loaded
@@ -271,18 +269,7 @@ def _store_collections(reflection: Any, owners: list, keys: list, groups: dict,
             cache[name] = entry
         else:
             a.store(record, name, proxy, key)
-        if not group:
-            continue
-        if direct is not None:
-            shared = None
-            for target in group:
-                if target._association_cache is None:
-                    if shared is None:
-                        shared = a.SharedCache({direct: (key, record)})
-                    set_attribute(target, "_association_cache", shared)
-                else:
-                    a.store(target, direct, record, key)
-        elif inverse is not None:
+        if group and inverse is not None:
             inverse(record, group, key)
 
 
@@ -324,7 +311,7 @@ def _inverse_of(reflection: Any) -> tuple[Callable[[Any, list, tuple], None] | N
         name = inverse.name
 
         def store(owner: Any, records: list, key: tuple) -> None:
-            shared = None
+            shared = None  # a.store, inlined: this runs once a row
             for record in records:
                 if record._association_cache is None:
                     if shared is None:
