@@ -375,19 +375,23 @@ class PersistenceMixin(Core):
         self._attrs.update(fresh._attrs)
 
 
-def _guard_condition(schema: ModelSchema, guard: tuple[str, Any]) -> n.Node:
+def _guard_condition(schema: ModelSchema, guard: tuple[str, Any],
+                     param: n.Node | None = None) -> n.Node:
+    # The lock guard ``(column, value)``: ``column = value`` (``param`` for a cached
+    # statement, its value then bound by the caller), or ``column IS NULL``.
     column = n.Column(guard[0], schema.table)
-    return n.IsNull(column) if guard[1] is None else n.Binary(
-        "=", column, n.Param(schema.types[guard[0]].serialize(guard[1])))
+    if guard[1] is None:
+        return n.IsNull(column)
+    return n.Binary("=", column, param if param is not None else
+                    n.Param(schema.types[guard[0]].serialize(guard[1])))
 
 
 def _key_where(schema: ModelSchema, guard: tuple[str, Any] | None) -> n.Node:
     # ``pk = ? AND ...`` for a cached UPDATE, and the guard (its value the last
     # parameter, or IS NULL).
-    conds = [n.Column(c, schema.table) == n.Param(None) for c in schema.pk]
+    conds: list[n.Node] = [n.Column(c, schema.table) == n.Param(None) for c in schema.pk]
     if guard is not None:
-        column = n.Column(guard[0], schema.table)
-        conds.append(n.IsNull(column) if guard[1] is None else column == n.Param(None))
+        conds.append(_guard_condition(schema, guard, n.Param(None)))
     return n.and_(*conds)
 
 
