@@ -11,6 +11,7 @@ import pytest
 
 from activerecord import Model, Rollback, StaleObjectError, transaction
 from activerecord.testing import capture_sql
+from tests.support.threads import run_threads
 
 
 class OlDoc(Model):
@@ -143,11 +144,7 @@ def test_two_threads_saving_one_row_exactly_one_wins(db, docs):
         except StaleObjectError:
             outcomes[name] = "stale"
 
-    workers = [threading.Thread(target=writer, args=(n,)) for n in ("w1", "w2")]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(30)
+    run_threads(writer, [("w1",), ("w2",)])
     assert sorted(outcomes.values()) == ["saved", "stale"]
     winner = next(n for n, o in outcomes.items() if o == "saved")
     row = docs.find(doc.id)

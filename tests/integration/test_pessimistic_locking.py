@@ -19,6 +19,7 @@ from activerecord import (
     transaction,
 )
 from activerecord.testing import capture_sql
+from tests.support.threads import run_threads
 
 
 class LkJob(Model):
@@ -116,11 +117,7 @@ def test_with_lock_serializes_read_modify_write(db, jobs):
         except Exception as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    workers = [threading.Thread(target=bump) for _ in range(2)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join(30)
+    run_threads(bump, [(), ()])
     assert errors == [] and jobs.find(job_id).done == 10
 
 
