@@ -56,6 +56,8 @@ class EnumType(Type):
         return label if self.members is None else self.members[label]
 
     def cast(self, value: Any) -> Any:
+        """A label, a member or a stored value -> the label (the member for an
+        ``enum.Enum``); ValueError naming the labels for anything else."""
         if value is None:
             return None
         if self.members is not None and isinstance(value, self.members):
@@ -72,12 +74,15 @@ class EnumType(Type):
                          f"{', '.join(self.values)}")
 
     def serialize(self, value: Any) -> Any:
+        """A label (or member) -> its stored value, as ``base`` binds it."""
         if value is None:
             return None
         label = value.name if isinstance(value, _enum.Enum) else value
         return self.base.serialize(self.values[label])
 
     def deserialize(self, value: Any) -> Any:
+        """A stored value as the driver returned it -> its label (member); a value
+        without a label stays as loaded."""
         if value is None:
             return None
         if self.base.needs_deserialize:
