@@ -191,6 +191,8 @@ class Database:
         if len(params) > self.dialect.features.max_parameters:
             raise self._too_many_parameters(sql, params)
         if tx is not None:
+            if tx.pending is not None:  # a lazy transaction's first statement
+                self.transaction_manager.begin_pending(tx)
             return self._run_on(tx.conn, sql, params, read)
         assert pool is not None
         attempts = 2 if read else 1
@@ -315,6 +317,21 @@ class Database:
         layer implements both methods (``activerecord/model/transactions.py``).
         """
         self.transaction_manager.add_record(record)
+
+    def add_transaction_callbacks(self, record: Any, action: str) -> None:
+        """Register ``record``'s ``after_commit``/``after_rollback`` callbacks in the
+        current transaction, once per record (Rails de-duplicates them the same way),
+        for ``action`` (``"create"``, ``"update"`` or ``"destroy"``: what the record's
+        write just did). After the outermost COMMIT, ``record.
+        _run_transaction_callbacks("commit", actions)`` runs once, in the order the
+        records were first written, among the :meth:`after_commit` callbacks; when the
+        level it was written at rolls back, ``("rollback", actions)`` runs once when
+        the outermost transaction ends (after the record's state was restored), and no
+        commit callbacks unless it is written, and committed, again. Outside a
+        transaction the commit callbacks run at once. The model layer implements the
+        method (``activerecord/model/callbacks.py``).
+        """
+        self.transaction_manager.add_record_callbacks(record, action)
 
     # -- schema --------------------------------------------------------------------
     def _introspect_table(self, table: str) -> TableInfo | None:

@@ -21,7 +21,18 @@ savepoint ids, ``savepoint_rollback`` drops the callbacks registered inside):
   both to its parent; the commit runs the outer level's callbacks;
 * every after-commit callback runs, even when an earlier one raises; each failure is
   logged, and after all ran they are raised together as
-  :class:`~activerecord.errors.AfterCommitError` (the data is committed by then).
+  :class:`~activerecord.errors.AfterCommitError` (the data is committed by then);
+* a record saved or destroyed through its callbacks layer registers a
+  :class:`RecordCallbacks` entry once per level (Rails' ``add_record`` de-duplicates
+  the same way): the commit runs its ``after_commit`` callbacks once, in the order the
+  records were first written, among the ``Database.after_commit`` callbacks; a record
+  whose level rolled back gets its ``after_rollback`` callbacks once, when the
+  outermost transaction ends, and never ``after_commit`` (unless it was written again,
+  and committed, after that savepoint). Failures of ``after_rollback`` callbacks are
+  logged, never raised (they run while a rollback's cause may be propagating);
+* a record's own transaction (``save()``/``destroy()`` outside any transaction) is
+  *lazy*, as Rails' transactions are: its BEGIN goes out with the first statement, so a
+  save that a validation or a callback stops sends nothing at all.
 
 See docs/architecture.md ("Connections and transactions").
 """
@@ -42,7 +53,7 @@ from .features import Features
 from .pool import Pool
 
 __all__ = ["TransactionManager", "Transaction", "TransactionLevel", "TransactionHost",
-           "run_callbacks"]
+           "RecordCallbacks", "run_callbacks"]
 
 log = logging.getLogger("activerecord.transaction")
 _ids = itertools.count(1)
@@ -70,46 +81,102 @@ class TransactionLevel:
 
     Attributes:
         records: ``id(record) -> (record, its state when first written at this level)``.
-        callbacks: the after-commit callbacks registered at this level, in order.
+        callbacks: the after-commit callbacks registered at this level, in order
+            (:class:`RecordCallbacks` entries among them).
+        marks: ``id(record) -> RecordCallbacks`` of the entries in ``callbacks``.
         savepoint: the savepoint's name, ``None`` for the outer transaction.
     """
 
-    __slots__ = ("records", "callbacks", "savepoint")
+    __slots__ = ("records", "callbacks", "marks", "savepoint")
 
     def __init__(self, savepoint: str | None = None):
         self.records: dict[int, tuple[Any, Any]] = {}
         self.callbacks: list[Callable[[], Any]] = []
+        self.marks: dict[int, RecordCallbacks] = {}
         self.savepoint = savepoint
+
+    def mark(self, record: Any, action: str) -> None:
+        """Register ``record``'s transaction callbacks at this level (once; a later
+        write adds its ``action``)."""
+        entry = self.marks.get(id(record))
+        if entry is None:
+            entry = self.marks[id(record)] = RecordCallbacks(record, action)
+            self.callbacks.append(entry)
+        else:
+            entry.actions.add(action)
 
     def absorb(self, child: TransactionLevel) -> None:
         """Take a released savepoint's records and callbacks; a record written here
-        too keeps this level's (earlier) state."""
+        too keeps this level's (earlier) state and callback entry."""
         for key, entry in child.records.items():
             self.records.setdefault(key, entry)
-        self.callbacks.extend(child.callbacks)
+        for callback in child.callbacks:
+            if isinstance(callback, RecordCallbacks):
+                mine = self.marks.get(id(callback.record))
+                if mine is not None:
+                    mine.actions |= callback.actions
+                    continue
+                self.marks[id(callback.record)] = callback
+            self.callbacks.append(callback)
 
-    def roll_back(self) -> None:
+    def roll_back(self) -> list[RecordCallbacks]:
         """Drop the callbacks and give every record written here its state back (in
-        the reverse order of writing). Runs while the rollback's cause propagates, so a
+        the reverse order of writing); return the records' callback entries (their
+        ``after_rollback`` is due). Runs while the rollback's cause propagates, so a
         failure to restore is logged, never raised over it."""
+        marked = list(self.marks.values())
         self.callbacks.clear()
+        self.marks.clear()
         for record, state in reversed(list(self.records.values())):
             try:
                 record._restore_transaction_record_state(state)
             except Exception:  # noqa: BLE001 - never mask the error being propagated
                 log.exception("could not restore the state of %r after a rollback", record)
         self.records.clear()
+        return marked
+
+
+class RecordCallbacks:
+    """A record's ``after_commit``/``after_rollback`` callbacks due in a transaction.
+
+    Attributes:
+        record: the record (its model implements ``_run_transaction_callbacks``).
+        actions: what was done to it in the transaction: ``"create"``, ``"update"``,
+            ``"destroy"`` (a set).
+    """
+
+    __slots__ = ("record", "actions")
+
+    def __init__(self, record: Any, action: str):
+        self.record = record
+        self.actions = {action}
+
+    def __call__(self) -> None:
+        self.record._run_transaction_callbacks("commit", self.actions)
+
+    def rolled_back(self) -> None:
+        """Run the record's ``after_rollback`` callbacks; log, never raise, a failure."""
+        try:
+            self.record._run_transaction_callbacks("rollback", self.actions)
+        except Exception:  # noqa: BLE001 - a rollback's cause may be propagating
+            log.exception("an after_rollback callback of %r failed", self.record)
 
 
 class Transaction:
     """The open transaction of one thread or task: its pinned connection and its
     levels (the outer transaction first, then one per open savepoint)."""
 
-    __slots__ = ("conn", "levels")
+    __slots__ = ("conn", "levels", "pending", "rolled_back", "broken")
 
-    def __init__(self, conn: Any):
+    def __init__(self, conn: Any, pending: tuple[str, ...] | None = None):
         self.conn = conn
         self.levels: list[TransactionLevel] = [TransactionLevel()]
+        #: the BEGIN statements of a lazy transaction not yet sent (None once sent).
+        self.pending = pending
+        #: the callback entries of records whose savepoint rolled back, by id.
+        self.rolled_back: dict[int, RecordCallbacks] = {}
+        #: a lazy BEGIN failed on a lost connection: it is discarded at the end.
+        self.broken = False
 
     @property
     def depth(self) -> int:
@@ -135,9 +202,17 @@ class Transaction:
     def roll_back(self, outer: bool = False) -> None:
         """The innermost savepoint (or, with ``outer``, every level) was rolled back."""
         while self.levels:
-            self.levels.pop().roll_back()
+            for entry in self.levels.pop().roll_back():
+                self.rolled_back.setdefault(id(entry.record), entry)
             if not outer:
                 return
+
+    def rollback_callbacks(self, committed: list[Callable[[], Any]]) -> list[RecordCallbacks]:
+        """The entries whose ``after_rollback`` is due when the transaction ended with
+        ``committed`` callbacks (empty after a rollback): every rolled-back record not
+        committed afterwards."""
+        done = {id(c.record) for c in committed if isinstance(c, RecordCallbacks)}
+        return [e for key, e in self.rolled_back.items() if key not in done]
 
 
 class TransactionManager:
@@ -162,14 +237,16 @@ class TransactionManager:
         return self.var.get()
 
     @contextmanager
-    def transaction(self, requires_new: bool = True,
-                    isolation: str | None = None) -> Iterator[None]:
-        """Run the block in a transaction; see ``Database.transaction``."""
+    def transaction(self, requires_new: bool = True, isolation: str | None = None,
+                    lazy: bool = False) -> Iterator[None]:
+        """Run the block in a transaction; see ``Database.transaction``. ``lazy``: an
+        outermost transaction sends its BEGIN with its first statement (none sent: no
+        BEGIN, no COMMIT), as a record's own save does."""
         level = isolation_level(isolation)
         tx = self.var.get()
         if tx is None:
             try:
-                callbacks = yield from self._outer(level)
+                callbacks = yield from self._outer(level, lazy)
             except Rollback:
                 return  # rolled back (in _outer): silently, as asked
             run_callbacks(callbacks)
@@ -185,21 +262,23 @@ class TransactionManager:
         else:
             yield  # joined: a Rollback goes on to the level it joined
 
-    def _outer(self, level: str | None = None
+    def _outer(self, level: str | None = None, lazy: bool = False
                ) -> Generator[None, None, list[Callable[[], Any]]]:
-        # Returns the callbacks to run (after the connection went back to the pool).
+        # Returns the callbacks to run (after the connection went back to the pool);
+        # the after_rollback callbacks run here, after the check-in, in any case.
         db = self._db
         pool = db._ready()
         conn = pool.checkout()
         broken = False
-        tx = Transaction(conn)
-        token = self.var.set(tx)
         begin = (db.dialect.begin_sql,) if level is None else \
             db.dialect.begin_isolated(level)
+        tx = Transaction(conn, begin if lazy and level is None else None)
+        token = self.var.set(tx)
+        committed: list[Callable[[], Any]] = []
         try:
             sent = 0
             try:
-                for sql in begin:
+                for sql in begin if tx.pending is None else ():
                     db._run_on(conn, sql, (), kind="transaction")
                     sent += 1
             except BaseException as exc:
@@ -210,23 +289,43 @@ class TransactionManager:
             try:
                 yield
             except BaseException:
-                broken = not self._quiet(conn, db.dialect.rollback_sql)
+                if tx.pending is None:
+                    broken = not self._quiet(conn, db.dialect.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
             try:
-                db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
+                if tx.pending is None:
+                    db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
             except BaseException as exc:
                 broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
                     not self._quiet(conn, db.dialect.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
+            committed = tx.levels[0].callbacks
         finally:
             self.var.reset(token)
-            pool.checkin(conn, broken)
-        return tx.levels[0].callbacks
+            pool.checkin(conn, broken or tx.broken)
+            for entry in tx.rollback_callbacks(committed):
+                entry.rolled_back()
+        return committed
+
+    def begin_pending(self, tx: Transaction) -> None:
+        """Send a lazy transaction's BEGIN (before its first statement). A failure
+        leaves it unsent, so the block's end sends neither COMMIT nor ROLLBACK."""
+        begin = tx.pending
+        if begin is not None:
+            db = self._db
+            try:
+                for sql in begin:
+                    db._run_on(tx.conn, sql, (), kind="transaction")
+            except BaseException as exc:
+                tx.broken = db.adapter.is_disconnect(exc.__cause__ or exc)
+                raise
+            tx.pending = None
 
     def _savepoint(self, tx: Transaction) -> Iterator[None]:
         db, dialect = self._db, self._db.dialect
+        self.begin_pending(tx)
         name = tx.open_savepoint().savepoint or ""
         try:
             db._run_on(tx.conn, dialect.savepoint(name), (), kind="transaction")
@@ -271,6 +370,16 @@ class TransactionManager:
             records = tx.levels[-1].records
             if id(record) not in records:
                 records[id(record)] = (record, record._remember_transaction_record_state())
+
+    def add_record_callbacks(self, record: Any, action: str) -> None:
+        """Register ``record``'s ``after_commit``/``after_rollback`` callbacks for
+        ``action`` (``"create"``, ``"update"``, ``"destroy"``) at the current level,
+        once per record; outside a transaction its commit callbacks run at once."""
+        tx = self.var.get()
+        if tx is None:
+            RecordCallbacks(record, action)()
+        else:
+            tx.levels[-1].mark(record, action)
 
 
 def isolation_level(isolation: str | None) -> str | None:
