@@ -20,9 +20,36 @@ from .base import Model
 from .connection.database import Database
 from .connection.handling import connect, databases, get_database, set_default_database
 from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
+from .model.callbacks import (
+    after_commit,
+    after_create,
+    after_create_commit,
+    after_destroy,
+    after_destroy_commit,
+    after_find,
+    after_initialize,
+    after_rollback,
+    after_save,
+    after_save_commit,
+    after_update,
+    after_update_commit,
+    after_validation,
+    around_create,
+    around_destroy,
+    around_save,
+    around_update,
+    before_create,
+    before_destroy,
+    before_save,
+    before_update,
+    before_validation,
+    set_callback,
+    skip_callback,
+)
 from .model.enum import enum
 from .model.scoping import default_scope, scope
 from .model.transactions import transaction
+from .model.validations import Errors, validate, validates, validates_associated
 from .relation import Relation
 from .relation.predicates import between
 from .sql.nodes import and_, not_, or_
@@ -31,6 +58,13 @@ __all__ = ["Model", "Database", "Relation", "connect", "databases", "get_databas
            "set_default_database",
            "transaction", "and_", "or_", "not_", "errors", "events", "scope", "default_scope",
            "between", "belongs_to", "has_many", "has_one",
-           "has_and_belongs_to_many", "automap", "enum"] + list(errors.__all__)
+           "has_and_belongs_to_many", "automap", "enum", "validates", "validate",
+           "validates_associated", "Errors", "set_callback", "skip_callback",
+           "before_validation", "after_validation", "before_save", "around_save",
+           "after_save", "before_create", "around_create", "after_create",
+           "before_update", "around_update", "after_update", "before_destroy",
+           "around_destroy", "after_destroy", "after_initialize", "after_find",
+           "after_commit", "after_rollback", "after_create_commit", "after_update_commit",
+           "after_destroy_commit", "after_save_commit"] + list(errors.__all__)
 
 __version__ = "0.1.0"

@@ -5,19 +5,18 @@ modules in order), so no mixin imports another to build it. Each layer wraps the
 below through ``super()``: ``save()`` enters ``TransactionsMixin.save``, which opens
 (or joins) the transaction and calls ``super().save()``, down to the write in
 ``PersistenceMixin``. So the transaction wraps validation, which wraps callbacks, which
-wrap the write, as the method resolution order below says, outermost first (the
-"(coming)" lines are the slots of the next layers, not yet written;
-docs/architecture.md)::
+wrap the write, as the method resolution order below says, outermost first
+(docs/architecture.md)::
 
     class Model(
         TransactionsMixin,    # opens/joins the transaction, records itself in it,
                               #   restores the record's state on rollback
-        # ValidationsMixin    (coming) valid(); save raises RecordInvalid before any SQL
-        # CallbacksMixin      (coming) before/after/around; after_commit/after_rollback
+        ValidationsMixin,     # valid()/errors; an invalid save writes nothing
+        CallbacksMixin,       # before/after/around; after_commit/after_rollback
         LockingMixin,         # lock_version checked in UPDATE/DELETE; record.lock()/with_lock()
         TimestampsMixin,      # created_at/updated_at inside the write
         AssociationsMixin,    # declared associations, their cache, joins by name;
-                              #   (coming) autosave/dependent callbacks
+                              #   autosave/dependent rules, belongs_to presence
         SerializationMixin,   # to_dict/as_json/to_json; new_from(params, permit=)
         PersistenceMixin,     # the write: _insert_record/_update_record/_delete_row/reload
         QueryingMixin,        # class-level delegates to Relation; the find fast path
@@ -47,6 +46,7 @@ from typing import Any
 
 from .model.associations import AssociationsMixin
 from .model.attributes import AttributesMixin
+from .model.callbacks import CallbacksMixin
 from .model.core import Core
 from .model.locking import LockingMixin
 from .model.persistence import PersistenceMixin
@@ -56,11 +56,14 @@ from .model.scoping import ScopingMixin
 from .model.serialization import SerializationMixin
 from .model.timestamps import TimestampsMixin
 from .model.transactions import TransactionsMixin
+from .model.validations import ValidationsMixin
 
 __all__ = ["Model"]
 
 
 class Model(TransactionsMixin,    # opens/joins the transaction; restores state on rollback
+            ValidationsMixin,     # valid()/errors; an invalid save writes nothing
+            CallbacksMixin,       # before/after/around; after_commit/after_rollback
             LockingMixin,         # lock_version; record.lock()/with_lock(); Model.lock()
             TimestampsMixin,      # created_at/updated_at inside the write
             AssociationsMixin,    # declared associations, their cache, joins by name

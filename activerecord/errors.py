@@ -26,7 +26,7 @@ __all__ = [
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
     "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
-    "UnsavedChangesError", "ForbiddenAttributesError",
+    "UnsavedChangesError", "ForbiddenAttributesError", "Abort",
 ]
 
 
@@ -134,6 +134,14 @@ class Rollback(ActiveRecordError):
     (docs/lifecycle.md)."""
 
 
+class Abort(ActiveRecordError):
+    """Raise in a callback (or a ``before_validation``) to halt its chain, as Rails'
+    ``throw :abort``: ``save()`` returns False, ``create()`` and
+    ``save(raise_on_invalid=True)`` raise :class:`RecordNotSaved`, ``destroy()``
+    returns False, and the record's own transaction rolls back, so nothing the save
+    wrote stays (docs/lifecycle.md)."""
+
+
 class TransactionIsolationError(TransactionError):
     """``isolation=`` was given to a block inside an open transaction: the level is
     chosen when the outermost transaction begins (Rails'
@@ -196,15 +204,31 @@ class SoleRecordExceeded(ActiveRecordError):
 
 
 class RecordInvalid(ActiveRecordError):
-    """A record failed validation; ``record.errors`` says why."""
+    """A record failed validation (``save(raise_on_invalid=True)``, ``create()``).
+
+    Attributes: ``record``, the record; ``errors``, its ``Errors`` (``record.errors``).
+    The message is Rails': ``"Validation failed: Name can't be blank, ..."``, the
+    record's full messages (never SQL)."""
 
     def __init__(self, record: object, message: str | None = None):
-        super().__init__(message or f"Validation failed for {record!r}")
+        errors = getattr(record, "errors", None)
+        if message is None:
+            full = list(getattr(errors, "full_messages", ()) or ())
+            message = f"Validation failed: {', '.join(full)}" if full else \
+                f"Validation failed for {type(record).__name__}"
+        super().__init__(message)
         self.record = record
+        self.errors = errors
 
 
 class RecordNotSaved(ActiveRecordError):
-    """A record could not be saved (for example, a callback halted the save)."""
+    """A record could not be saved: a callback halted the save (raised
+    :class:`Abort`), or it was destroyed. ``record`` is the record (or None)."""
+
+    def __init__(self, message: str = "Failed to save the record", *,
+                 record: object | None = None):
+        super().__init__(message)
+        self.record = record
 
 
 class StaleObjectError(ActiveRecordError):

@@ -7,10 +7,11 @@ One save, in the order Rails runs its callbacks, all but the first inside the
 record's transaction (``TransactionsMixin`` opens it), so a failure anywhere rolls
 back every row written:
 
-1. :func:`check_save`, before any SQL: a required belongs_to without a parent raises
-   ``RecordInvalid`` ("Artist must exist", Rails' ``belongs_to`` presence
-   validation; only a missing key counts, a key naming no row is not checked), and
-   the ``counter_cache``/``touch`` columns must exist (InvalidAssociation).
+1. before any SQL: :func:`missing_required` gives the validations
+   (``model/associations.py``) each required belongs_to without a parent, the
+   error "Artist must exist" (Rails' ``belongs_to`` presence validation; only a
+   missing key counts, a key naming no row is not checked); :func:`check_save`
+   checks that the ``counter_cache``/``touch`` columns exist (InvalidAssociation).
 2. :func:`save_parents`: a new record assigned to a belongs_to is saved first and the
    foreign key set to its key (Rails' ``save_belongs_to_association``).
 3. the record's own INSERT or UPDATE.
@@ -34,9 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-import inflection
-
-from ..errors import InvalidAssociation, RecordInvalid
+from ..errors import InvalidAssociation
 from ..relation import predicates as p
 from ..sql import nodes as n
 from . import association as a
@@ -45,8 +44,9 @@ from .collection import CollectionProxy
 from .habtm import HasAndBelongsToMany
 from .has_many import TargetKeyed
 
-__all__ = ["check_save", "has_unsaved", "save_parents", "save_children", "before_write",
-           "after_write", "destroy_dependents", "after_destroy", "belongs_to_of"]
+__all__ = ["check_save", "missing_required", "supplies", "invalid_collections",
+           "has_unsaved", "save_parents", "save_children", "before_write", "after_write",
+           "destroy_dependents", "after_destroy", "belongs_to_of"]
 
 
 def belongs_to_of(model: Any) -> tuple[BelongsTo, ...]:
@@ -71,28 +71,70 @@ def writers(model: Any) -> tuple[BelongsTo, ...]:
 
 # -- 1. before any SQL ---------------------------------------------------------------
 def check_save(record: Any) -> None:
-    """Raise, before any SQL: RecordInvalid naming the first required belongs_to of
-    ``record`` that has no parent (see :func:`missing_parent`); InvalidAssociation
-    when a ``counter_cache``/``touch`` column of a known parent does not exist."""
+    """Raise InvalidAssociation, before any SQL, when a ``counter_cache``/``touch``
+    column of a known parent of ``record`` does not exist, or such an association's
+    declaration is broken."""
+    for reflection in writers(type(record)):
+        columns, _ = reflection.presence()
+        values = _loaded(record, columns)
+        if values is not None and None not in values:
+            found = reflection.parent_key(record, values)
+            if found is not None:
+                _columns_checked(reflection, found[0])
+
+
+def missing_required(record: Any) -> list[BelongsTo]:
+    """The required belongs_to associations of ``record`` (``optional=False``, the
+    default as Rails 5+) without a parent (see :func:`missing_parent`): each is the
+    validation error "<Association> must exist" (``model/associations.py``). A
+    broken declaration is reported where it is used (as Rails)."""
+    missing = []
     for reflection in belongs_to_of(type(record)):
         try:
             columns, required = reflection.presence()
         except InvalidAssociation:
-            if reflection.touch or reflection.counter_cache:
-                raise
-            continue  # a broken declaration is reported where it is used (Rails)
+            continue
+        if not required:
+            continue
         values = _loaded(record, columns)
-        if values is None:
-            continue  # loaded without its key (select): not changed, not checked
-        if None in values:
-            if required and missing_parent(record, reflection):
-                raise RecordInvalid(record, f"Validation failed: "
-                                            f"{inflection.humanize(reflection.name)} "
-                                            f"must exist")
-        elif reflection.touch or reflection.counter_cache:
-            found = reflection.parent_key(record, values)
-            if found is not None:
-                _columns_checked(reflection, found[0])
+        if values is not None and None in values and missing_parent(record, reflection):
+            missing.append(reflection)
+    return missing
+
+
+def invalid_collections(record: Any) -> list[str]:
+    """The names of ``record``'s has_many associations holding a new record that is
+    invalid (Rails' default ``validate: true`` of has_many: the owner's error
+    "Albums is invalid"). Errors on the foreign key the owner's save sets do not
+    count. Only records kept in memory are validated: nothing is loaded."""
+    names = []
+    for reflection, value in _held(record, TargetKeyed):
+        if reflection.macro != "has_many" or not isinstance(value, CollectionProxy):
+            continue
+        exempt = set(reflection.foreign_key)
+        for child in _kept(value):
+            if child.new_record and not child.destroyed and \
+                    not child._valid_as_child(exempt):
+                names.append(reflection.name)
+                break
+    return names
+
+
+def supplies(record: Any, column: str) -> bool:
+    """Whether a belongs_to of ``record`` whose key includes ``column`` answers for
+    it: it holds a parent record (the save sets the column; a new parent is saved
+    first), or it is required (its own "must exist" error reports the missing
+    parent, so the column's "can't be blank" would say it twice)."""
+    for reflection in belongs_to_of(type(record)):
+        try:
+            columns, required = reflection.presence()
+        except InvalidAssociation:
+            continue
+        if column in columns:
+            value = a.cached(record, reflection.name)
+            if required or value is not a.MISSING and value is not None:
+                return True
+    return False
 
 
 def _loaded(record: Any, columns: tuple[str, ...]) -> tuple | None:
@@ -153,7 +195,7 @@ def save_parents(record: Any) -> None:
     foreign key to its new key (Rails' autosave of ``belongs_to``)."""
     for reflection, target in _held(record, BelongsTo):
         if target.new_record:
-            target.save()
+            target.save(raise_on_invalid=True)
             reflection.__set__(record, target)
 
 
@@ -181,7 +223,9 @@ def _save_collection(owner: Any, reflection: TargetKeyed, proxy: CollectionProxy
         for record in todo:
             for column, value in values.items():
                 record.write_attribute(column, value)
-            record.save()
+            # validated with the owner (invalid_collections), so not again; a failure
+            # raises, rolling the owner's whole save back
+            record.save(validate=not record.new_record, raise_on_invalid=True)
         reflection.set_inverse(owner, todo)
     if was_new:  # the scope was none() before the key was known: scope it now
         fresh = CollectionProxy.of(reflection.scope(owner), owner, reflection)
@@ -194,7 +238,7 @@ def _save_one(owner: Any, reflection: TargetKeyed, record: Any) -> None:
     if record.new_record or a.values_of(record, tuple(values)) != tuple(values.values()):
         for column, value in values.items():
             record.write_attribute(column, value)
-        record.save()
+        record.save(raise_on_invalid=True)
     a.store(owner, reflection.name, record, a.values_of(owner, reflection.primary_key))
     reflection.set_inverse(owner, [record])
 

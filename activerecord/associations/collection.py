@@ -129,7 +129,7 @@ class CollectionProxy(Relation[Any]):
             raise RecordNotSaved(f"cannot create {self._reflection!r} records: the "
                                  f"{type(self._owner).__name__} is not saved")
         record = self.build(**attrs)
-        record.save()
+        record.save(raise_on_invalid=True)
         return record
 
     # -- writers (Rails' CollectionProxy) ------------------------------------------
@@ -184,7 +184,7 @@ class CollectionProxy(Relation[Any]):
             for record in items:
                 for column, value in values.items():
                     record.write_attribute(column, value)
-                record.save()
+                record.save(raise_on_invalid=True)
         self._reflection.set_inverse(self._owner, items)
         if self._records is not None:
             seen = {id(r) for r in self._records}

@@ -172,7 +172,7 @@ class ManyToManyProxy(CollectionProxy):
         with self._transaction():
             for record in items:
                 if record.new_record:
-                    record.save()
+                    record.save(raise_on_invalid=True)
             owner, targets = self._pairs(items)
             for target in targets:
                 row = tuple(n.Param(v) for v in owner + target)

@@ -59,7 +59,7 @@ class HasOne(TargetKeyed):
                 if value is not None:
                     for column, item in self.owner_attributes(record).items():
                         value.write_attribute(column, item)
-                    value.save()
+                    value.save(raise_on_invalid=True)
         a.store(record, self.name, value, key)
         self.set_inverse(record, [value] if value is not None else [])
 

@@ -53,7 +53,7 @@ def add(proxy: Any, records: tuple) -> None:
     with proxy._transaction():
         for record in items:
             if record.new_record:
-                record.save()
+                record.save(raise_on_invalid=True)
             through.__get__(owner).create(**{source.name: record})
     if proxy._records is not None:
         proxy._records.extend(items)

@@ -5,6 +5,10 @@ resolution order. This face names them in that order, outermost first:
 
 * ``transactions.py``: ``TransactionsMixin`` (save/destroy/delete in the record's
   transaction, state restored on rollback) and :func:`transaction`;
+* ``validations.py``: ``ValidationsMixin`` (``valid()``, ``errors``, the save gate;
+  the validators in ``validators.py``);
+* ``callbacks.py``: ``CallbacksMixin`` (before/after/around callbacks,
+  after_commit/after_rollback);
 * ``locking.py``: ``LockingMixin`` (row locks: ``record.lock()``, ``with_lock()``);
 * ``timestamps.py``: ``TimestampsMixin`` (``created_at``/``updated_at`` in the write);
 * ``associations.py``: ``AssociationsMixin`` (declared associations, their cache,
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 from .associations import AssociationsMixin
 from .attributes import AttributesMixin
+from .callbacks import CallbacksMixin
 from .core import Core
 from .locking import LockingMixin
 from .persistence import PersistenceMixin
@@ -32,8 +37,9 @@ from .scoping import ScopingMixin, default_scope, scope
 from .serialization import SerializationMixin
 from .timestamps import TimestampsMixin
 from .transactions import TransactionsMixin, transaction
+from .validations import ValidationsMixin
 
-__all__ = ["TransactionsMixin", "LockingMixin", "TimestampsMixin", "AssociationsMixin",
-           "SerializationMixin", "PersistenceMixin", "QueryingMixin", "ScopingMixin",
-           "AttributesMixin", "SchemaMixin", "Core", "ModelMeta", "scope", "default_scope",
-           "transaction"]
+__all__ = ["TransactionsMixin", "ValidationsMixin", "CallbacksMixin", "LockingMixin",
+           "TimestampsMixin", "AssociationsMixin", "SerializationMixin", "PersistenceMixin",
+           "QueryingMixin", "ScopingMixin", "AttributesMixin", "SchemaMixin", "Core",
+           "ModelMeta", "scope", "default_scope", "transaction"]

@@ -8,7 +8,7 @@ a model's declared associations, ``reset_association``, the cache cleared by
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..associations import association as a
 from ..associations import autosave, join_dependency, preloader
@@ -98,15 +98,31 @@ class AssociationsMixin(Core):
 
     def _check_save(self, schema: ModelSchema) -> bool:
         """PersistenceMixin's checks, then, before any SQL, the belongs_to ones
-        (``autosave.check_save``: RecordInvalid "Artist must exist" for a required
-        association without a parent, InvalidAssociation for a missing
-        counter_cache/touch column)."""
+        (``autosave.check_save``: InvalidAssociation for a missing counter_cache/
+        touch column)."""
         needed = super()._check_save(schema)
         if needed and type(self)._reflections:
             autosave.check_save(self)
         return needed
 
-    def save(self) -> bool:
+    def _validate_associations(self, errors: Any) -> None:
+        """Add "<Association> must exist" (type ``"required"``, Rails' belongs_to
+        presence validation) for each required belongs_to without a parent, and
+        "<Associations> is invalid" for each has_many holding an invalid new record
+        (Rails' default ``validate: true``)."""
+        if type(self)._reflections:
+            for reflection in autosave.missing_required(self):
+                errors.add(reflection.name, "required")
+            for name in autosave.invalid_collections(self):
+                errors.add(name, "invalid")
+
+    def _supplied_by_association(self, column: str) -> bool:
+        """Whether a belongs_to answers for ``column`` (``autosave.supplies``: it holds
+        a parent, or is required and reports its own error); the inferred NOT NULL
+        validation does not count it blank then."""
+        return bool(type(self)._reflections) and autosave.supplies(self, column)
+
+    def save(self, **options: Any) -> bool:
         """Save the record (the layers below) with its associations, as Rails'
         ``AutosaveAssociation`` (``associations/autosave.py``): first a new record
         assigned to a belongs_to (the foreign key set to its key), then the record,
@@ -117,16 +133,16 @@ class AssociationsMixin(Core):
         model = type(self)
         if not model._reflections or (not self.__dict__.get("_association_cache")
                                       and not autosave.writers(model)):
-            return super().save()  # no associated record held, no counter or touch
+            return super().save(**options)  # no associated record held, no counter/touch
         autosave.save_parents(self)
         was_new = self._new_record
         before = autosave.before_write(self)
-        super().save()
+        super().save(**options)
         autosave.save_children(self, was_new)
         autosave.after_write(self, was_new, before)
         return True
 
-    def destroy(self) -> Self:
+    def destroy(self) -> Self | Literal[False]:
         """Destroy the record (the layers below), first running the ``dependent=``
         rules of its has_many/has_one associations (Rails' ``dependent:``): every
         rule is checked before anything changes (``"restrict"`` raises

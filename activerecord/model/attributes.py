@@ -243,7 +243,8 @@ class AttributesMixin(Core):
         schema = model._load_schema()
         reflections = getattr(model, "_reflections", {})
         for name in allowed:
-            if name not in schema.name_set and name not in reflections:
+            if name not in schema.name_set and name not in reflections and \
+                    name not in model._virtual_attributes:
                 raise schema.unknown(model, name)
         forbidden = sorted(k for k in values if k not in allowed)
         if forbidden:

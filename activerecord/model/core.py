@@ -23,13 +23,13 @@ reach each other through ``self``). The list is the written contract between the
 from __future__ import annotations
 
 import copy
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import UnknownPrimaryKey
 
 if TYPE_CHECKING:  # pragma: no cover
     from collections.abc import Callable, Iterable, Mapping, Sequence
-    from typing import Concatenate, ParamSpec, TypeVar
+    from typing import Concatenate, Literal, ParamSpec, TypeVar
 
     from typing_extensions import Self
 
@@ -52,6 +52,20 @@ class Core:
     _originals: dict | None = None
     #: ``{column: value}``, set per instance (``__init__``, ``_instantiate``).
     _attrs: dict[str, Any]
+    #: The chains of callbacks and validations by name, and what they imply, set per
+    #: class by CallbacksMixin (callbacks.py) from the declarations.
+    _lifecycle: ClassVar[dict[str, tuple]] = {}
+    _load_callbacks: ClassVar[tuple] = ()  # after_find + after_initialize (from rows)
+    _saves_unchanged: ClassVar[bool] = False  # an unchanged save still runs the chains
+    _virtual_attributes: ClassVar[frozenset[str]] = frozenset()  # acceptance/confirmation
+
+    # Hooks of the lower layers that upper ones reach through ``self`` (defaults).
+    def _validate_associations(self, errors: Any) -> None:
+        """Add the associations' validation errors (AssociationsMixin)."""
+
+    def _supplied_by_association(self, column: str) -> bool:
+        """Whether an association sets ``column`` on save (AssociationsMixin)."""
+        return False
 
     if TYPE_CHECKING:  # pragma: no cover - what the mixins reach through ``self``
         def __init__(self, /, **attrs: Any) -> None: ...
@@ -82,11 +96,20 @@ class Core:
         def _changes_applied(self, schema: ModelSchema) -> None: ...
         def _forget_changes(self) -> None: ...
 
+        # ValidationsMixin (validations.py), reached by the validators and autosave
+        def _valid_as_child(self, exempt: Iterable[str]) -> bool: ...
+
+        # CallbacksMixin (callbacks.py), reached by ValidationsMixin and Persistence
+        def _run_validation_callbacks(self, context: str,
+                                      validate: Callable[[], None]) -> None: ...
+        @classmethod
+        def _after_load(cls, records: Iterable[Any]) -> None: ...
+
         # PersistenceMixin (persistence.py), wrapped by the layers above it
         @classmethod
         def _instantiate(cls, row: Sequence[Any], schema: ModelSchema) -> Self: ...
-        def save(self) -> bool: ...
-        def destroy(self) -> Self: ...
+        def save(self, **options: Any) -> bool: ...
+        def destroy(self) -> Self | Literal[False]: ...
         def _delete_instance(self) -> Self: ...
         def _insert_record(self, schema: ModelSchema) -> None: ...
         def _update_record(self, schema: ModelSchema) -> None: ...

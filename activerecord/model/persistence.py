@@ -30,9 +30,15 @@ statement. Coming layers (validations, callbacks, locking) slot in between and w
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from ..errors import MissingAttributeError, RecordNotFound, RecordNotSaved, StaleObjectError
+from ..errors import (
+    MissingAttributeError,
+    ReadOnlyAttributeError,
+    RecordNotFound,
+    RecordNotSaved,
+    StaleObjectError,
+)
 from ..sql import nodes as n
 from .core import Core
 from .rows import PARTIAL_BUILDERS, row_builder
@@ -73,9 +79,12 @@ class PersistenceMixin(Core):
     @classmethod
     def create(cls, /, **attrs: Any) -> Self:
         """Build a record from ``attrs``, save it and return it (persisted, with the
-        database's defaults and the new key). Raises what ``save()`` raises."""
+        database's defaults and the new key). Raises RecordInvalid (``.record``,
+        ``.errors``) for an invalid record and RecordNotSaved when a callback halted
+        the save (Abort), nothing written (Rails' ``create!``); else what ``save()``
+        raises."""
         record = cls(**attrs)
-        record.save()
+        record.save(raise_on_invalid=True)
         return record
 
     @classmethod
@@ -84,7 +93,10 @@ class PersistenceMixin(Core):
         builder = schema.row_builder
         if builder is None:
             builder = schema.row_builder = row_builder(schema.names, schema.loaders)
-        return builder[1](row, cls)
+        record = builder[1](row, cls)
+        if cls._load_callbacks:  # after_find, after_initialize (callbacks.py)
+            cls._after_load((record,))
+        return record
 
     @classmethod
     def _instantiate_rows(cls, rows: Sequence[Sequence[Any]], schema: ModelSchema,
@@ -104,7 +116,10 @@ class PersistenceMixin(Core):
                 if len(schema.partial_builders) >= PARTIAL_BUILDERS:
                     schema.partial_builders.clear()
                 builder = schema.partial_builders[key] = row_builder(names, loaders)
-        return builder[0](rows, cls)
+        records = builder[0](rows, cls)
+        if cls._load_callbacks:
+            cls._after_load(records)
+        return records
 
     @classmethod
     def _instantiate_grouped(cls, rows: Sequence[Sequence[Any]], schema: ModelSchema,
@@ -119,15 +134,22 @@ class PersistenceMixin(Core):
                 schema.partial_builders.clear()
             builder = schema.partial_builders[key] = row_builder(
                 schema.names, schema.loaders, group_at=schema.names.index(column))
-        return builder[2](rows, cls, caches)
+        found = builder[2](rows, cls, caches)
+        if cls._load_callbacks:
+            cls._after_load(found[0])
+        return found
 
     # -- save ----------------------------------------------------------------------
-    def save(self) -> bool:
+    def save(self, **options: Any) -> bool:
         """The write of ``save()``: INSERT a new record, or UPDATE the changed columns
         of a persisted one (none changed: no statement); return True (Rails'
         ``create_or_update``). ``Model.save`` is ``TransactionsMixin.save``, which
         checks (:meth:`_check_save`) and opens the transaction first; see it for what
-        a save raises."""
+        a save raises. The layers above take their options (``validate``,
+        ``raise_on_invalid``); one left over here is a TypeError naming it."""
+        if options:
+            raise TypeError(f"save() got unknown option(s) {', '.join(sorted(options))}; "
+                            "known: validate, raise_on_invalid")
         schema = type(self)._load_schema()
         if self._new_record:
             self._insert_record(schema)
@@ -173,6 +195,49 @@ class PersistenceMixin(Core):
         ``assign_attributes`` and ``save()`` raise."""
         self.assign_attributes(**attrs)
         return self.save()
+
+    def update_columns(self, /, **attrs: Any) -> bool:
+        """Write ``attrs`` to the record and straight to its row with one UPDATE:
+        no validations, no callbacks, no ``updated_at``, no lock-version check
+        (Rails' ``update_columns``). Those columns are clean afterwards; other pending
+        changes stay pending. Returns whether a row was updated.
+
+        Raises, before any SQL: ValueError with no column; RecordNotSaved for a new
+        or destroyed record; UnknownAttributeError/ReadOnlyAttributeError for a name
+        that is no writable column or an ``attr_readonly`` one; ReadOnlyRecord for a
+        ``readonly`` model; AttributeCastError for a value the column cannot take."""
+        model = type(self)
+        schema = model._load_schema()
+        if not attrs:
+            raise ValueError("update_columns() needs at least one column=value")
+        if self._new_record or self._destroyed:
+            raise RecordNotSaved(f"cannot update_columns() of a "
+                                 f"{'new' if self._new_record else 'destroyed'} "
+                                 f"{model.__name__}", record=self)
+        schema.check_writable(model, attrs)
+        for name in attrs:
+            if name in schema.attr_readonly:
+                raise ReadOnlyAttributeError(
+                    f"{model.__name__}.{name} is attr_readonly: it cannot be updated",
+                    name=name)
+        key = self._key_before_changes(schema)
+        for name, value in attrs.items():
+            self.write_attribute(name, value)
+        values = self._attrs
+        node = n.Update(schema.table_node, tuple(
+            (c, n.Param(schema.types[c].serialize(values[c]))) for c in attrs),
+            schema.key_condition(key, model))
+        sql, params = schema.db.compile(node)
+        count = schema.db.run(sql, params).rowcount
+        d = self.__dict__
+        for name in attrs:  # written: clean now
+            (d.get("_changed_from") or {}).pop(name, None)
+            (d.get("_originals") or {}).pop(name, None)
+        return count > 0
+
+    def update_column(self, name: str, value: Any) -> bool:
+        """``update_columns(**{name: value})`` (Rails' ``update_column``)."""
+        return self.update_columns(**{name: value})
 
     def _insert_record(self, schema: ModelSchema) -> None:
         # INSERT the assigned columns; read back what the database chose.
@@ -257,7 +322,7 @@ class PersistenceMixin(Core):
             attrs.update(zip(names, schema.load_values(loaders, rows[0])))
 
     # -- destroy / delete ----------------------------------------------------------
-    def destroy(self) -> Self:
+    def destroy(self) -> Self | Literal[False]:
         """The write of ``destroy()``: DELETE the record's row (a new record sends
         nothing), mark the record destroyed and return it. ``Model.destroy`` is
         ``TransactionsMixin.destroy``, which checks the key and runs this inside the

@@ -162,6 +162,14 @@ class ModelSchema:
         self.db_computed = tuple(c.name for c in info.columns if c.generated or
                                  c.default is None and (c.default_sql or c.auto_increment))
         self.timestamps = tuple(c for c in ("created_at", "updated_at") if c in self.name_set)
+        # The inferred validations (model/validations.py): NOT NULL columns nothing
+        # fills but the user, and the declared length of string columns.
+        filled = set(self.timestamps) | set(self.generated) | {self.lock_column}
+        self.required = frozenset(
+            c.name for c in info.columns if not c.nullable and c.default is None and
+            not c.default_sql and not c.auto_increment and c.name not in filled)
+        self.max_lengths = {c.name: c.length for c in info.columns
+                            if c.type == "string" and c.length and not c.enum_values}
 
     def unknown(self, model: type, name: str) -> UnknownAttributeError:
         """Return the error for an unknown column ``name`` (it lists the known ones)."""

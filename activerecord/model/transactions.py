@@ -31,10 +31,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..connection.database import Database
 from ..connection.handling import get_database
+from ..errors import Rollback
 from .core import Core, _same
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -71,44 +72,67 @@ class TransactionsMixin(Core):
         model's database (see :func:`transaction`)."""
         return cls._database().transaction(requires_new=requires_new, isolation=isolation)
 
-    def save(self) -> bool:
+    def save(self, *, validate: bool = True, raise_on_invalid: bool = False,
+             **options: Any) -> bool:
         """Save the record (INSERT a new one, UPDATE the changed columns of a persisted
-        one) in its transaction; return True.
+        one) in its transaction: validations, callbacks and the write all run in it.
+        Returns True; False when the record is invalid (``record.errors`` says why)
+        or a callback raised Abort, with nothing written and the transaction it
+        opened rolled back.
+
+        ``validate=False`` skips the validations (not the callbacks);
+        ``raise_on_invalid=True`` (Rails' ``save!``) raises RecordInvalid
+        (``.record``, ``.errors``) or RecordNotSaved instead of returning False.
 
         Raises, before any SQL, RecordNotSaved for a destroyed record and
         UnknownPrimaryKey / MissingAttributeError when a persisted record's changes
         cannot be told where to go (no key, key not loaded); a persisted record with
-        no changes sends nothing. Otherwise it raises what the write raises (the
+        no changes sends nothing (its callbacks and validations, if the model has
+        any, still run). Otherwise it raises what the write or a callback raises (the
         translated database error: RecordNotUnique, NotNullViolation...): the
         record's own transaction is then rolled back whole (and the caller's, when the
         error propagates out of it), and the record gets its state back (new again,
-        its changes pending) so a retry writes again.
+        its changes pending) so a retry writes again. The record's own transaction
+        sends its BEGIN with its first statement, so a save stopped by a validation
+        or a callback sends no SQL at all.
         """
-        schema = type(self)._load_schema()
-        if not self._check_save(schema):
+        model = type(self)
+        schema = model._load_schema()
+        if not self._check_save(schema) and not model._saves_unchanged:
             return True  # nothing to write: no transaction, no statement (as Rails)
         db = schema.db
         if db.in_transaction:  # joining the open one: no context manager to enter
             db.add_transaction_record(self)
-            return super().save()
-        with db.transaction(requires_new=False):
+            return super().save(validate=validate, raise_on_invalid=raise_on_invalid,
+                                **options)
+        saved = False
+        with db.transaction_manager.transaction(False, None, lazy=True):
             db.add_transaction_record(self)
-            return super().save()
+            saved = super().save(validate=validate, raise_on_invalid=raise_on_invalid,
+                                **options)
+            if not saved:
+                raise Rollback  # what a halted save wrote goes (as Rails)
+        return saved
 
-    def destroy(self) -> Self:
+    def destroy(self) -> Self | Literal[False]:
         """Delete the record's row in its transaction (the caller's, or its own) and
         return the record, marked destroyed; a rollback makes it not destroyed again.
-        A new record sends no DELETE. Raises UnknownPrimaryKey /
-        MissingAttributeError (before any SQL) when the row cannot be identified."""
+        Returns False when a callback raised Abort (nothing deleted; the transaction
+        it opened rolled back). A new record sends no DELETE. Raises UnknownPrimaryKey
+        / MissingAttributeError (before any SQL) when the row cannot be identified."""
         schema = type(self)._load_schema()
         self._check_key(schema, "destroy")
         db = schema.db
         if db.in_transaction:
             db.add_transaction_record(self)
             return super().destroy()
-        with db.transaction(requires_new=False):
+        result: Self | Literal[False] = False
+        with db.transaction_manager.transaction(False, None, lazy=True):
             db.add_transaction_record(self)
-            return super().destroy()
+            result = super().destroy()
+            if result is False:
+                raise Rollback
+        return result
 
     def _delete_instance(self) -> Self:
         # ``record.delete()``: one DELETE, so no transaction of its own; an open one

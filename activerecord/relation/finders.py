@@ -230,9 +230,11 @@ class FinderMethods(RelationCore[M]):
     build = new
 
     def create(self, /, **attrs: Any) -> M:
-        """Like :meth:`new`, then save; return the record (errors as ``save``)."""
+        """Like :meth:`new`, then save; return the record. Raises as ``Model.create``
+        (RecordInvalid for an invalid record, RecordNotSaved when a callback halted
+        the save, and what the write raises)."""
         record: Any = self.new(**attrs)  # a model instance (saving is the model's)
-        record.save()
+        record.save(raise_on_invalid=True)
         return record
 
     def find_or_create_by(self, /, **attrs: Any) -> M:

@@ -118,8 +118,16 @@ def test_a_failure_rolls_the_whole_save_back(db, make_table):
     artist = Artist(name="Blur")
     good = artist.albums.build(title="Parklife")
     bad = artist.albums.build()  # title is NOT NULL
-    with pytest.raises(NotNullViolation):
-        artist.save()
+    with assert_queries(0, include_transaction=True):  # validated before any SQL
+        assert artist.save() is False
+    assert artist.errors.details == {"albums": [{"error": "invalid"}]}
+    assert bad.errors.full_messages == ["Title can't be blank"]
+    with pytest.raises(RecordInvalid, match="Albums is invalid"):
+        artist.save(raise_on_invalid=True)
+    assert Artist.count() == 0 and Album.count() == 0
+    assert artist.new_record and artist.id is None and good.new_record
+    with pytest.raises(NotNullViolation):  # unvalidated, the database refuses it:
+        artist.save(validate=False)        # the whole save is rolled back
     assert Artist.count() == 0 and Album.count() == 0
     assert artist.new_record and artist.id is None and good.new_record
     bad.title = "Leisure"
@@ -314,8 +322,10 @@ def test_a_not_null_key_makes_the_parent_required(db, make_table):
     album.save()
     assert Album.find(album.id).artist.name == "new"
     album.artist_id = None
+    assert album.save() is False
+    assert album.errors.full_messages == ["Artist must exist"]  # not "can't be blank" too
     with pytest.raises(RecordInvalid, match="Artist must exist"):
-        album.save()
+        album.save(raise_on_invalid=True)
     assert Album.find(album.id).artist_id is not None and Album.count() == 1
 
 
@@ -328,7 +338,11 @@ def test_a_nullable_key_makes_it_optional_and_options_override(db, make_table):
         with pytest.raises(RecordInvalid, match="Artist must exist"):
             Strict.create(title="orphan")
     _, Loose, _ = make_models(db, make_table, album_fk="int NOT NULL", optional=True)
-    with pytest.raises(NotNullViolation):  # not checked here: the database refuses
+    with assert_queries(0):  # optional, but the NOT NULL column is validated
+        with pytest.raises(RecordInvalid, match="Artist can't be blank"):
+            Loose.create(title="orphan")
+    Loose.infer_validations = False
+    with pytest.raises(NotNullViolation):  # not checked: the database refuses it
         Loose.create(title="orphan")
 
 

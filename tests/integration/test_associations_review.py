@@ -409,7 +409,7 @@ def test_readers_writers_and_inverses(blog):
     post.save()
     assert m.Post.where(author_id=ann.id).count() == 3
     with pytest.raises(RecordInvalid, match="Author must exist"):
-        m.Post(title="Orphan").save()  # author_id NOT NULL: required
+        m.Post(title="Orphan").save(raise_on_invalid=True)  # author_id NOT NULL: required
     python = m.Category.find_by(name="Python")
     python.parent = None  # nullable: optional
     python.save()

@@ -14,6 +14,7 @@ import pytest
 from activerecord import Model, RecordNotFound, transaction
 from activerecord.model import (
     AttributesMixin,
+    CallbacksMixin,
     Core,
     ModelMeta,
     PersistenceMixin,
@@ -22,6 +23,7 @@ from activerecord.model import (
     ScopingMixin,
     TimestampsMixin,
     TransactionsMixin,
+    ValidationsMixin,
 )
 from activerecord.testing import capture_sql
 
@@ -80,8 +82,8 @@ def _rows(db, sql):
 
 
 def _layered(db, fail: bool) -> type:
-    """A model composed with one more layer between the transaction and the write (as
-    validations and callbacks will be): it runs SQL of its own after ``super()``."""
+    """A model composed with one more layer between the validations and callbacks and
+    the write: it runs SQL of its own after ``super()``."""
 
     class Audit(Core):
         def save(self) -> bool:
@@ -100,7 +102,8 @@ def _layered(db, fail: bool) -> type:
                 raise Boom("after the audit row")
             return gone
 
-    class AuditedItem(TransactionsMixin, Audit, TimestampsMixin, PersistenceMixin,
+    class AuditedItem(TransactionsMixin, ValidationsMixin, CallbacksMixin, Audit,
+                      TimestampsMixin, PersistenceMixin,
                       QueryingMixin, ScopingMixin, AttributesMixin, SchemaMixin, Core,
                       metaclass=ModelMeta):
         table_name = "ml_items"
