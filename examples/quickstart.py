@@ -1,5 +1,6 @@
-"""Quickstart: define models, then create, query, update and delete records,
-navigate associations, load them without N+1 queries, and map an existing schema.
+"""Quickstart: define models, then create, query, update and delete records, see
+validations and callbacks at work, navigate associations, load them without N+1
+queries, and map an existing schema.
 
 Run it with ``make demo`` (a fresh SQLite file), or against any database:
 ``DATABASE_URL=postgresql://user:pass@host/db python examples/quickstart.py``.
@@ -15,9 +16,12 @@ from activerecord import (
     Model,
     RecordNotFound,
     StrictLoadingViolationError,
+    after_commit,
+    before_validation,
     belongs_to,
     has_many,
     transaction,
+    validates,
 )
 from activerecord.testing import capture_sql
 
@@ -40,16 +44,30 @@ for statement in (
     db.execute(statement)
 
 
+committed: list[str] = []
+
+
 class Artist(Model):
     """Table ``artists`` (the default name for class Artist)."""
 
     albums = has_many("Album", dependent="destroy")  # key from the FOREIGN KEY
+    validates("name", uniqueness=True)  # NOT NULL and VARCHAR(120): read from the table
+
+    @before_validation
+    def _tidy_name(self):  # a callback: runs before every save's validations
+        if self.name:
+            self.name = " ".join(self.name.split())
 
 
 class Album(Model):
     """Table ``albums``."""
 
-    artist = belongs_to("Artist")
+    artist = belongs_to("Artist")  # required: "Artist must exist" without one
+    validates("year", numericality={"greater_than": 1900}, allow_none=True)
+
+    @after_commit(on="create")
+    def _catalogue(self):  # runs once the row is committed, never on a rollback
+        committed.append(self.title)
 
 
 def show(title, records):
@@ -71,7 +89,8 @@ with transaction():  # several writes, one commit
         Album.create(title=title, artist_id=acdc.id, year=year)
     Album.create(title="A Night at the Opera", artist_id=queen.id, year=1975,
                  price=Decimal("12.50"))
-print(f"Created {Album.count()} albums in one transaction")
+print(f"Created {Album.count()} albums in one transaction; after_commit then ran for "
+      f"{committed}")
 
 # Query
 show("Albums after 1976, newest first:", Album.where("year > ?", 1976).order("-year"))
@@ -89,11 +108,25 @@ queen.update(country="United Kingdom")
 print(f"Saved: {Album.find(album.id)!r}")
 print(f"Queen's updated_at was set: {Artist.find(queen.id).updated_at is not None}")
 
+# Validations: invalid data never reaches the database
+album = Album(title=None, year=1850)
+print(f"\nSaving an album with no title, no artist and year 1850: {album.save()}")
+print(f"  errors: {album.errors.full_messages}")
+who = Artist.create(name="  The   Who ")
+print(f"A before_validation callback tidied the name: {who.name!r}")
+dup = Artist(name="AC/DC")
+print(f"A second AC/DC: save() -> {dup.save()}, {dup.errors.full_messages}")
+try:
+    Album.create(title="Untitled", artist=acdc, year=1066)
+except activerecord.RecordInvalid as exc:
+    print(f"create() raises instead: {exc}")
+
 # Errors are clear and lose nothing
 try:
-    Artist.create(name="AC/DC")
+    Artist(name="AC/DC").save(validate=False)  # the unique index is the final word
 except activerecord.RecordNotUnique as exc:
-    print(f"\nDuplicate refused: {type(exc).__name__}; still {Artist.count()} artists")
+    print(f"\nDuplicate refused by the database: {type(exc).__name__}; still "
+          f"{Artist.count()} artists")
 try:
     Artist.create(nmae="typo")
 except activerecord.UnknownAttributeError as exc:

@@ -105,16 +105,16 @@ class AssociationsMixin(Core):
             autosave.check_save(self)
         return needed
 
-    def _validate_associations(self, errors: Any) -> None:
+    def _validate_associations(self) -> None:
         """Add "<Association> must exist" (type ``"required"``, Rails' belongs_to
         presence validation) for each required belongs_to without a parent, and
         "<Associations> is invalid" for each has_many holding an invalid new record
         (Rails' default ``validate: true``)."""
         if type(self)._reflections:
             for reflection in autosave.missing_required(self):
-                errors.add(reflection.name, "required")
+                self.errors.add(reflection.name, "required")
             for name in autosave.invalid_collections(self):
-                errors.add(name, "invalid")
+                self.errors.add(name, "invalid")
 
     def _supplied_by_association(self, column: str) -> bool:
         """Whether a belongs_to answers for ``column`` (``autosave.supplies``: it holds

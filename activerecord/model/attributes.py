@@ -55,7 +55,8 @@ class AttributesMixin(Core):
         ``attrs`` are assigned, in order; a name of an association is assigned
         through it (``Album(artist=artist)``, as Rails). Raises UnknownAttributeError
         for a name that is neither, ReadOnlyAttributeError for a generated column,
-        AttributeCastError for a value that cannot be cast."""
+        AttributeCastError for a value that cannot be cast. Then the model's
+        ``after_initialize`` callbacks run."""
         schema = type(self)._load_schema()
         d = self.__dict__
         d["_new_record"] = True
@@ -67,6 +68,8 @@ class AttributesMixin(Core):
         d["_assigned"] = set()
         if attrs:
             self._assign_new(schema, attrs)
+        if self._init_callbacks:  # after_initialize (callbacks.py)
+            self._after_initialize()
 
     def _assign_new(self, schema: ModelSchema, attrs: dict[str, Any]) -> None:
         # A new record: cast and assign without per-column dirty bookkeeping beyond

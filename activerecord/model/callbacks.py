@@ -373,8 +373,7 @@ class CallbacksMixin(Core):
     """Runs the declared callbacks around saves and destroys, after loads and
     ``__init__``, and after the transaction ends (see the module doc)."""
 
-    # the chains by name, _load_callbacks and _saves_unchanged: declared on Core
-    _init_callbacks: ClassVar[tuple[Callback, ...]] = ()
+    # the chains by name, _load_callbacks, _init_callbacks, _saves_unchanged: on Core
     _transaction_callbacks: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -410,10 +409,10 @@ class CallbacksMixin(Core):
         return list(cls._lifecycle.get(name, ()))
 
     # -- initialize / find ----------------------------------------------------------
-    def __init__(self, /, **attrs: Any) -> None:
-        super().__init__(**attrs)
-        if self._init_callbacks:
-            run(self, "after_initialize")
+    def _after_initialize(self) -> None:
+        """Run ``after_initialize`` on a new record (``AttributesMixin.__init__``
+        calls it when the model has the callback)."""
+        run(self, "after_initialize")
 
     @classmethod
     def _after_load(cls, records: Iterable[Any]) -> None:

@@ -56,12 +56,15 @@ class Core:
     #: class by CallbacksMixin (callbacks.py) from the declarations.
     _lifecycle: ClassVar[dict[str, tuple]] = {}
     _load_callbacks: ClassVar[tuple] = ()  # after_find + after_initialize (from rows)
+    _init_callbacks: ClassVar[tuple] = ()  # after_initialize (Model(...))
     _saves_unchanged: ClassVar[bool] = False  # an unchanged save still runs the chains
     _virtual_attributes: ClassVar[frozenset[str]] = frozenset()  # acceptance/confirmation
+    _reflections: ClassVar[dict[str, Any]] = {}  # the associations (AssociationsMixin)
 
     # Hooks of the lower layers that upper ones reach through ``self`` (defaults).
-    def _validate_associations(self, errors: Any) -> None:
-        """Add the associations' validation errors (AssociationsMixin)."""
+    def _validate_associations(self) -> None:
+        """Add the associations' validation errors to ``self.errors``
+        (AssociationsMixin)."""
 
     def _supplied_by_association(self, column: str) -> bool:
         """Whether an association sets ``column`` on save (AssociationsMixin)."""
@@ -98,12 +101,15 @@ class Core:
 
         # ValidationsMixin (validations.py), reached by the validators and autosave
         def _valid_as_child(self, exempt: Iterable[str]) -> bool: ...
+        @property
+        def errors(self) -> Any: ...
 
         # CallbacksMixin (callbacks.py), reached by ValidationsMixin and Persistence
         def _run_validation_callbacks(self, context: str,
                                       validate: Callable[[], None]) -> None: ...
         @classmethod
         def _after_load(cls, records: Iterable[Any]) -> None: ...
+        def _after_initialize(self) -> None: ...
 
         # PersistenceMixin (persistence.py), wrapped by the layers above it
         @classmethod

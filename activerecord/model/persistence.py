@@ -7,7 +7,7 @@ This is the innermost layer of a save (``Model``'s method resolution order, in
 record, opens or joins the transaction and records the record in it, then calls
 ``super().save()``; ``TimestampsMixin`` (``timestamps.py``) stamps ``created_at``/
 ``updated_at`` around ``_insert_record``/``_update_record``; this module sends the
-statement. Coming layers (validations, callbacks, locking) slot in between and wrap
+statement. The layers in between (validations, callbacks, locking) wrap
 ``super()`` the same way.
 
 * INSERT sends the columns the user assigned (so database defaults apply to the rest)

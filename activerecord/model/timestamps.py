@@ -15,7 +15,7 @@ The instant is ``Type.current`` of the column's type: aware UTC for a time-zone 
 naive UTC wall time otherwise (Rails' default ``time_zone = "UTC"``). ``insert_all``/
 ``upsert_all`` stamp their rows the same way (``relation/insert_all.py``). Because the
 layer runs inside the write, it runs inside the record's transaction and after the
-coming ``before_save``/``before_create`` callbacks, as in Rails.
+``before_save``/``before_create`` callbacks, as in Rails.
 """
 
 from __future__ import annotations

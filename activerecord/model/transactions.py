@@ -96,6 +96,9 @@ class TransactionsMixin(Core):
         sends its BEGIN with its first statement, so a save stopped by a validation
         or a callback sends no SQL at all.
         """
+        if options:  # before any SQL (the write layer refuses leftovers too)
+            raise TypeError(f"save() got unknown option(s) {', '.join(sorted(options))}; "
+                            "known: validate, raise_on_invalid")
         model = type(self)
         schema = model._load_schema()
         if not self._check_save(schema) and not model._saves_unchanged:

@@ -318,15 +318,28 @@ class ValidationsMixin(Core):
         record has no errors; ``record.errors`` holds them. ``context`` defaults to
         ``"create"`` for a new record, ``"update"`` otherwise. A ``before_validation``
         that raises Abort makes it False (with no errors, as Rails)."""
-        errors = self.errors
-        errors.clear()
+        d = self.__dict__
+        errors = d.get("_errors")
+        if errors is not None:
+            errors.clear()
+        model = type(self)
+        chains = model._lifecycle
+        if not chains:  # nothing declared: the associations' and the table's checks
+            if model._reflections:
+                self._validate_associations()
+            if model.infer_validations:
+                self._validate_inferred(model._load_schema())
+            return not d.get("_errors")
         context = context or ("create" if self._new_record else "update")
-        try:
-            self._run_validation_callbacks(context, lambda: self._run_validations(context))
-        except Abort:
-            return False
-        return not errors
-
+        if "before_validation" in chains or "after_validation" in chains:
+            try:
+                self._run_validation_callbacks(
+                    context, lambda: self._run_validations(context))
+            except Abort:
+                return False
+        else:
+            self._run_validations(context)
+        return not d.get("_errors")  # made by the first error added (self.errors)
     def invalid(self, context: str | None = None) -> bool:
         """``not valid(context)``."""
         return not self.valid(context)
@@ -354,26 +367,30 @@ class ValidationsMixin(Core):
         for callback in model._lifecycle.get(VALIDATE, ()):
             if callback.applies(self, context):
                 callback.call(self)
-        self._validate_associations(self.errors)
+        self._validate_associations()
         if model.infer_validations:
-            self._validate_inferred(model._load_schema(), self.errors)
+            self._validate_inferred(model._load_schema())
 
-    def _validate_inferred(self, schema: ModelSchema, errors: Errors) -> None:
+    def _validate_inferred(self, schema: ModelSchema) -> None:
         # The columns a save writes: all of a new record's, a saved one's changes.
+        # ``self.errors`` is made only when one fails (the common case makes none).
         attrs = self._attrs
-        names: Iterable[str] = attrs if self._new_record else self._dirty()
+        # (a saved record's changed columns: those changed back are checked too, a
+        # value the row holds)
+        names: Iterable[str] = attrs if self._new_record else \
+            (self.__dict__.get("_changed_from") or ())
         required, lengths = schema.required, schema.max_lengths
         for name in names:
             value = attrs.get(name)
             if value is None:
-                if name in required and not errors.added(name, "blank") \
-                        and not self._supplied_by_association(name):
-                    errors.add(name, "blank")
-            elif name in lengths:
+                if name in required and not self._supplied_by_association(name) \
+                        and not self.errors.added(name, "blank"):
+                    self.errors.add(name, "blank")
+            elif name in lengths and isinstance(value, str) and len(value) > lengths[name]:
                 stored = schema.types[name].serialize(value)  # an enum's value, not label
                 if isinstance(stored, str) and len(stored) > lengths[name] and \
-                        not errors.added(name, "too_long"):
-                    errors.add(name, "too_long", count=lengths[name])
+                        not self.errors.added(name, "too_long"):
+                    self.errors.add(name, "too_long", count=lengths[name])
 
     def save(self, *, validate: bool = True, raise_on_invalid: bool = False,
              **options: Any) -> bool:

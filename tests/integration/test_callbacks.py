@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+import activerecord
 from activerecord import (
     Abort,
     Model,
@@ -479,3 +480,78 @@ def test_update_columns_update_all_and_delete_skip_callbacks(db, posts):
     assert LOG == [] and CbPost.count() == 0
     with pytest.raises(RecordNotSaved):
         CbPost(title="new").update_columns(title="x")
+
+
+def test_after_create_commit_and_friends_are_after_commit_with_on(db, posts):
+    seen = []
+
+    class Short(Model):
+        table_name = "cb_posts"
+        activerecord.after_create_commit(lambda r: seen.append(("create", r.title)))
+        activerecord.after_update_commit(lambda r: seen.append(("update", r.title)))
+        activerecord.after_save_commit(lambda r: seen.append(("save", r.title)))
+        activerecord.after_destroy_commit(lambda r: seen.append(("destroy", r.title)))
+
+    post = Short.create(title="a")
+    post.update(title="b")
+    post.destroy()
+    assert seen == [("create", "a"), ("save", "a"), ("update", "b"), ("save", "b"),
+                    ("destroy", "b")]
+
+
+def test_a_failing_after_commit_is_raised_after_the_commit_and_others_still_run(db, posts):
+    ran = []
+
+    class Loud(Model):
+        table_name = "cb_posts"
+
+        @after_commit
+        def _fail(self):
+            ran.append(self.title)
+            raise RuntimeError("mailer down")
+
+    with pytest.raises(activerecord.AfterCommitError) as exc:
+        with transaction():
+            Loud.create(title="a")
+            Loud.create(title="b")
+    assert ran == ["a", "b"] and len(exc.value.errors) == 2
+    assert CbPost.count() == 2  # committed: only the callbacks failed
+
+
+def test_a_failing_after_rollback_is_logged_not_raised(db, posts, caplog):
+    class Sloppy(Model):
+        table_name = "cb_posts"
+
+        @after_rollback
+        def _fail(self):
+            raise RuntimeError("cleanup failed")
+
+    with pytest.raises(ValueError, match="the real error"):
+        with transaction():
+            Sloppy.create(title="a")
+            raise ValueError("the real error")
+    assert "after_rollback callback" in caplog.text and CbPost.count() == 0
+
+
+class CbVersioned(Model):
+    table_name = "cb_versioned"
+    fail = False
+
+    @after_save
+    def _maybe_fail(self):
+        if self.fail:
+            raise RuntimeError("after the UPDATE")
+
+
+def test_a_rolled_back_save_gives_back_the_lock_version_too(db, make_table, posts):
+    make_table("cb_versioned", id="pk", title="string(20)", lock_version="int")
+    CbVersioned.reset_column_information()
+    doc = CbVersioned.create(title="a")
+    doc.fail, doc.title = True, "b"
+    with pytest.raises(RuntimeError):
+        doc.save()
+    assert doc.lock_version == 0 and doc.changes == {"title": ("a", "b")}
+    assert CbVersioned.find(doc.id).lock_version == 0
+    doc.fail = False
+    assert doc.save() and doc.lock_version == 1  # the retry is not stale
+    assert CbVersioned.find(doc.id).title == "b"

@@ -1,5 +1,5 @@
-"""README.md and docs/guide.md are runnable: their ```python blocks run, in order, in one
-namespace per page, on every requested database (blocks whose first line is
+"""README.md, docs/guide.md and docs/lifecycle.md are runnable: their ```python blocks
+run, in order, in one namespace per page, on every requested database (blocks whose first line is
 ``# not run`` are left out). In the code, ``expr  # => value`` must give ``value`` (equal
 and of the same type; text after two spaces following the value is a remark) and
 ``expr  # raises Name`` must raise the error of that name.
@@ -38,6 +38,11 @@ TABLES = {
                              "FOREIGN KEY (artist_id) REFERENCES artists (id)")},
     "docs/guide.md": {"orders": dict(id="pk", total="int"),
                       "tickets": dict(id="pk", status="int NOT NULL DEFAULT 0")},
+    "docs/lifecycle.md": {
+        "customers": (dict(id="pk", email="string(60) NOT NULL",
+                           first_name="string(40) NOT NULL", last_name="string(40)",
+                           company="string(60)", age="int"), "UNIQUE (email)"),
+        "posts": dict(id="pk", title="string(40) NOT NULL", slug="string(60)")},
 }
 
 

@@ -402,3 +402,41 @@ def test_in_a_callers_transaction_an_invalid_save_changes_nothing(db, bands):
         VBand.create(name="Kept")
         assert VBand(name=None).save() is False
     assert VBand.pluck("name") == ["Kept"]
+
+
+# -- where the databases differ ------------------------------------------------------------
+class VDefault(Model):
+    table_name = "v_members"
+    validates("email", uniqueness=True)  # case_sensitive not given: the collation decides
+
+
+@pytest.mark.databases("mysql")
+def test_mariadb_default_collation_makes_uniqueness_case_insensitive(db, members):
+    VDefault.reset_column_information()
+    VDefault.create(team=1, email="Case@X.io")
+    assert not VDefault(team=1, email="case@x.io").valid()  # utf8mb4_*_ci compares so
+
+
+@pytest.mark.databases("sqlite", "postgresql")
+def test_sqlite_and_postgresql_compare_case_sensitively_by_default(db, members):
+    VDefault.reset_column_information()
+    VDefault.create(team=1, email="Case@X.io")
+    assert VDefault(team=1, email="case@x.io").valid()
+    assert not VDefault(team=1, email="Case@X.io").valid()
+
+
+def test_a_length_is_counted_in_characters_on_every_database(db, members):
+    # 60 characters of 4 bytes each fit a VARCHAR(60) everywhere: no false error
+    long = "𝄞" * 60
+    member = VMember(team=3, email=long)
+    assert member.valid() and member.save()
+    assert VMember.find(member.id).email == long
+    member.email = long + "x"
+    assert not member.valid()
+    assert member.errors.details == {"email": [{"error": "too_long", "count": 60}]}
+
+
+def test_unknown_save_options_are_refused(db, members):
+    with pytest.raises(TypeError, match="unknown option.*validat"):
+        VMember(team=1, email="a@b").save(validated=False)
+    assert VMember.count() == 0
