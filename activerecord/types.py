@@ -139,6 +139,11 @@ class Type:
             now = now.astimezone(_dt.timezone.utc)
         return now.replace(tzinfo=None)
 
+    def current_value(self, now: _dt.datetime | None = None) -> Any:
+        """:meth:`current` cast to this type: the value a record holds once
+        ``created_at``/``updated_at`` is stamped (a date column: the date)."""
+        return self.cast(self.current(now))
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
@@ -356,6 +361,10 @@ class DateTimeType(Type):
         elif now.tzinfo is not _dt.timezone.utc:
             now = now.astimezone(_dt.timezone.utc)
         return now if self.timezone else now.replace(tzinfo=None)
+
+    def current_value(self, now: _dt.datetime | None = None) -> _dt.datetime:
+        """:meth:`current`, which already is this type's value (no cast)."""
+        return self.current(now)
 
     def cast(self, value: Any) -> Any:
         if value is None:

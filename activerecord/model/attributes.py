@@ -164,6 +164,22 @@ class AttributesMixin(Core):
     __getitem__ = read_attribute
     __setitem__ = write_attribute
 
+    def _write_computed(self, name: str, value: Any) -> None:
+        # A value the ORM computed for a writable column, already of its type (the
+        # timestamps): tracked as write_attribute tracks it, without the cast and
+        # the checks (the timestamps layer's hot path).
+        d = self.__dict__
+        attrs = d["_attrs"]
+        changed = d.get("_changed_from")
+        if changed is None:
+            changed = d["_changed_from"] = {}
+        if name not in changed:
+            changed[name] = attrs.get(name)
+        attrs[name] = value
+        assigned = d.get("_assigned")
+        if assigned is not None:
+            assigned.add(name)
+
     def _read_mutable(self, name: str) -> Any:
         # Hand out a mutable value: keep a copy first, unless one is kept already or
         # the column was assigned since the last save (its old value is kept then).

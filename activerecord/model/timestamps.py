@@ -40,12 +40,13 @@ class TimestampsMixin(Core):
             now = _dt.datetime.now(_dt.timezone.utc)  # one instant for both (as Rails)
             for column in schema.timestamps:
                 if attrs.get(column) is None:
-                    self.write_attribute(column, schema.types[column].current(now))
+                    self._write_computed(column, schema.types[column].current_value(now))
         super()._insert_record(schema)
 
     def _update_record(self, schema: ModelSchema) -> None:
         if "updated_at" in schema.timestamps:
             changes = self._dirty()
             if changes and "updated_at" not in changes:
-                self.write_attribute("updated_at", schema.types["updated_at"].current())
+                self._write_computed("updated_at",
+                                     schema.types["updated_at"].current_value())
         super()._update_record(schema)
