@@ -108,6 +108,9 @@ def collection(reflection: Any, record: Any, proxy: Any) -> Any:
     value = cached(record, reflection.name, key)
     if value is MISSING:
         value = proxy.of(reflection.scope(record), record, reflection)
+        before = cached(record, reflection.name)  # under the owner's key before
+        if before is not MISSING and before is not None:
+            value.adopt(before)  # its unsaved records stay (a new owner mid-save)
         store(record, reflection.name, value, key)
     return value
 

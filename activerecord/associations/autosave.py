@@ -35,7 +35,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from ..errors import InvalidAssociation
+from ..errors import InvalidAssociation, RecordInvalid
 from ..relation import predicates as p
 from ..sql import nodes as n
 from . import association as a
@@ -85,10 +85,15 @@ def check_save(record: Any) -> None:
 
 def missing_required(record: Any) -> list[BelongsTo]:
     """The required belongs_to associations of ``record`` (``optional=False``, the
-    default as Rails 5+) without a parent (see :func:`missing_parent`): each is the
-    validation error "<Association> must exist" (``model/associations.py``). A
-    broken declaration is reported where it is used (as Rails)."""
+    default as Rails 5+) without a parent: a key holding None with no new parent
+    waiting (see :func:`missing_parent`), or, for a new record or a changed key, a
+    key that names no row (one ``EXISTS`` query, unless the parent is loaded; Rails
+    loads the association, and 7.1's ``belongs_to_required_validates_foreign_key =
+    false`` skips the query for an unchanged key). Each is the validation error
+    "<Association> must exist" (``model/associations.py``). A broken declaration is
+    reported where it is used (as Rails)."""
     missing = []
+    changed = record.__dict__.get("_changed_from") or {}
     for reflection in belongs_to_of(type(record)):
         try:
             columns, required = reflection.presence()
@@ -97,9 +102,27 @@ def missing_required(record: Any) -> list[BelongsTo]:
         if not required:
             continue
         values = _loaded(record, columns)
-        if values is not None and None in values and missing_parent(record, reflection):
+        if values is None:
+            continue
+        if None in values:
+            if missing_parent(record, reflection):
+                missing.append(reflection)
+        elif (record.new_record or any(c in changed for c in columns)) and \
+                not _parent_exists(record, reflection, values):
             missing.append(reflection)
     return missing
+
+
+def _parent_exists(record: Any, reflection: BelongsTo, values: tuple) -> bool:
+    # The parent is loaded (cached for these key values), or a row has that key.
+    cached = a.cached(record, reflection.name)
+    if cached is not a.MISSING and cached is not None:
+        return True
+    found = reflection.parent_key(record, values)
+    if found is None:
+        return False
+    parent, columns, keys = found
+    return bool(parent.unscoped().where(**dict(zip(columns, keys))).exists())
 
 
 def invalid_collections(record: Any) -> list[str]:
@@ -195,7 +218,7 @@ def save_parents(record: Any) -> None:
     foreign key to its new key (Rails' autosave of ``belongs_to``)."""
     for reflection, target in _held(record, BelongsTo):
         if target.new_record:
-            target.save(raise_on_invalid=True)
+            _saved_or_invalid(record, reflection.name, target)
             reflection.__set__(record, target)
 
 
@@ -208,6 +231,18 @@ def save_children(record: Any, was_new: bool) -> None:
             _save_collection(record, reflection, value, was_new)
         elif reflection.macro == "has_one" and not value.destroyed:
             _save_one(record, reflection, value)
+
+
+def _saved_or_invalid(owner: Any, name: str, record: Any) -> None:
+    """Save ``record`` (validated, as Rails' ``insert_record``) for ``owner``'s
+    association ``name``; when it is invalid or a callback halts it, add
+    "<Name> is invalid" to the owner and raise RecordInvalid(owner), which rolls the
+    owner's save back and makes it return False (Rails' ``save_collection_
+    association``)."""
+    if not record.save():
+        if not owner.errors.added(name, "invalid"):
+            owner.errors.add(name, "invalid")
+        raise RecordInvalid(owner)
 
 
 def _kept(proxy: CollectionProxy) -> list:
@@ -223,9 +258,7 @@ def _save_collection(owner: Any, reflection: TargetKeyed, proxy: CollectionProxy
         for record in todo:
             for column, value in values.items():
                 record.write_attribute(column, value)
-            # validated with the owner (invalid_collections), so not again; a failure
-            # raises, rolling the owner's whole save back
-            record.save(validate=not record.new_record, raise_on_invalid=True)
+            _saved_or_invalid(owner, reflection.name, record)
         reflection.set_inverse(owner, todo)
     if was_new:  # the scope was none() before the key was known: scope it now
         fresh = CollectionProxy.of(reflection.scope(owner), owner, reflection)
@@ -238,7 +271,7 @@ def _save_one(owner: Any, reflection: TargetKeyed, record: Any) -> None:
     if record.new_record or a.values_of(record, tuple(values)) != tuple(values.values()):
         for column, value in values.items():
             record.write_attribute(column, value)
-        record.save(raise_on_invalid=True)
+        _saved_or_invalid(owner, reflection.name, record)
     a.store(owner, reflection.name, record, a.values_of(owner, reflection.primary_key))
     reflection.set_inverse(owner, [record])
 

@@ -54,6 +54,15 @@ class CollectionProxy(Relation[Any]):
         proxy._owner, proxy._reflection, proxy._pending = owner, reflection, ()
         return proxy
 
+    def adopt(self, before: CollectionProxy) -> None:
+        """Keep the new records ``before`` (this association's proxy under the owner's
+        previous key: a new owner just INSERTed, read in a callback) holds, so that
+        reading the association never drops records still to be saved."""
+        kept = [r for r in (*(before._records or ()), *before._pending)
+                if r.new_record and not r.destroyed]
+        if kept:
+            self._pending = kept
+
     @classmethod
     def loaded(cls, owner: Any, reflection: Any, records: list) -> CollectionProxy:
         """The proxy of ``owner``'s ``records``, already loaded (a preload): its

@@ -237,6 +237,13 @@ class Adapter(ABC):
         """Return whether ``exc`` means the connection is dead and must be discarded."""
         return False
 
+    def transaction_aborted(self, conn: Any) -> bool:
+        """Return whether ``conn``'s open transaction can no longer commit: an error
+        inside it aborted it (PostgreSQL's "in failed transaction" state, where
+        COMMIT answers ROLLBACK without an error). False where an error leaves the
+        transaction usable (SQLite, MySQL/MariaDB), the default."""
+        return False
+
     # -- types ---------------------------------------------------------------------
     @abstractmethod
     def type_for(self, column: ColumnInfo) -> Type:

@@ -187,6 +187,8 @@ class Database:
         builds itself (``find``, ``delete``, ``insert_all``) below the limit.
         """
         tx = self._tx.get()
+        if tx is not None and tx.closed:  # a context copied inside a transaction
+            tx = None
         pool = None if tx is not None else (self._pool or self._ready())
         if len(params) > self.dialect.features.max_parameters:
             raise self._too_many_parameters(sql, params)
@@ -254,7 +256,8 @@ class Database:
     @property
     def in_transaction(self) -> bool:
         """Whether the current thread/task has an open transaction on this database."""
-        return self._tx.get() is not None
+        tx = self._tx.get()
+        return tx is not None and not tx.closed
 
     def transaction(self, requires_new: bool = True, *,
                     isolation: str | None = None) -> AbstractContextManager[None]:
@@ -335,7 +338,7 @@ class Database:
 
     # -- schema --------------------------------------------------------------------
     def _introspect_table(self, table: str) -> TableInfo | None:
-        tx = self._tx.get()
+        tx = self.transaction_manager.current
         if tx is not None:
             return self.adapter.introspector.table_info(tx.conn, table)
         return self._with_checkout(lambda conn: self.adapter.introspector.table_info(conn, table))

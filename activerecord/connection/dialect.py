@@ -30,6 +30,10 @@ class Dialect:
         quote_char: the identifier quote character.
         supports_schemas: whether a table name ``"schema.table"`` names a table of
             another schema (PostgreSQL); elsewhere the dot is part of the name.
+        binary_type: the type both sides of a comparison are cast to for it to be
+            case-sensitive where the default collations are not (MySQL/MariaDB:
+            ``BINARY``, as Rails' ``case_sensitive_comparison``); None where ``=``
+            already compares case-sensitively (SQLite, PostgreSQL).
         features: the connected server's :class:`Features` (defaults until connect).
     """
 
@@ -37,6 +41,7 @@ class Dialect:
     paramstyle = "qmark"
     quote_char = '"'
     supports_schemas = False
+    binary_type: str | None = None
 
     def __init__(self, features: Features | None = None):
         self.features = features or Features()

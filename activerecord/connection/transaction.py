@@ -27,12 +27,16 @@ savepoint ids, ``savepoint_rollback`` drops the callbacks registered inside):
   the same way): the commit runs its ``after_commit`` callbacks once, in the order the
   records were first written, among the ``Database.after_commit`` callbacks; a record
   whose level rolled back gets its ``after_rollback`` callbacks once, when the
-  outermost transaction ends, and never ``after_commit`` (unless it was written again,
-  and committed, after that savepoint). Failures of ``after_rollback`` callbacks are
+  outermost transaction ends, and ``after_commit`` only if it was written again, and
+  committed, after that savepoint (as Rails runs both). Failures of ``after_rollback`` callbacks are
   logged, never raised (they run while a rollback's cause may be propagating);
 * a record's own transaction (``save()``/``destroy()`` outside any transaction) is
   *lazy*, as Rails' transactions are: its BEGIN goes out with the first statement, so a
-  save that a validation or a callback stops sends nothing at all.
+  save that a validation or a callback stops sends nothing at all;
+* a transaction that has ended is closed: a context copied while it was open (an
+  asyncio task created inside it) then runs outside any transaction;
+* before the COMMIT, a transaction that an error inside it aborted (PostgreSQL, where
+  COMMIT would silently roll back) is rolled back and reported as TransactionError.
 
 See docs/architecture.md ("Connections and transactions").
 """
@@ -46,7 +50,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ..errors import AfterCommitError, Rollback, TransactionIsolationError
+from ..errors import AfterCommitError, Rollback, TransactionError, TransactionIsolationError
 from .adapter import Adapter
 from .dialect import ISOLATION_LEVELS, Dialect
 from .features import Features
@@ -143,16 +147,29 @@ class RecordCallbacks:
         record: the record (its model implements ``_run_transaction_callbacks``).
         actions: what was done to it in the transaction: ``"create"``, ``"update"``,
             ``"destroy"`` (a set).
+        outcome: what the committed transaction did to the record, fixed at the COMMIT
+            (:meth:`settle`): ``"destroy"`` when it ended destroyed, else ``"create"``
+            when it was created, else ``"update"`` (Rails' ``trigger_transactional_
+            callbacks?``); None before.
     """
 
-    __slots__ = ("record", "actions")
+    __slots__ = ("record", "actions", "outcome")
 
     def __init__(self, record: Any, action: str):
         self.record = record
         self.actions = {action}
+        self.outcome: str | None = None
+
+    def settle(self) -> None:
+        """Fix :attr:`outcome` from the record's state now (at the COMMIT), before any
+        callback runs and changes other records."""
+        self.outcome = "destroy" if self.record.destroyed else \
+            "create" if "create" in self.actions else "update"
 
     def __call__(self) -> None:
-        self.record._run_transaction_callbacks("commit", self.actions)
+        if self.outcome is None:
+            self.settle()
+        self.record._run_transaction_callbacks("commit", {self.outcome})
 
     def rolled_back(self) -> None:
         """Run the record's ``after_rollback`` callbacks; log, never raise, a failure."""
@@ -166,7 +183,7 @@ class Transaction:
     """The open transaction of one thread or task: its pinned connection and its
     levels (the outer transaction first, then one per open savepoint)."""
 
-    __slots__ = ("conn", "levels", "pending", "rolled_back", "broken")
+    __slots__ = ("conn", "levels", "pending", "rolled_back", "closed")
 
     def __init__(self, conn: Any, pending: tuple[str, ...] | None = None):
         self.conn = conn
@@ -175,8 +192,9 @@ class Transaction:
         self.pending = pending
         #: the callback entries of records whose savepoint rolled back, by id.
         self.rolled_back: dict[int, RecordCallbacks] = {}
-        #: a lazy BEGIN failed on a lost connection: it is discarded at the end.
-        self.broken = False
+        #: the outermost block ended: a context copied while it was open (an asyncio
+        #: task, ``copy_context()``) must not use it, nor its connection, any more.
+        self.closed = False
 
     @property
     def depth(self) -> int:
@@ -203,16 +221,13 @@ class Transaction:
         """The innermost savepoint (or, with ``outer``, every level) was rolled back."""
         while self.levels:
             for entry in self.levels.pop().roll_back():
-                self.rolled_back.setdefault(id(entry.record), entry)
+                kept = self.rolled_back.get(id(entry.record))
+                if kept is None:
+                    self.rolled_back[id(entry.record)] = entry
+                else:
+                    kept.actions |= entry.actions
             if not outer:
                 return
-
-    def rollback_callbacks(self, committed: list[Callable[[], Any]]) -> list[RecordCallbacks]:
-        """The entries whose ``after_rollback`` is due when the transaction ended with
-        ``committed`` callbacks (empty after a rollback): every rolled-back record not
-        committed afterwards."""
-        done = {id(c.record) for c in committed if isinstance(c, RecordCallbacks)}
-        return [e for key, e in self.rolled_back.items() if key not in done]
 
 
 class TransactionManager:
@@ -233,8 +248,10 @@ class TransactionManager:
 
     @property
     def current(self) -> Transaction | None:
-        """The open :class:`Transaction` of this thread or task, or ``None``."""
-        return self.var.get()
+        """The open :class:`Transaction` of this thread or task, or ``None`` (also
+        when the context holds one that has ended: a task created inside it)."""
+        tx = self.var.get()
+        return None if tx is None or tx.closed else tx
 
     @contextmanager
     def transaction(self, requires_new: bool = True, isolation: str | None = None,
@@ -243,7 +260,7 @@ class TransactionManager:
         outermost transaction sends its BEGIN with its first statement (none sent: no
         BEGIN, no COMMIT), as a record's own save does."""
         level = isolation_level(isolation)
-        tx = self.var.get()
+        tx = self.current
         if tx is None:
             try:
                 callbacks = yield from self._outer(level, lazy)
@@ -276,15 +293,13 @@ class TransactionManager:
         token = self.var.set(tx)
         committed: list[Callable[[], Any]] = []
         try:
-            sent = 0
             try:
                 for sql in begin if tx.pending is None else ():
                     db._run_on(conn, sql, (), kind="transaction")
-                    sent += 1
-            except BaseException as exc:
-                # After a SET TRANSACTION that ran, the connection would carry the level
-                # to its next user: it is discarded.
-                broken = sent > 0 or db.adapter.is_disconnect(exc.__cause__ or exc)
+            except BaseException:
+                # The BEGIN (or a SET TRANSACTION before it) may have run before the
+                # failure: the connection never goes back to the pool as it is.
+                broken = True
                 raise
             try:
                 yield
@@ -295,6 +310,13 @@ class TransactionManager:
                 raise
             try:
                 if tx.pending is None:
+                    if db.adapter.transaction_aborted(conn):
+                        raise TransactionError(
+                            "the transaction was aborted by an error inside it that was "
+                            "caught and not re-raised (PostgreSQL refuses every later "
+                            "statement, and answers COMMIT with a ROLLBACK): it was "
+                            "rolled back, nothing was committed; use a nested "
+                            "transaction() (a savepoint) around a statement that may fail")
                     db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
             except BaseException as exc:
                 broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
@@ -302,26 +324,29 @@ class TransactionManager:
                 tx.roll_back(outer=True)
                 raise
             committed = tx.levels[0].callbacks
+            for entry in committed:  # what the transaction did, before any callback runs
+                if isinstance(entry, RecordCallbacks):
+                    entry.settle()
         finally:
-            self.var.reset(token)
-            pool.checkin(conn, broken or tx.broken)
-            for entry in tx.rollback_callbacks(committed):
+            tx.closed = True
+            try:
+                self.var.reset(token)
+            except ValueError:
+                pass  # the block's generator was closed from another context
+            pool.checkin(conn, broken)
+            for entry in tx.rolled_back.values():
                 entry.rolled_back()
         return committed
 
     def begin_pending(self, tx: Transaction) -> None:
-        """Send a lazy transaction's BEGIN (before its first statement). A failure
-        leaves it unsent, so the block's end sends neither COMMIT nor ROLLBACK."""
+        """Send a lazy transaction's BEGIN (before its first statement). It counts as
+        sent before it goes: after any failure the block's end sends a ROLLBACK, so
+        the connection never returns to the pool inside a transaction."""
         begin = tx.pending
         if begin is not None:
-            db = self._db
-            try:
-                for sql in begin:
-                    db._run_on(tx.conn, sql, (), kind="transaction")
-            except BaseException as exc:
-                tx.broken = db.adapter.is_disconnect(exc.__cause__ or exc)
-                raise
             tx.pending = None
+            for sql in begin:
+                self._db._run_on(tx.conn, sql, (), kind="transaction")
 
     def _savepoint(self, tx: Transaction) -> Iterator[None]:
         db, dialect = self._db, self._db.dialect
@@ -356,7 +381,7 @@ class TransactionManager:
     def after_commit(self, callback: Callable[[], Any]) -> None:
         """Register ``callback`` at the current level, or call it at once outside a
         transaction; see ``Database.after_commit``."""
-        tx = self.var.get()
+        tx = self.current
         if tx is None:
             callback()
         else:
@@ -365,7 +390,7 @@ class TransactionManager:
     def add_record(self, record: Any) -> None:
         """Remember ``record`` at the current level; see
         ``Database.add_transaction_record``."""
-        tx = self.var.get()
+        tx = self.current
         if tx is not None:
             records = tx.levels[-1].records
             if id(record) not in records:
@@ -375,7 +400,7 @@ class TransactionManager:
         """Register ``record``'s ``after_commit``/``after_rollback`` callbacks for
         ``action`` (``"create"``, ``"update"``, ``"destroy"``) at the current level,
         once per record; outside a transaction its commit callbacks run at once."""
-        tx = self.var.get()
+        tx = self.current
         if tx is None:
             RecordCallbacks(record, action)()
         else:

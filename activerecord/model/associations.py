@@ -116,6 +116,10 @@ class AssociationsMixin(Core):
             for name in autosave.invalid_collections(self):
                 self.errors.add(name, "invalid")
 
+    def _holds_unsaved(self) -> bool:
+        """Whether a save would save associated records (``autosave.has_unsaved``)."""
+        return bool(type(self)._reflections) and autosave.has_unsaved(self)
+
     def _supplied_by_association(self, column: str) -> bool:
         """Whether a belongs_to answers for ``column`` (``autosave.supplies``: it holds
         a parent, or is required and reports its own error); the inferred NOT NULL

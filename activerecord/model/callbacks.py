@@ -63,7 +63,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import Abort
 from .core import Core
-from .validators import VirtualAttribute
+from .validators import VirtualAttribute, read_value
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -90,10 +90,9 @@ CALLBACKS = (
 )
 #: The chain of validations (``validates``/``validate``), kept with the callbacks.
 VALIDATE = "validate"
-_EVENTS = ("validation", "save", "create", "update", "destroy", "initialize", "find",
-           "commit", "rollback")
-_ACTIONS = ("create", "update", "destroy")
 _DECLARATIONS = "__ar_lifecycle__"  # the class body's list of declarations
+_TAKES_ON = ("validate", "before_validation", "after_validation", "after_commit",
+             "after_rollback")
 
 
 class Callback:
@@ -120,6 +119,9 @@ class Callback:
         self.target = target
         self.if_ = _conditions(if_)
         self.unless = _conditions(unless)
+        if on is not None and name not in _TAKES_ON:
+            raise ValueError(f"{name}: on= is for the validation and commit callbacks "
+                             f"({', '.join(_TAKES_ON)}), as in Rails")
         self.on = None if on is None else frozenset((on,) if isinstance(on, str) else on)
 
     def __repr__(self) -> str:
@@ -130,7 +132,8 @@ class Callback:
     def matches(self, target: str | Callable[..., Any]) -> bool:
         """Whether this callback is the one ``target`` (a name or the callable) names."""
         return self.target is target or self.target == target or \
-            isinstance(target, str) and getattr(self.target, "__name__", None) == target
+            isinstance(target, str) and getattr(self.target, "__name__", None) == target \
+            or isinstance(self.target, str) and method_target(target) == self.target
 
     def applies(self, record: Any, on: str | Iterable[str] | None = None) -> bool:
         """Whether it runs for ``record`` now: its ``on`` (when given) meets ``on``
@@ -166,9 +169,8 @@ def _conditions(value: Any) -> tuple:
 
 
 def _truth(record: Any, condition: Any) -> bool:
-    if isinstance(condition, str):
-        value = getattr(record, condition)
-        return bool(value() if callable(value) else value)
+    if isinstance(condition, str):  # a method, or an attribute (a column first)
+        return bool(read_value(record, condition))
     return bool(condition(record))
 
 
@@ -203,11 +205,12 @@ def _declarer(name: str, chain: str | None = None,
                  on: str | Iterable[str] | None = on, prepend: bool = False) -> Any:
         if target is None:  # @before_save(if_=...): the decorator to apply
             def decorate(fn: Callable[..., Any]) -> Callable[..., Any]:
-                declare(("add", Callback(chain, fn, if_=if_, unless=unless, on=on),
-                         prepend))
+                declare(("add", Callback(chain, method_target(fn), if_=if_,
+                                         unless=unless, on=on), prepend))
                 return fn
             return decorate
-        declare(("add", Callback(chain, target, if_=if_, unless=unless, on=on), prepend))
+        declare(("add", Callback(chain, method_target(target), if_=if_, unless=unless,
+                                 on=on), prepend))
         return target
     register.__name__ = register.__qualname__ = name
     if chain != name:
@@ -250,6 +253,18 @@ after_destroy_commit = _declarer("after_destroy_commit", "after_commit", ("destr
 after_save_commit = _declarer("after_save_commit", "after_commit", ("create", "update"))
 
 
+def method_target(fn: Any) -> Any:
+    """What a decorator in a class body registers for ``fn``: its name, when ``fn`` is
+    a plain function that becomes a method of that name, so a subclass's override is
+    the one called (Rails calls symbol callbacks on the record); anything else (a
+    lambda, a callable object, a name-mangled ``__method``) as it is."""
+    name = getattr(fn, "__name__", "")
+    if inspect.isfunction(fn) and name.isidentifier() and \
+            not (name.startswith("__") and not name.endswith("__")):
+        return name
+    return fn
+
+
 def _callback_name(kind: str, when: str | None) -> str:
     name = kind if when is None else f"{when}_{kind}"
     if name not in CALLBACKS:
@@ -288,7 +303,10 @@ def _recompute(model: type) -> None:
     chains: dict[str, list[Callback]] = {}
     virtual: set[str] = set()
     for klass in reversed(model.__mro__):
-        for op in klass.__dict__.get("_lifecycle_decls", ()):
+        # a model's own list, or the class-body list of a plain mixin class (a Rails
+        # concern: ``class Sluggable: before_save("_slug")``)
+        ops = klass.__dict__.get("_lifecycle_decls") or klass.__dict__.get(_DECLARATIONS, ())
+        for op in ops:
             if op[0] == "virtual":
                 virtual.add(op[1])
                 if op[1] not in klass.__dict__:
@@ -313,6 +331,14 @@ def _recompute(model: type) -> None:
     cls._load_callbacks = found.get("after_find", ()) + found.get("after_initialize", ())
     cls._init_callbacks = found.get("after_initialize", ())
     cls._transaction_callbacks = "after_commit" in found or "after_rollback" in found
+    cls._save_may_halt = any(name in found for name in (
+        "before_save", "around_save", "after_save", "before_create", "around_create",
+        "after_create", "before_update", "around_update", "after_update"))
+    cls._destroy_may_halt = any(name in found for name in (
+        "before_destroy", "around_destroy", "after_destroy"))
+    cls._fills_before_write = any(
+        name in found for name in ("before_save", "around_save", "before_create",
+                                   "around_create", "before_update", "around_update"))
     cls._saves_unchanged = any(
         name in found for name in (VALIDATE, "before_validation", "after_validation",
                                    "before_save", "around_save", "after_save",
@@ -443,19 +469,36 @@ class CallbacksMixin(Core):
 
     def _insert_record(self, schema: ModelSchema) -> None:
         if self._lifecycle:
-            run_around(self, "create", lambda: super(CallbacksMixin, self)._insert_record(schema))
+            run_around(self, "create", lambda: self._write("create", schema))
         else:
             super()._insert_record(schema)
-        if self._transaction_callbacks:
-            schema.db.add_transaction_callbacks(self, "create")
 
     def _update_record(self, schema: ModelSchema) -> None:
         if self._lifecycle:
-            run_around(self, "update", lambda: super(CallbacksMixin, self)._update_record(schema))
+            run_around(self, "update", lambda: self._write("update", schema))
+        else:
+            super()._update_record(schema)
+
+    def _write(self, action: str, schema: ModelSchema) -> None:
+        # The INSERT/UPDATE inside the create/update callbacks: the validations that
+        # the before_* callbacks may have satisfied, the write, then the record's
+        # transaction callbacks, registered at once (an after_create that raises
+        # still gives the record its after_rollback).
+        self._validate_before_write(schema)
+        if action == "create":
+            super()._insert_record(schema)
         else:
             super()._update_record(schema)
         if self._transaction_callbacks:
-            schema.db.add_transaction_callbacks(self, "update")
+            schema.db.add_transaction_callbacks(self, action)
+
+    def _delete_row(self, action: str = "delete") -> int:
+        # A destroy that deleted a row gets the destroy commit callbacks (Rails:
+        # only when the DELETE matched, never for a new record).
+        count = super()._delete_row(action)
+        if count and action == "destroy" and self._transaction_callbacks:
+            type(self)._load_schema().db.add_transaction_callbacks(self, "destroy")
+        return count
 
     def destroy(self) -> Self | Literal[False]:
         """Run the destroy callbacks around the destroy of the layers below; return
@@ -467,23 +510,12 @@ class CallbacksMixin(Core):
                 return False
         else:
             super().destroy()
-        if self._transaction_callbacks:
-            type(self)._load_schema().db.add_transaction_callbacks(self, "destroy")
         return self
 
     def _run_transaction_callbacks(self, outcome: str, actions: set[str]) -> None:
         """Run ``after_commit`` (``outcome`` "commit") or ``after_rollback`` for what
-        the transaction did (``actions``): the transaction calls it once, after the
-        outermost COMMIT or ROLLBACK (``connection/transaction.py``). On commit the
-        action is the record's: destroyed, created (new when the transaction began)
-        or updated; on rollback, each attempted."""
-        if outcome == "commit":
-            if self._destroyed:
-                on: Any = "destroy"
-            elif "create" in actions:
-                on = "create"
-            else:
-                on = "update"
-        else:
-            on = actions
-        run(self, f"after_{outcome}", on)
+        the transaction did, ``actions`` (``"create"``, ``"update"``, ``"destroy"``):
+        the transaction calls it once, after the outermost COMMIT or ROLLBACK
+        (``connection/transaction.py``, which fixes a commit's one action at the
+        COMMIT); ``on=`` callbacks run when one of their actions is among them."""
+        run(self, f"after_{outcome}", actions)

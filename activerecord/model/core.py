@@ -58,6 +58,9 @@ class Core:
     _load_callbacks: ClassVar[tuple] = ()  # after_find + after_initialize (from rows)
     _init_callbacks: ClassVar[tuple] = ()  # after_initialize (Model(...))
     _saves_unchanged: ClassVar[bool] = False  # an unchanged save still runs the chains
+    _fills_before_write: ClassVar[bool] = False  # before_* callbacks run before the write
+    _save_may_halt: ClassVar[bool] = False  # save callbacks that may Abort after writing
+    _destroy_may_halt: ClassVar[bool] = False  # the same for destroy
     _virtual_attributes: ClassVar[frozenset[str]] = frozenset()  # acceptance/confirmation
     _reflections: ClassVar[dict[str, Any]] = {}  # the associations (AssociationsMixin)
 
@@ -65,6 +68,14 @@ class Core:
     def _validate_associations(self) -> None:
         """Add the associations' validation errors to ``self.errors``
         (AssociationsMixin)."""
+
+    def _validate_before_write(self, schema: Any) -> None:
+        """The checks due right before the write (ValidationsMixin)."""
+
+    def _holds_unsaved(self) -> bool:
+        """Whether the record holds associated records its save would save
+        (AssociationsMixin)."""
+        return False
 
     def _supplied_by_association(self, column: str) -> bool:
         """Whether an association sets ``column`` on save (AssociationsMixin)."""
@@ -118,6 +129,7 @@ class Core:
         def save(self, **options: Any) -> bool: ...
         def destroy(self) -> Self | Literal[False]: ...
         def _delete_instance(self) -> Self: ...
+        def _delete_row(self, action: str = "delete") -> int: ...
         def _insert_record(self, schema: ModelSchema) -> None: ...
         def _update_record(self, schema: ModelSchema) -> None: ...
         def _check_save(self, schema: ModelSchema) -> bool: ...
@@ -237,7 +249,8 @@ class Core:
         if "_attrs" in self.__dict__:
             self._hand_out_mutables(cls._load_schema())  # both copies track in place
         state = dict(self.__dict__)
-        for key in ("_attrs", "_changed_from", "_originals"):
+        state.pop("_errors", None)  # the copy's validation errors are its own (none yet)
+        for key in ("_attrs", "_changed_from", "_originals", "_virtual"):
             if state.get(key) is not None:
                 state[key] = dict(state[key])
         if state.get("_assigned") is not None:

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..connection.database import Database
 from ..connection.handling import get_database
-from ..errors import Rollback
+from ..errors import DatabaseError, Rollback
 from .core import Core, _same
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -94,7 +94,10 @@ class TransactionsMixin(Core):
         error propagates out of it), and the record gets its state back (new again,
         its changes pending) so a retry writes again. The record's own transaction
         sends its BEGIN with its first statement, so a save stopped by a validation
-        or a callback sends no SQL at all.
+        or a callback sends no SQL at all. Inside a caller's transaction, a save
+        that a callback or an associated record may halt after its write runs in a
+        savepoint, so that False always means nothing was written (Rails leaves the
+        rows in the caller's transaction there).
         """
         if options:  # before any SQL (the write layer refuses leftovers too)
             raise TypeError(f"save() got unknown option(s) {', '.join(sorted(options))}; "
@@ -104,10 +107,15 @@ class TransactionsMixin(Core):
         if not self._check_save(schema) and not model._saves_unchanged:
             return True  # nothing to write: no transaction, no statement (as Rails)
         db = schema.db
-        if db.in_transaction:  # joining the open one: no context manager to enter
-            db.add_transaction_record(self)
-            return super().save(validate=validate, raise_on_invalid=raise_on_invalid,
-                                **options)
+        if db.in_transaction:
+            if not model._save_may_halt and not (model._reflections and
+                                                 self._holds_unsaved()):
+                # joining the open one, and nothing can halt the save after a write
+                db.add_transaction_record(self)
+                return super().save(validate=validate, raise_on_invalid=raise_on_invalid,
+                                    **options)
+            return self._save_in_savepoint(db, validate=validate,
+                                           raise_on_invalid=raise_on_invalid, **options)
         saved = False
         with db.transaction_manager.transaction(False, None, lazy=True):
             db.add_transaction_record(self)
@@ -127,14 +135,41 @@ class TransactionsMixin(Core):
         self._check_key(schema, "destroy")
         db = schema.db
         if db.in_transaction:
-            db.add_transaction_record(self)
-            return super().destroy()
+            if not type(self)._destroy_may_halt:
+                db.add_transaction_record(self)
+                return super().destroy()
+            return self._save_in_savepoint(db, destroy=True)
         result: Self | Literal[False] = False
+        result = False
         with db.transaction_manager.transaction(False, None, lazy=True):
             db.add_transaction_record(self)
             result = super().destroy()
             if result is False:
                 raise Rollback
+        return result
+
+    def _save_in_savepoint(self, db: Database, destroy: bool = False,
+                           **options: Any) -> Any:
+        # A save (or destroy) inside a caller's transaction that a callback or an
+        # associated record may halt after its write: in a savepoint, rolled back when
+        # it returns False (nothing written) or a statement failed (the write undone,
+        # and PostgreSQL's transaction usable again); another exception (a callback's)
+        # releases it and propagates: the caller's block decides, as in Rails.
+        failure: Exception | None = None
+        result: Any = False
+        with db.transaction(requires_new=True):
+            db.add_transaction_record(self)
+            try:
+                result = super().destroy() if destroy else super().save(**options)
+            except DatabaseError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - re-raised after the release
+                failure = exc
+            else:
+                if result is False:
+                    raise Rollback
+        if failure is not None:
+            raise failure
         return result
 
     def _delete_instance(self) -> Self:

@@ -121,9 +121,9 @@ class Error:
 
     @property
     def details(self) -> dict[str, Any]:
-        """``{"error": type, **options}`` as Rails' ``errors.details`` entries."""
-        return {"error": self.type, **{k: v for k, v in self.options.items()
-                                       if k != "value"}}
+        """``{"error": type, **options}`` as Rails' ``errors.details`` entries (the
+        options the validator passed: ``count``, ``value``...)."""
+        return {"error": self.type, **self.options}
 
     def __repr__(self) -> str:
         return f"<Error {self.attribute} {self.type}: {self.message!r}>"
@@ -152,7 +152,8 @@ class Errors:
         ``{attribute}``, ``{model}`` and the other ``options`` interpolated) or a
         callable taking ``(record, data)``; ``options`` go to ``details``."""
         data = {"attribute": humanize(attribute) or "base",
-                "model": type_name(self.record), **options}
+                "model": type_name(self.record), "value": self._value(attribute),
+                **options}
         if message is None:
             text = MESSAGES.get(type, type)
         elif callable(message):
@@ -162,6 +163,16 @@ class Errors:
         error = Error(attribute, type, _interpolate(text, data), options)
         self._errors.append(error)
         return error
+
+    def _value(self, attribute: str) -> Any:
+        # ``{value}`` of a message: the attribute's value (Rails' generate_message).
+        record = self.record
+        if record is None or attribute == "base":
+            return None
+        if attribute in record.__dict__.get("_attrs", ()) or \
+                attribute in type(record)._virtual_attributes:
+            return v.read_value(record, attribute)
+        return None  # an association or a method: not read for a message
 
     def added(self, attribute: str, type: str = "invalid") -> bool:
         """Whether an error of ``type`` is on ``attribute``."""
@@ -316,9 +327,18 @@ class ValidationsMixin(Core):
     def valid(self, context: str | None = None) -> bool:
         """Run the validations (and the validation callbacks) and return whether the
         record has no errors; ``record.errors`` holds them. ``context`` defaults to
-        ``"create"`` for a new record, ``"update"`` otherwise. A ``before_validation``
-        that raises Abort makes it False (with no errors, as Rails)."""
+        ``"create"`` for a new record, ``"update"`` otherwise. Abort raised by a
+        ``before_validation`` or a validation makes it False (with the errors added
+        so far, as Rails). A record that is being validated already (associated
+        records validating each other) counts as valid meanwhile."""
+        return self._validate(context, presence=True)
+
+    def _validate(self, context: str | None, presence: bool) -> bool:
+        # valid(); ``presence=False``: without the inferred NOT NULL check, which a
+        # save runs after its before_* callbacks (:meth:`_validate_before_write`).
         d = self.__dict__
+        if d.get("_validating"):
+            return not d.get("_errors")
         errors = d.get("_errors")
         if errors is not None:
             errors.clear()
@@ -328,18 +348,22 @@ class ValidationsMixin(Core):
             if model._reflections:
                 self._validate_associations()
             if model.infer_validations:
-                self._validate_inferred(model._load_schema())
+                self._validate_inferred(model._load_schema(), presence)
             return not d.get("_errors")
         context = context or ("create" if self._new_record else "update")
-        if "before_validation" in chains or "after_validation" in chains:
-            try:
+        d["_validating"] = True
+        try:
+            if "before_validation" in chains or "after_validation" in chains:
                 self._run_validation_callbacks(
-                    context, lambda: self._run_validations(context))
-            except Abort:
-                return False
-        else:
-            self._run_validations(context)
+                    context, lambda: self._run_validations(context, presence))
+            else:
+                self._run_validations(context, presence)
+        except Abort:
+            return False
+        finally:
+            d["_validating"] = False
         return not d.get("_errors")  # made by the first error added (self.errors)
+
     def invalid(self, context: str | None = None) -> bool:
         """``not valid(context)``."""
         return not self.valid(context)
@@ -362,16 +386,27 @@ class ValidationsMixin(Core):
         if not self.valid(context):
             raise RecordInvalid(self)
 
-    def _run_validations(self, context: str) -> None:
+    def _run_validations(self, context: str, presence: bool = True) -> None:
         model = type(self)
         for callback in model._lifecycle.get(VALIDATE, ()):
             if callback.applies(self, context):
                 callback.call(self)
         self._validate_associations()
         if model.infer_validations:
-            self._validate_inferred(model._load_schema())
+            self._validate_inferred(model._load_schema(), presence)
 
-    def _validate_inferred(self, schema: ModelSchema) -> None:
+    def _validate_before_write(self, schema: ModelSchema) -> None:
+        """Right before the INSERT/UPDATE, after the before_save/before_create/
+        before_update callbacks (which may fill a NOT NULL column, as a token or a
+        slug): the inferred NOT NULL check a save left to this point. Raises
+        RecordInvalid (the save returns False) when a column is still blank."""
+        if self.__dict__.pop("_presence_due", False):
+            self._validate_inferred(schema, presence=True, lengths=False)
+            if self.__dict__.get("_errors"):
+                raise RecordInvalid(self)
+
+    def _validate_inferred(self, schema: ModelSchema, presence: bool = True,
+                           lengths: bool = True) -> None:
         # The columns a save writes: all of a new record's, a saved one's changes.
         # ``self.errors`` is made only when one fails (the common case makes none).
         attrs = self._attrs
@@ -379,18 +414,19 @@ class ValidationsMixin(Core):
         # value the row holds)
         names: Iterable[str] = attrs if self._new_record else \
             (self.__dict__.get("_changed_from") or ())
-        required, lengths = schema.required, schema.max_lengths
+        required = schema.required if presence else ()
+        limits = schema.max_lengths if lengths else {}
         for name in names:
             value = attrs.get(name)
             if value is None:
                 if name in required and not self._supplied_by_association(name) \
                         and not self.errors.added(name, "blank"):
                     self.errors.add(name, "blank")
-            elif name in lengths and isinstance(value, str) and len(value) > lengths[name]:
+            elif name in limits and isinstance(value, str) and len(value) > limits[name]:
                 stored = schema.types[name].serialize(value)  # an enum's value, not label
-                if isinstance(stored, str) and len(stored) > lengths[name] and \
+                if isinstance(stored, str) and len(stored) > limits[name] and \
                         not self.errors.added(name, "too_long"):
-                    self.errors.add(name, "too_long", count=lengths[name])
+                    self.errors.add(name, "too_long", count=limits[name])
 
     def save(self, *, validate: bool = True, raise_on_invalid: bool = False,
              **options: Any) -> bool:
@@ -401,11 +437,24 @@ class ValidationsMixin(Core):
         RecordInvalid (``.record``, ``.errors``) and RecordNotSaved instead.
         ``Model.save`` is ``TransactionsMixin.save``, which opens the transaction
         around this; see it for the other errors."""
-        if validate and not self.valid():
-            if raise_on_invalid:
-                raise RecordInvalid(self)
-            return False
-        saved = super().save(**options)
+        if validate:
+            model = type(self)
+            # a before_* callback may fill a NOT NULL column: that check waits for it
+            defer = model._fills_before_write and model.infer_validations
+            if not self._validate(None, presence=not defer):
+                if raise_on_invalid:
+                    raise RecordInvalid(self)
+                return False
+            if defer:
+                self.__dict__["_presence_due"] = True
+        try:
+            saved = super().save(**options)
+        except RecordInvalid as exc:  # this record's, found during the write (Rails'
+            if exc.record is not self or raise_on_invalid:  # save rescues it)
+                raise
+            saved = False
+        finally:
+            self.__dict__.pop("_presence_due", None)
         if not saved and raise_on_invalid:
             raise RecordNotSaved(f"Failed to save the {type(self).__name__}: a callback "
                                  "halted it (Abort)", record=self)

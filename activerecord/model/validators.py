@@ -25,7 +25,8 @@ numericality        only_integer, greater_than(_or_equal_to), less_than(...),  n
 inclusion           in_ (a collection, range, or callable)                    inclusion
 exclusion           in_                                                        exclusion
 uniqueness          scope (column or list), case_sensitive (None: the          taken
-                    column's collation decides; False: LOWER() on both sides),
+                    column's collation decides; False: LOWER() on both sides;
+                    True: bytes where collations ignore case, MariaDB),
                     conditions (a callable taking and returning a relation)
 acceptance          accept (default ``("1", "true", True, 1)`` and, for a      accepted
                     boolean column, True); a virtual attribute when no column
@@ -43,6 +44,8 @@ the check make one of them fail with ``RecordNotUnique``.
 
 from __future__ import annotations
 
+import inspect
+import math
 import numbers
 import re
 from collections.abc import Iterable
@@ -52,9 +55,10 @@ from typing import Any
 import inflection
 
 from ..errors import InvalidAssociation
+from ..sql import nodes as n
 from .core import Core
 
-__all__ = ["Validator", "VALIDATORS", "build", "is_blank", "humanize",
+__all__ = ["Validator", "VALIDATORS", "build", "is_blank", "humanize", "read_value",
            "AssociatedValidator", "VirtualAttribute"]
 
 
@@ -75,9 +79,18 @@ def is_blank(value: Any) -> bool:
     return False
 
 
-def _read(record: Any, attribute: str) -> Any:
-    # A column (or an enum's label), a virtual attribute, or a method/property.
-    return getattr(record, attribute)
+def read_value(record: Any, attribute: str) -> Any:
+    """The value a validation reads: a loaded column's (an enum's label), even when
+    the model has a method of the name (a column called ``valid``); else the virtual
+    attribute, property or method result of that name (Rails'
+    ``read_attribute_for_validation``)."""
+    if attribute in record.__dict__.get("_attrs", ()):
+        return record.read_attribute(attribute)
+    value = getattr(record, attribute)
+    return value() if inspect.ismethod(value) else value
+
+
+_read = read_value
 
 
 def _resolve(record: Any, value: Any) -> Any:
@@ -85,8 +98,7 @@ def _resolve(record: Any, value: Any) -> Any:
     # a callable taking the record; anything else is the value itself.
     if isinstance(value, str) and (value in record.__dict__.get("_attrs", ()) or
                                    hasattr(type(record), value)):
-        found = getattr(record, value)
-        return found() if callable(found) else found
+        return read_value(record, value)
     if callable(value) and not isinstance(value, (type, range)):
         return value(record)
     return value
@@ -258,15 +270,19 @@ def _number(value: Any) -> int | float | Decimal | None:
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float, Decimal)):
-        return value
-    if isinstance(value, numbers.Real):  # Fraction and the like
-        return float(value)
-    if isinstance(value, str):
+        number: int | float | Decimal = value
+    elif isinstance(value, numbers.Real):  # Fraction and the like
+        number = float(value)
+    elif isinstance(value, str):
         try:
-            return Decimal(value.strip())
+            number = Decimal(value.strip())
         except InvalidOperation:
             return None
-    return None
+    else:
+        return None
+    if not (number.is_finite() if isinstance(number, Decimal) else math.isfinite(number)):
+        return None  # NaN, Infinity: "is not a number" (as Rails)
+    return number
 
 
 class InclusionValidator(Validator):
@@ -353,14 +369,19 @@ class UniquenessValidator(Validator):
                 c in record._dirty() for c in self._scope()):
             return  # a saved, unchanged value was checked when it was written
         query = model.unscoped()
-        if self.options.get("case_sensitive") is False and isinstance(value, str):
-            query = query.where(getattr(model.c, attribute).lower() == value.lower())
+        sensitive = self.options.get("case_sensitive")
+        schema = model._load_schema()
+        column = schema.column(model, attribute)[0]
+        binary = schema.db.dialect.binary_type
+        if sensitive is False and isinstance(value, str):
+            query = query.where(column.lower() == value.lower())
+        elif sensitive is True and binary and isinstance(value, str):
+            query = query.where(n.Cast(column, binary) == n.Cast(n.Param(value), binary))
         else:
             query = query.where(**{attribute: value})
         for column in self._scope():
             query = query.where(**{column: record.read_attribute(column)})
-        if record.persisted:
-            schema = model._load_schema()
+        if record.persisted and schema.pk:  # its own row does not count
             key = record._key_before_changes(schema)
             query = query.where_not(**dict(zip(schema.pk, key if len(schema.pk) > 1
                                                 else (key,))))

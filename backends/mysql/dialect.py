@@ -43,6 +43,7 @@ class MySQLDialect(Dialect):
     paramstyle = "format"
     quote_char = "`"
     begin_sql = "BEGIN"
+    binary_type = "BINARY"  # the *_ci collations compare case-insensitively
 
     def limit_offset(self, limit: int | None, offset: int | None) -> tuple[str, list]:
         if limit is None and offset:

@@ -177,6 +177,7 @@ _STALE_PLAN = "cached plan must not change result type"
 _FEATURE_NOT_SUPPORTED = "0A000"
 _INVALID_PARAMETER_VALUE = "22023"
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+_INERROR = 3  # psycopg.pq.TransactionStatus.INERROR: the open transaction failed
 
 
 @functools.lru_cache(maxsize=1)
@@ -288,6 +289,12 @@ class PostgreSQLAdapter(Adapter):
                         f"invalid timezone option {self._timezone!r}: {exc}") from exc
                 raise self._connect_failure(exc) from exc
         return conn
+
+    def transaction_aborted(self, conn: Any) -> bool:
+        """``conn.info.transaction_status`` is INERROR: a statement failed inside the
+        transaction (PostgreSQL manual, "Transactions": every later command, COMMIT
+        included, is refused or answered with ROLLBACK)."""
+        return conn.info.transaction_status == _INERROR
 
     def ping(self, conn: Any) -> bool:
         # conn.closed/broken are known without a round trip; an empty query is the

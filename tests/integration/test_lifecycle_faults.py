@@ -1,0 +1,441 @@
+"""Faults in the record lifecycle found by review (issue 10), each pinned on every
+database: connections never go back to the pool inside a transaction, a halted save
+inside a caller's transaction writes nothing, PostgreSQL's aborted transactions are
+not reported as committed, the transaction callbacks see what the transaction did,
+and the validations and callbacks behave as Rails' where the first version did not."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import threading
+
+import pytest
+
+import activerecord
+from activerecord import (
+    Abort,
+    Model,
+    RecordInvalid,
+    TransactionError,
+    after_commit,
+    after_create,
+    after_destroy_commit,
+    after_rollback,
+    after_save,
+    before_create,
+    before_save,
+    belongs_to,
+    events,
+    has_many,
+    transaction,
+    validate,
+    validates,
+    validates_associated,
+)
+from activerecord.testing import capture_sql
+
+LOG: list = []
+
+
+class LfPost(Model):
+    table_name = "lf_posts"
+
+    @after_commit
+    def _committed(self):
+        LOG.append(("commit", self.title))
+
+    @after_rollback
+    def _rolled_back(self):
+        LOG.append(("rollback", self.title))
+
+    @after_rollback(on="create")
+    def _create_undone(self):
+        LOG.append(("create undone", self.title))
+
+
+@pytest.fixture
+def posts(db, make_table):
+    make_table("lf_posts", id="pk", title="string(40) NOT NULL", token="string(40)")
+    LfPost.reset_column_information()
+    LOG.clear()
+    yield LfPost
+    LOG.clear()
+
+
+def _in_transaction(db, conn) -> bool:
+    # The driver's own word on whether the connection is inside a transaction.
+    if db.adapter.name == "sqlite":
+        return conn.in_transaction
+    if db.adapter.name == "postgresql":
+        return conn.info.transaction_status != 0
+    return bool(conn.server_status & 1)  # MySQL's SERVER_STATUS_IN_TRANS
+
+
+def _idle_connections_in_transaction(db) -> list[bool]:
+    size = db.pool.stats()["idle"]
+    conns = [db.pool.checkout() for _ in range(size)]
+    try:
+        return [_in_transaction(db, c) for c in conns]
+    finally:
+        for conn in conns:
+            db.pool.checkin(conn)
+
+
+# -- connections ----------------------------------------------------------------------
+def test_a_failure_right_after_a_lazy_begin_never_returns_the_connection_in_it(db, posts):
+    def boom(name, payload):
+        if payload["sql"].startswith("BEGIN"):
+            raise RuntimeError("a subscriber failed after the BEGIN ran")
+
+    with events.subscribed("sql", boom):
+        with pytest.raises(RuntimeError):
+            LfPost.create(title="a")
+    assert not any(_idle_connections_in_transaction(db))
+    assert LfPost.create(title="b").persisted and LfPost.pluck("title") == ["b"]
+
+
+def test_a_task_created_inside_a_save_does_not_use_its_ended_transaction(db, posts):
+    tasks = []
+
+    class Spawner(LfPost):
+        @before_save
+        def _spawn(self):
+            async def later():
+                await asyncio.sleep(0)
+                return db.in_transaction, LfPost.create(title="from the task").persisted
+            tasks.append(asyncio.get_running_loop().create_task(later()))
+
+    async def main():
+        Spawner(title="x").save()
+        return await asyncio.gather(*tasks)
+
+    assert asyncio.run(main()) == [(False, True)]
+    assert sorted(LfPost.pluck("title")) == ["from the task", "x"]
+    assert not any(_idle_connections_in_transaction(db))
+
+
+def test_a_generator_closed_in_another_thread_still_returns_its_connection(db, posts):
+    before = db.pool.stats()["in_use"]
+
+    def rows():
+        with transaction():
+            LfPost.create(title="in the generator")
+            yield 1
+            yield 2
+
+    gen = rows()
+    next(gen)
+    closer = threading.Thread(target=gen.close)
+    closer.start()
+    closer.join(10)
+    assert db.pool.stats()["in_use"] == before
+
+
+@pytest.mark.databases("postgresql")
+def test_postgresql_an_aborted_transaction_is_reported_not_silently_rolled_back(db, posts):
+    with pytest.raises(TransactionError, match="aborted"):
+        with transaction():
+            post = LfPost.create(title="lost")
+            with pytest.raises(activerecord.DatabaseError):
+                db.execute("INSERT INTO lf_posts (title) VALUES (NULL)")
+            # caught here: PostgreSQL would answer COMMIT with a ROLLBACK
+    assert LfPost.count() == 0 and post.new_record and post.id is None
+    assert ("commit", "lost") not in LOG and ("rollback", "lost") in LOG
+
+
+# -- halted saves inside a caller's transaction -----------------------------------------
+class LfHalting(Model):
+    table_name = "lf_posts"
+
+    @after_save
+    def _halt(self):
+        raise Abort
+
+
+def test_an_abort_after_the_write_in_a_callers_transaction_writes_nothing(db, posts):
+    with transaction():
+        kept = LfPost.create(title="kept")
+        halted = LfHalting(title="halted")
+        assert halted.save() is False
+        assert halted.new_record and halted.id is None
+    assert LfPost.pluck("title") == ["kept"] and kept.persisted
+
+
+def test_a_statement_failing_in_a_callers_transaction_leaves_it_usable(db, posts):
+    with transaction():
+        LfPost.create(title="kept")
+        bad = LfHalting(title=None)
+        with pytest.raises(activerecord.NotNullViolation):
+            bad.save(validate=False)  # in its savepoint: PostgreSQL's stays usable
+        assert bad.new_record
+        LfPost.create(title="after")
+    assert sorted(LfPost.pluck("title")) == ["after", "kept"]
+
+
+def test_reading_a_collection_in_a_callback_keeps_the_records_to_be_saved(db, artists):
+    counts = []
+
+    class Counting(LfArtist):
+        @after_create
+        def _count(self):
+            counts.append(len(self.albums))  # the owner's key changed: a new proxy
+
+    artist = Counting(name="A")
+    artist.albums.build(title="one")
+    artist.albums.build(title="two")
+    assert artist.save() and counts == [2]
+    assert sorted(LfAlbum.where(artist_id=artist.id).pluck("title")) == ["one", "two"]
+
+
+def test_a_retry_after_a_halted_child_saves_the_children(db, artists):
+    artist = LfArtist(name="A")
+    album = artist.albums.build(title="x")
+    album.halt = True
+    assert artist.save() is False
+    album.halt = False
+    assert artist.save() and LfAlbum.where(artist_id=artist.id).pluck("title") == ["x"]
+
+
+# -- transaction callbacks -------------------------------------------------------------
+def test_a_full_rollback_keeps_every_level_s_actions(db, posts):
+    with pytest.raises(RuntimeError):
+        with transaction():
+            post = LfPost.create(title="a")
+            with transaction():
+                post.update(title="b")
+                raise RuntimeError
+    # (the record keeps its values after a rollback, as in Rails: its title is "b")
+    assert ("create undone", "b") in LOG and LOG.count(("rollback", "b")) == 1
+
+
+def test_a_savepoint_rolled_back_then_written_again_gets_both_callbacks(db, posts):
+    with transaction():
+        post = LfPost(title="d")
+        with transaction():
+            post.save()
+            raise activerecord.Rollback
+        assert post.new_record
+        post.save()
+    assert ("rollback", "d") in LOG and ("commit", "d") in LOG
+    assert LfPost.pluck("title") == ["d"]
+
+
+def test_the_commit_action_is_what_the_transaction_did_not_what_callbacks_did(db, posts):
+    seen = []
+
+    class Sequenced(Model):
+        table_name = "lf_posts"
+        other = None
+
+        @activerecord.after_create_commit
+        def _created(self):
+            seen.append(("create", self.title))
+            if self.title == "a":
+                type(self).other.destroy()  # another record of the same commit
+
+        @after_destroy_commit
+        def _gone(self):
+            seen.append(("destroy", self.title))
+
+    with transaction():
+        Sequenced.create(title="a")
+        Sequenced.other = Sequenced.create(title="b")
+    # b's destroy (in a's callback, its own transaction) commits at once; b's
+    # create commit still says create: the outcome was fixed at the COMMIT
+    assert seen == [("create", "a"), ("destroy", "b"), ("create", "b")]
+
+
+def test_destroy_commit_callbacks_only_when_a_row_was_deleted(db, posts):
+    seen = []
+
+    class Gone(Model):
+        table_name = "lf_posts"
+        after_destroy_commit(lambda r: seen.append(r.title))
+
+    Gone(title="never saved").destroy()
+    post = Gone.create(title="x")
+    Gone.where(id=post.id).delete_all()
+    post.destroy()  # its row was already gone
+    real = Gone.create(title="real")
+    real.destroy()
+    assert seen == ["real"]
+
+
+def test_an_exception_in_after_create_still_runs_after_rollback(db, posts):
+    class Failing(LfPost):
+        @after_create
+        def _fail(self):
+            raise ValueError("after the INSERT")
+
+    with pytest.raises(ValueError):
+        Failing.create(title="f")
+    assert ("rollback", "f") in LOG and LfPost.count() == 0
+
+
+# -- callbacks ---------------------------------------------------------------------------
+def test_a_before_create_may_fill_a_not_null_column(db, make_table, posts):
+    make_table("lf_tokens", id="pk", email="string(40) NOT NULL",
+               token="string(40) NOT NULL")
+
+    class Tokened(Model):
+        table_name = "lf_tokens"
+
+        @before_create
+        def _token(self):
+            self.token = "t-" + self.email
+
+    class Untokened(Model):
+        table_name = "lf_tokens"
+
+    assert Tokened.create(email="a@b").token == "t-a@b"
+    plain = Untokened(email="c@d")
+    assert not plain.valid() and plain.save() is False
+    assert plain.errors.full_messages == ["Token can't be blank"]
+
+
+def test_a_subclass_override_of_a_decorated_callback_is_the_one_called(db, posts):
+    class Parent(Model):
+        table_name = "lf_posts"
+
+        @before_save
+        def _fill(self):
+            self.token = "parent"
+
+    class Child(Parent):
+        def _fill(self):
+            self.token = "child"
+
+    assert Child.create(title="c").token == "child"
+    assert Parent.create(title="p").token == "parent"
+
+
+def test_declarations_in_a_plain_mixin_class_apply(db, posts):
+    class Tokenized:
+        validates("title", length={"minimum": 3})
+
+        @before_save
+        def _tokenize(self):
+            self.token = self.title.upper()
+
+    class Mixed(Tokenized, Model):
+        table_name = "lf_posts"
+
+    assert not Mixed(title="ab").valid()
+    assert Mixed.create(title="abc").token == "ABC"
+
+
+def test_abort_in_a_validate_method_makes_save_return_false(db, posts):
+    class Refusing(Model):
+        table_name = "lf_posts"
+
+        @validate
+        def _no(self):
+            raise Abort
+
+    assert Refusing(title="x").save() is False and LfPost.count() == 0
+
+
+# -- validations ---------------------------------------------------------------------------
+def test_a_column_named_like_a_model_method_is_validated_by_its_value(db, make_table):
+    make_table("lf_flags", id="pk", valid="bool", errors="string(10)")
+
+    class Flag(Model):
+        table_name = "lf_flags"
+        validates("valid", inclusion=[True, False])
+
+    assert Flag(valid=True).valid()
+    flag = Flag()
+    flag.write_attribute("valid", None)
+    assert flag.invalid() and flag.errors.details["valid"][0]["error"] == "inclusion"
+
+
+def test_non_finite_numbers_are_not_numbers(db, make_table):
+    make_table("lf_zips", id="pk", zip="string(10)")
+
+    class Zip(Model):
+        table_name = "lf_zips"
+        validates("zip", numericality={"greater_than": 5})
+
+    for text in ("NaN", "Infinity", "-inf"):
+        z = Zip(zip=text)
+        assert not z.valid() and z.errors.details["zip"][0]["error"] == "not_a_number"
+    assert math.isfinite(6) and Zip(zip="6").valid()
+
+
+def test_value_is_interpolated_in_every_message(db, posts):
+    class Short(Model):
+        table_name = "lf_posts"
+        validates("title", length={"minimum": 3, "message": "is {value}: too short"})
+
+    s = Short(title="ab")
+    s.valid()
+    assert s.errors["title"] == ["is ab: too short"]
+
+
+def test_uniqueness_on_a_table_without_a_primary_key(db, make_table):
+    make_table("lf_tags", name="string(20)")
+
+    class Tag(Model):
+        table_name = "lf_tags"
+        validates("name", uniqueness=True)
+
+    db.execute("INSERT INTO lf_tags (name) VALUES ('a')")
+    assert not Tag(name="a").valid() and Tag(name="b").valid()
+
+
+class LfArtist(Model):
+    table_name = "lf_artists"
+    albums = has_many("LfAlbum", foreign_key="artist_id")
+
+
+class LfAlbum(Model):
+    table_name = "lf_albums"
+    artist = belongs_to("LfArtist", foreign_key="artist_id")
+    validates_associated("artist")
+    halt = False
+
+    @before_save
+    def _maybe_halt(self):
+        if self.halt:
+            raise Abort
+
+
+@pytest.fixture
+def artists(db, make_table):
+    make_table("lf_artists", id="pk", name="string(20) NOT NULL")
+    make_table("lf_albums", id="pk", title="string(20) NOT NULL", artist_id="int NOT NULL")
+    LfArtist.reset_column_information()
+    LfAlbum.reset_column_information()
+
+
+def test_a_child_halting_its_save_makes_the_owners_save_return_false(db, artists):
+    artist = LfArtist(name="A")
+    album = artist.albums.build(title="bad")
+    album.halt = True
+    assert artist.save() is False
+    assert artist.errors.details == {"albums": [{"error": "invalid"}]}
+    assert LfArtist.count() == 0 and LfAlbum.count() == 0 and artist.new_record
+    with pytest.raises(RecordInvalid):
+        artist.save(raise_on_invalid=True)
+
+
+def test_associated_records_validating_each_other_do_not_recurse(db, artists):
+    artist = LfArtist(name="A")
+    artist.albums.build(title="ok")
+    assert artist.save() and LfAlbum.count() == 1
+
+
+@pytest.mark.databases("mysql")
+def test_mariadb_case_sensitive_uniqueness_compares_bytes(db, make_table):
+    make_table("lf_codes", id="pk", code="string(20) NOT NULL")
+
+    class Code(Model):
+        table_name = "lf_codes"
+        validates("code", uniqueness={"case_sensitive": True})
+
+    Code.create(code="Ann")
+    with capture_sql() as sql:
+        assert Code(code="ann").valid()
+    assert "BINARY" in sql[0]
+    assert not Code(code="Ann").valid()
