@@ -310,14 +310,7 @@ class TransactionManager:
                 raise
             try:
                 if tx.pending is None:
-                    if db.adapter.transaction_aborted(conn):
-                        raise TransactionError(
-                            "the transaction was aborted by an error inside it that was "
-                            "caught and not re-raised (PostgreSQL refuses every later "
-                            "statement, and answers COMMIT with a ROLLBACK): it was "
-                            "rolled back, nothing was committed; use a nested "
-                            "transaction() (a savepoint) around a statement that may fail")
-                    db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
+                    self._commit(conn)
             except BaseException as exc:
                 broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
                     not self._quiet(conn, db.dialect.rollback_sql)
@@ -337,6 +330,18 @@ class TransactionManager:
             for entry in tx.rolled_back.values():
                 entry.rolled_back()
         return committed
+
+    def _commit(self, conn: Any) -> None:
+        # COMMIT; a transaction an error aborted is refused first (PostgreSQL would
+        # answer the COMMIT with a ROLLBACK and no error).
+        db = self._db
+        if db.adapter.transaction_aborted(conn):
+            raise TransactionError(
+                "the transaction was aborted by an error inside it that was caught and "
+                "not re-raised (PostgreSQL refuses every later statement, and answers "
+                "COMMIT with a ROLLBACK): it was rolled back, nothing was committed; "
+                "use a nested transaction() (a savepoint) around a statement that may fail")
+        db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
 
     def begin_pending(self, tx: Transaction) -> None:
         """Send a lazy transaction's BEGIN (before its first statement). It counts as

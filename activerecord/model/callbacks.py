@@ -300,53 +300,59 @@ def _skip_op(kind: str, when: Any, target: Any) -> tuple:
 
 def _recompute(model: type) -> None:
     """Build the chains of ``model`` and of every subclass from their declarations."""
-    chains: dict[str, list[Callback]] = {}
-    virtual: set[str] = set()
-    for klass in reversed(model.__mro__):
-        # a model's own list, or the class-body list of a plain mixin class (a Rails
-        # concern: ``class Sluggable: before_save("_slug")``)
-        ops = klass.__dict__.get("_lifecycle_decls") or klass.__dict__.get(_DECLARATIONS, ())
-        for op in ops:
-            if op[0] == "virtual":
-                virtual.add(op[1])
-                if op[1] not in klass.__dict__:
-                    type.__setattr__(klass, op[1], VirtualAttribute(op[1]))
-                continue
-            if op[0] == "add":
-                chain = chains.setdefault(op[1].name, [])
-                chain.insert(0, op[1]) if op[2] else chain.append(op[1])
-                continue
-            _, name, target = op
-            chain = chains.get(name, [])
-            kept = [c for c in chain if not c.matches(target)]
-            if len(kept) == len(chain):
-                raise ValueError(
-                    f"{model.__name__}.skip_callback: no {name} callback {target!r}; "
-                    f"declared: {', '.join(map(repr, chain)) or 'none'}")
-            chains[name] = kept
-    found = {name: tuple(chain) for name, chain in chains.items() if chain}
+    found, virtual = _chains(model)
     cls: Any = model
     cls._lifecycle = found
     cls._virtual_attributes = frozenset(virtual)
     cls._load_callbacks = found.get("after_find", ()) + found.get("after_initialize", ())
     cls._init_callbacks = found.get("after_initialize", ())
     cls._transaction_callbacks = "after_commit" in found or "after_rollback" in found
-    cls._save_may_halt = any(name in found for name in (
-        "before_save", "around_save", "after_save", "before_create", "around_create",
-        "after_create", "before_update", "around_update", "after_update"))
+    cls._save_may_halt = any(name in found for name in _SAVE_CHAINS)
     cls._destroy_may_halt = any(name in found for name in (
         "before_destroy", "around_destroy", "after_destroy"))
-    cls._fills_before_write = any(
-        name in found for name in ("before_save", "around_save", "before_create",
-                                   "around_create", "before_update", "around_update"))
-    cls._saves_unchanged = any(
-        name in found for name in (VALIDATE, "before_validation", "after_validation",
-                                   "before_save", "around_save", "after_save",
-                                   "before_update", "around_update", "after_update",
-                                   "after_commit", "after_rollback"))
+    cls._fills_before_write = any(name in found for name in _SAVE_CHAINS
+                                  if not name.startswith("after_"))
+    cls._saves_unchanged = any(name in found for name in _UNCHANGED_SAVE_CHAINS)
     subclasses: list[type] = model.__subclasses__()
     for subclass in subclasses:
         _recompute(subclass)
+
+
+#: The chains of a save's write (a model with any may halt it after the write).
+_SAVE_CHAINS = ("before_save", "around_save", "after_save", "before_create",
+                "around_create", "after_create", "before_update", "around_update",
+                "after_update")
+#: The chains that make a save without changes still run (as Rails).
+_UNCHANGED_SAVE_CHAINS = (VALIDATE, "before_validation", "after_validation",
+                          "before_save", "around_save", "after_save", "before_update",
+                          "around_update", "after_update", "after_commit", "after_rollback")
+
+
+def _chains(model: type) -> tuple[dict[str, tuple[Callback, ...]], set[str]]:
+    # The declarations of the MRO applied in order, base first: a model's own list,
+    # or the class-body list of a plain mixin class (a Rails concern).
+    chains: dict[str, list[Callback]] = {}
+    virtual: set[str] = set()
+    for klass in reversed(model.__mro__):
+        ops = klass.__dict__.get("_lifecycle_decls") or klass.__dict__.get(_DECLARATIONS, ())
+        for op in ops:
+            if op[0] == "virtual":
+                virtual.add(op[1])
+                if op[1] not in klass.__dict__:
+                    type.__setattr__(klass, op[1], VirtualAttribute(op[1]))
+            elif op[0] == "add":
+                chain = chains.setdefault(op[1].name, [])
+                chain.insert(0, op[1]) if op[2] else chain.append(op[1])
+            else:
+                _, name, target = op
+                chain = chains.get(name, [])
+                kept = [c for c in chain if not c.matches(target)]
+                if len(kept) == len(chain):
+                    raise ValueError(
+                        f"{model.__name__}.skip_callback: no {name} callback {target!r}; "
+                        f"declared: {', '.join(map(repr, chain)) or 'none'}")
+                chains[name] = kept
+    return {name: tuple(chain) for name, chain in chains.items() if chain}, virtual
 
 
 # -- running --------------------------------------------------------------------------

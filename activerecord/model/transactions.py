@@ -108,19 +108,12 @@ class TransactionsMixin(Core):
             return True  # nothing to write: no transaction, no statement (as Rails)
         db = schema.db
         if db.in_transaction:
-            if not model._save_may_halt and not (model._reflections and
-                                                 self._holds_unsaved()):
-                # joining the open one, and nothing can halt the save after a write
-                db.add_transaction_record(self)
-                return super().save(validate=validate, raise_on_invalid=raise_on_invalid,
-                                    **options)
-            return self._save_in_savepoint(db, validate=validate,
-                                           raise_on_invalid=raise_on_invalid, **options)
+            return self._save_joined(db, validate=validate,
+                                     raise_on_invalid=raise_on_invalid)
         saved = False
         with db.transaction_manager.transaction(False, None, lazy=True):
             db.add_transaction_record(self)
-            saved = super().save(validate=validate, raise_on_invalid=raise_on_invalid,
-                                **options)
+            saved = super().save(validate=validate, raise_on_invalid=raise_on_invalid)
             if not saved:
                 raise Rollback  # what a halted save wrote goes (as Rails)
         return saved
@@ -147,6 +140,15 @@ class TransactionsMixin(Core):
             if result is False:
                 raise Rollback
         return result
+
+    def _save_joined(self, db: Database, **options: Any) -> bool:
+        # Inside a caller's transaction: joined, unless a callback or an associated
+        # record may halt the save after its write (then in a savepoint).
+        model = type(self)
+        if model._save_may_halt or model._reflections and self._holds_unsaved():
+            return bool(self._save_in_savepoint(db, **options))
+        db.add_transaction_record(self)
+        return super().save(**options)
 
     def _save_in_savepoint(self, db: Database, destroy: bool = False,
                            **options: Any) -> Any:
