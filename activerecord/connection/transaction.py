@@ -395,8 +395,8 @@ class TransactionManager:
     def add_record(self, record: Any) -> None:
         """Remember ``record`` at the current level; see
         ``Database.add_transaction_record``."""
-        tx = self.current
-        if tx is not None:
+        tx = self.var.get()
+        if tx is not None and not tx.closed:
             records = tx.levels[-1].records
             if id(record) not in records:
                 records[id(record)] = (record, record._remember_transaction_record_state())

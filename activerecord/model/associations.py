@@ -110,9 +110,13 @@ class AssociationsMixin(Core):
         presence validation) for each required belongs_to without a parent, and
         "<Associations> is invalid" for each has_many holding an invalid new record
         (Rails' default ``validate: true``)."""
-        if type(self)._reflections:
+        model = type(self)
+        if not model._reflections:
+            return
+        if autosave.belongs_to_of(model):
             for reflection in autosave.missing_required(self):
                 self.errors.add(reflection.name, "required")
+        if self.__dict__.get("_association_cache"):  # records held: new children?
             for name in autosave.invalid_collections(self):
                 self.errors.add(name, "invalid")
 

@@ -63,6 +63,7 @@ class Core:
     _destroy_may_halt: ClassVar[bool] = False  # the same for destroy
     _virtual_attributes: ClassVar[frozenset[str]] = frozenset()  # acceptance/confirmation
     _reflections: ClassVar[dict[str, Any]] = {}  # the associations (AssociationsMixin)
+    _association_cache: Any = None  # their loaded values, per record (associations.py)
 
     # Hooks of the lower layers that upper ones reach through ``self`` (defaults).
     def _validate_associations(self) -> None:

@@ -145,7 +145,7 @@ class TransactionsMixin(Core):
         # Inside a caller's transaction: joined, unless a callback or an associated
         # record may halt the save after its write (then in a savepoint).
         model = type(self)
-        if model._save_may_halt or model._reflections and self._holds_unsaved():
+        if model._save_may_halt or self._association_cache and self._holds_unsaved():
             return bool(self._save_in_savepoint(db, **options))
         db.add_transaction_record(self)
         return super().save(**options)
