@@ -26,7 +26,7 @@ __all__ = [
     "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
     "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
-    "UnsavedChangesError", "ForbiddenAttributesError", "Abort",
+    "UnsavedChangesError", "ForbiddenAttributesError", "Abort", "RecordNotDestroyed",
 ]
 
 
@@ -226,6 +226,17 @@ class RecordNotSaved(ActiveRecordError):
     :class:`Abort`), or it was destroyed. ``record`` is the record (or None)."""
 
     def __init__(self, message: str = "Failed to save the record", *,
+                 record: object | None = None):
+        super().__init__(message)
+        self.record = record
+
+
+class RecordNotDestroyed(ActiveRecordError):
+    """A record's destroy was halted (a callback raised :class:`Abort`) where it
+    must happen: a ``dependent="destroy"`` rule or a collection writer (Rails'
+    ``destroy!``). ``record`` is the record; the enclosing destroy rolls back."""
+
+    def __init__(self, message: str = "Failed to destroy the record", *,
                  record: object | None = None):
         super().__init__(message)
         self.record = record

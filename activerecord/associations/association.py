@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..connection.pool import user_frame
-from ..errors import StrictLoadingViolationError
+from ..errors import RecordNotDestroyed, StrictLoadingViolationError
 from ..relation.core import RelationCore
 
 __all__ = ["SharedCache", "cached", "store", "forget", "values_of", "collection", "load_one",
@@ -100,6 +100,17 @@ def forget(record: Any, name: str | None = None) -> None:
             cache.pop(name, None)
 
 
+def destroy(record: Any) -> Any:
+    """``record.destroy()``, raising RecordNotDestroyed when a callback halted it
+    (Rails' ``destroy!`` in dependent rules and collection writers): a halted
+    child's destroy must stop its owner's, never leave an orphan."""
+    if record.destroy() is False:
+        raise RecordNotDestroyed(f"Failed to destroy {type(record).__name__} "
+                                 f"{record.id!r}: a callback halted it (Abort)",
+                                 record=record)
+    return record
+
+
 def collection(reflection: Any, record: Any, proxy: Any) -> Any:
     """Return ``record``'s collection for ``reflection`` (has_many, habtm): the cached
     one while the owner's key is unchanged, else ``proxy.of(reflection.scope(record),
@@ -108,11 +119,21 @@ def collection(reflection: Any, record: Any, proxy: Any) -> Any:
     value = cached(record, reflection.name, key)
     if value is MISSING:
         value = proxy.of(reflection.scope(record), record, reflection)
-        before = cached(record, reflection.name)  # under the owner's key before
-        if before is not MISSING and before is not None:
-            value.adopt(before)  # its unsaved records stay (a new owner mid-save)
+        before = held_while_new(record, reflection.name)
+        if before is not None:
+            value.adopt(before)  # a new owner mid-save: what it holds is still saved
         store(record, reflection.name, value, key)
     return value
+
+
+def held_while_new(record: Any, name: str) -> Any:
+    """The value association ``name`` of ``record`` held while the record had no key
+    (a new owner, read during its save once the INSERT gave it one), or None."""
+    cache = record.__dict__.get("_association_cache")
+    if not cache or name not in cache:
+        return None
+    stored, value = cache[name]
+    return value if stored is not None and None in stored else None
 
 
 def load_one(reflection: Any, record: Any, key: tuple) -> Any:

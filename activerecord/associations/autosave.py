@@ -45,6 +45,7 @@ from .habtm import HasAndBelongsToMany
 from .has_many import TargetKeyed
 
 __all__ = ["check_save", "missing_required", "supplies", "invalid_collections",
+           "may_save_associated",
            "has_unsaved", "save_parents", "save_children", "before_write", "after_write",
            "destroy_dependents", "after_destroy", "belongs_to_of"]
 
@@ -114,8 +115,9 @@ def missing_required(record: Any) -> list[BelongsTo]:
 
 
 def _parent_exists(record: Any, reflection: BelongsTo, values: tuple) -> bool:
-    # The parent is loaded (cached for these key values), or a row has that key.
-    cached = a.cached(record, reflection.name)
+    # The parent is loaded for these key values (a parent loaded before the key
+    # changed does not count), or a row has that key.
+    cached = a.cached(record, reflection.name, values)
     if cached is not a.MISSING and cached is not None:
         return True
     found = reflection.parent_key(record, values)
@@ -154,9 +156,11 @@ def supplies(record: Any, column: str) -> bool:
         except InvalidAssociation:
             continue
         if column in columns:
-            value = a.cached(record, reflection.name)
-            if required or value is not a.MISSING and value is not None:
+            if required:
                 return True
+            value = a.cached(record, reflection.name)
+            if value is not a.MISSING and value is not None and value.new_record:
+                return True  # a new parent, saved first: the save sets the key
     return False
 
 
@@ -182,6 +186,39 @@ def _columns_checked(reflection: BelongsTo, parent: Any) -> None:
         reflection.counter_column(parent)
     if reflection.touch:
         reflection.touch_columns(parent)
+
+
+def may_save_associated(record: Any) -> bool:
+    """Whether ``record``'s save may save associated records it holds (and so fail
+    after its own write): a new parent of a belongs_to; for a new record, any record
+    of its has_many/has_one; for a saved one, a new record there, or a has_one
+    record that does not refer to it yet."""
+    cache = record.__dict__.get("_association_cache")
+    if not cache:
+        return False
+    reflections = type(record)._reflections
+    new = record.new_record
+    for name, (_, value) in cache.items():
+        reflection = reflections.get(name)
+        if value is None or reflection is None:
+            continue
+        if isinstance(reflection, BelongsTo):
+            if getattr(value, "new_record", False):
+                return True
+        elif isinstance(value, CollectionProxy):
+            kept = _kept(value)
+            if kept and (new or any(r.new_record for r in kept)):
+                return True
+        elif isinstance(reflection, TargetKeyed) and (new or value.new_record or _moved(
+                record, reflection, value)):
+            return True
+    return False
+
+
+def _moved(owner: Any, reflection: Any, record: Any) -> bool:
+    # a has_one record whose foreign key does not name the owner yet
+    mine = reflection.owner_attributes(owner)
+    return a.values_of(record, tuple(mine)) != tuple(mine.values())
 
 
 def has_unsaved(record: Any) -> bool:

@@ -55,11 +55,10 @@ class CollectionProxy(Relation[Any]):
         return proxy
 
     def adopt(self, before: CollectionProxy) -> None:
-        """Keep the new records ``before`` (this association's proxy under the owner's
-        previous key: a new owner just INSERTed, read in a callback) holds, so that
-        reading the association never drops records still to be saved."""
-        kept = [r for r in (*(before._records or ()), *before._pending)
-                if r.new_record and not r.destroyed]
+        """Keep the records ``before`` (this association's proxy while the owner had no
+        key: a new owner just INSERTed, read in a callback) holds, built or assigned,
+        so that reading the association never drops records its save still saves."""
+        kept = [r for r in (*(before._records or ()), *before._pending) if not r.destroyed]
         if kept:
             self._pending = kept
 
@@ -217,7 +216,7 @@ class CollectionProxy(Relation[Any]):
         with self._transaction():
             for record in mine:
                 if rule == "destroy":
-                    record.destroy()
+                    a.destroy(record)
                 elif rule == "delete_all":
                     record.delete()
                 else:
@@ -250,7 +249,7 @@ class CollectionProxy(Relation[Any]):
         records = list(self._loaded())
         with self._transaction():
             for record in records:
-                record.destroy()
+                a.destroy(record)
         self._records = []
         return records
 
@@ -298,12 +297,14 @@ class CollectionProxy(Relation[Any]):
 
 
 def _merged(loaded: list, kept: Sequence[Any]) -> list:
-    """The loaded rows with the records kept in memory (built, or saved with a new
-    owner) put in: a kept saved record replaces the loaded one of its row, a new one
-    is appended (Rails' ``merge_target_lists``)."""
+    """The loaded rows with the records kept in memory (built, or assigned to a new
+    owner) put in: a kept saved record replaces the loaded one of its row; the others,
+    new or saved (assigned, not yet written with this owner's key), are appended in
+    their order (Rails' ``merge_target_lists``)."""
     mine = {r._identity(): r for r in kept if r.persisted and r._identity() is not None}
     out = [mine.pop(r._identity(), r) for r in loaded] if mine else list(loaded)
-    return out + [r for r in kept if r.new_record]
+    return out + [r for r in kept if r.new_record or
+                  r.persisted and mine.get(r._identity()) is r]
 
 
 class AssociationRelation(Relation[Any]):

@@ -161,7 +161,7 @@ class TargetKeyed(Reflection):
         scope = self.scope(owner)
         if self.dependent == "destroy":
             for record in scope.to_list():
-                record.destroy()
+                a.destroy(record)
         elif self.dependent == "delete_all":
             scope.delete_all()
         elif self.dependent == "nullify":

@@ -31,6 +31,10 @@ class HasOne(TargetKeyed):
         key = a.values_of(record, self.primary_key)
         value = a.cached(record, self.name, key)
         if value is a.MISSING:
+            held = a.held_while_new(record, self.name)
+            if held is not None:  # a new owner mid-save: its record is still saved
+                a.store(record, self.name, held, key)
+                return held
             value = a.load_one(self, record, key)  # ordered by the key, if there is one
         return value
 
@@ -72,7 +76,7 @@ class HasOne(TargetKeyed):
     def _remove(self, owner: Any, current: Any) -> None:
         # Rails' remove_target!: by dependent=, destroy, delete or nullify.
         if self.dependent == "destroy":
-            current.destroy()
+            a.destroy(current)
         elif self.dependent == "delete_all":
             current.delete()
         elif current.persisted:

@@ -434,6 +434,9 @@ def run_callbacks(callbacks: list[Callable[[], Any]]) -> None:
     for callback in callbacks:
         try:
             callback()
+        except AfterCommitError as exc:  # several of one record's: kept flat
+            log.exception("after_commit callbacks (%r) failed", callback)
+            failures.extend(e for e in exc.errors if isinstance(e, Exception))
         except Exception as exc:  # noqa: BLE001 - the others still run; raised below
             log.exception("an after_commit callback (%r) failed", callback)
             failures.append(exc)

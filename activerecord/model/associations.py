@@ -121,8 +121,9 @@ class AssociationsMixin(Core):
                 self.errors.add(name, "invalid")
 
     def _holds_unsaved(self) -> bool:
-        """Whether a save would save associated records (``autosave.has_unsaved``)."""
-        return bool(type(self)._reflections) and autosave.has_unsaved(self)
+        """Whether a save may save associated records it holds
+        (``autosave.may_save_associated``)."""
+        return bool(type(self)._reflections) and autosave.may_save_associated(self)
 
     def _supplied_by_association(self, column: str) -> bool:
         """Whether a belongs_to answers for ``column`` (``autosave.supplies``: it holds
@@ -144,8 +145,10 @@ class AssociationsMixin(Core):
             return super().save(**options)  # no associated record held, no counter/touch
         autosave.save_parents(self)
         was_new = self._new_record
-        before = autosave.before_write(self)
         super().save(**options)
+        # the old values of what the UPDATE changed, taken right before it (after
+        # the before_update callbacks, so a key they move is counted)
+        before = self.__dict__.pop("_written_from", None)
         autosave.save_children(self, was_new)
         autosave.after_write(self, was_new, before)
         return True
@@ -164,8 +167,22 @@ class AssociationsMixin(Core):
         autosave.destroy_dependents(self)
         parents = autosave.before_destroy(self)
         super().destroy()
-        autosave.after_destroy(self, parents)
+        if self.__dict__.pop("_rows_deleted", 0):  # as Rails: only for a deleted row
+            autosave.after_destroy(self, parents)
         return self
+
+    def _update_record(self, schema: ModelSchema) -> None:
+        if type(self)._reflections:
+            self.__dict__["_written_from"] = autosave.before_write(self)
+        super()._update_record(schema)
+
+    def _delete_row(self, action: str = "delete") -> int:
+        # The destroy's DELETE: how many rows it deleted decides the counter caches
+        # and touches (a row already gone, or a new record, changes no parent).
+        count = super()._delete_row(action)
+        if action == "destroy":
+            self.__dict__["_rows_deleted"] = count
+        return count
 
     def _assign_association(self, name: str, value: Any) -> None:
         """``Model(artist=artist)``, ``update(albums=[...])``: a keyword that names

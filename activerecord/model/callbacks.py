@@ -61,7 +61,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from ..errors import Abort
+from ..errors import Abort, AfterCommitError
 from .core import Core
 from .validators import VirtualAttribute, read_value
 
@@ -524,4 +524,14 @@ class CallbacksMixin(Core):
         the transaction calls it once, after the outermost COMMIT or ROLLBACK
         (``connection/transaction.py``, which fixes a commit's one action at the
         COMMIT); ``on=`` callbacks run when one of their actions is among them."""
-        run(self, f"after_{outcome}", actions)
+        failures: list[Exception] = []
+        for callback in type(self)._lifecycle.get(f"after_{outcome}", ()):
+            if callback.applies(self, actions):
+                try:
+                    callback.call(self)
+                except Exception as exc:  # noqa: BLE001 - the others still run (Rails)
+                    failures.append(exc)
+        if len(failures) == 1:
+            raise failures[0]
+        if failures:
+            raise AfterCommitError(failures) from failures[0]

@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..connection.database import Database
 from ..connection.handling import get_database
-from ..errors import DatabaseError, Rollback
+from ..errors import ActiveRecordError, Rollback
 from .core import Core, _same
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -154,16 +154,18 @@ class TransactionsMixin(Core):
                            **options: Any) -> Any:
         # A save (or destroy) inside a caller's transaction that a callback or an
         # associated record may halt after its write: in a savepoint, rolled back when
-        # it returns False (nothing written) or a statement failed (the write undone,
-        # and PostgreSQL's transaction usable again); another exception (a callback's)
-        # releases it and propagates: the caller's block decides, as in Rails.
+        # it returns False (nothing written) or raises one of ours (a failed
+        # statement: the write undone, PostgreSQL's transaction usable again;
+        # RecordInvalid/RecordNotSaved from create(); StaleObjectError); another
+        # exception (a callback's own) releases it and propagates: the caller's block
+        # decides, as in Rails.
         failure: Exception | None = None
         result: Any = False
         with db.transaction(requires_new=True):
             db.add_transaction_record(self)
             try:
                 result = super().destroy() if destroy else super().save(**options)
-            except DatabaseError:
+            except ActiveRecordError:
                 raise
             except Exception as exc:  # noqa: BLE001 - re-raised after the release
                 failure = exc
@@ -203,6 +205,15 @@ class TransactionsMixin(Core):
         schema, new_record, destroyed, attrs_then, changed, assigned, originals = state
         d = self.__dict__
         attrs = d["_attrs"]
+        if new_record and not self._new_record:
+            # The INSERT is undone: what the database filled in (a key, an identity,
+            # a default read back) goes back to what the record held, so a retried
+            # INSERT leaves it to the database again. A column the user assigned, or
+            # changed since the INSERT, keeps its value.
+            mine = (assigned or set()) | set(d.get("_changed_from") or ())
+            for column, value in attrs_then.items():
+                if column not in mine:
+                    attrs[column] = value
         # What the row held when the level began: the values then, overlaid with the
         # kept copies of mutable values and with the old values of pending changes.
         committed = {**attrs_then, **(originals or {}), **(changed or {})}

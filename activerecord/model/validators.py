@@ -55,6 +55,7 @@ from typing import Any
 import inflection
 
 from ..errors import InvalidAssociation
+from ..relation import Relation
 from ..sql import nodes as n
 from .core import Core
 
@@ -69,13 +70,16 @@ def humanize(name: str) -> str:
 
 
 def is_blank(value: Any) -> bool:
-    """Rails' ``blank?``: None, False, a whitespace-only string, an empty collection."""
+    """Rails' ``blank?``: None, False, a whitespace-only string, an empty collection
+    (an association's records included: loaded, or counted, to know)."""
     if value is None or value is False:
         return True
     if isinstance(value, str):
         return not value.strip()
     if isinstance(value, (list, tuple, set, frozenset, dict, bytes)):
         return not value
+    if isinstance(value, Relation):
+        return len(value) == 0
     return False
 
 
@@ -330,6 +334,8 @@ class ConfirmationValidator(Validator):
             if confirmation is None:
                 continue  # Rails: only checked when the confirmation was given
             value = _read(record, attribute)
+            if value is None and self.allow_none or self.allow_blank and is_blank(value):
+                continue
             a, b = str(value), str(confirmation)
             if self.options.get("case_sensitive", True) is False:
                 a, b = a.lower(), b.lower()
@@ -371,12 +377,16 @@ class UniquenessValidator(Validator):
         query = model.unscoped()
         sensitive = self.options.get("case_sensitive")
         schema = model._load_schema()
-        column = schema.column(model, attribute)[0]
+        column, typ = schema.column(model, attribute)
+        stored = typ.serialize(value)  # an enum's stored value, not its label
         binary = schema.db.dialect.binary_type
-        if sensitive is False and isinstance(value, str):
-            query = query.where(column.lower() == value.lower())
-        elif sensitive is True and binary and isinstance(value, str):
-            query = query.where(n.Cast(column, binary) == n.Cast(n.Param(value), binary))
+        if sensitive is None or not isinstance(stored, str) or \
+                schema.columns[attribute].type != "string":
+            query = query.where(**{attribute: value})  # the column's own comparison
+        elif sensitive is False:  # LOWER() on both sides, in SQL (Rails)
+            query = query.where(column.lower() == n.Func("LOWER", (n.Param(stored),)))
+        elif binary:
+            query = query.where(n.Cast(column, binary) == n.Cast(n.Param(stored), binary))
         else:
             query = query.where(**{attribute: value})
         for column in self._scope():

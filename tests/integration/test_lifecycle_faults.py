@@ -439,3 +439,240 @@ def test_mariadb_case_sensitive_uniqueness_compares_bytes(db, make_table):
         assert Code(code="ann").valid()
     assert "BINARY" in sql[0]
     assert not Code(code="Ann").valid()
+
+
+# -- second review ------------------------------------------------------------------------
+class LfProfile(Model):
+    table_name = "lf_profiles"
+
+
+class LfUser(Model):
+    table_name = "lf_users"
+    profile = activerecord.has_one("LfProfile", foreign_key="user_id")
+
+    @after_create
+    def _peek(self):
+        self.profile  # read mid-save, once the INSERT gave the owner its key
+
+
+@pytest.fixture
+def users(db, make_table):
+    make_table("lf_users", id="pk", name="string(20)")
+    make_table("lf_profiles", id="pk", bio="string(20)", user_id="int")
+    LfUser.reset_column_information()
+    LfProfile.reset_column_information()
+
+
+def test_a_has_one_read_in_after_create_is_still_saved(db, users):
+    user = LfUser(name="n", profile=LfProfile(bio="hello"))
+    assert user.save()
+    assert LfProfile.where(user_id=user.id).pluck("bio") == ["hello"]
+
+
+def test_assigned_saved_records_read_mid_save_are_still_saved(db, artists):
+    counts = []
+
+    class Reading(LfArtist):
+        @after_create
+        def _count(self):
+            counts.append(len(list(self.albums)))
+
+    old = LfAlbum.create(title="old", artist=LfArtist.create(name="first"))
+    artist = Reading(name="A", albums=[old, LfAlbum(title="new")])
+    assert artist.save() and counts == [2]
+    assert sorted(LfAlbum.where(artist_id=artist.id).pluck("title")) == ["new", "old"]
+
+
+class LfKeeper(Model):
+    table_name = "lf_albums"
+
+    @activerecord.before_destroy
+    def _keep(self):
+        if self.title == "keep":
+            raise Abort
+
+
+class LfLabel(Model):
+    table_name = "lf_artists"
+    albums = has_many("LfKeeper", foreign_key="artist_id", dependent="destroy")
+
+
+def test_a_halted_dependent_destroy_stops_the_owners_destroy(db, artists):
+    label = LfLabel.create(name="L")
+    LfKeeper.create(title="keep", artist_id=label.id)
+    LfKeeper.create(title="drop", artist_id=label.id)
+    with pytest.raises(activerecord.RecordNotDestroyed) as exc:
+        label.destroy()
+    assert exc.value.record.title == "keep" and not label.destroyed
+    assert LfArtist.count() == 1 and LfAlbum.count() == 2  # all rolled back
+    with pytest.raises(activerecord.RecordNotDestroyed):
+        label.albums.destroy_all()
+    assert LfAlbum.count() == 2
+
+
+def test_in_a_callers_transaction_a_saved_invalid_child_of_a_new_owner_writes_nothing(
+        db, artists):
+    class Strict(LfAlbum):
+        validates("title", length={"minimum": 3})
+
+    class Owner(LfArtist):
+        albums = has_many("Strict", foreign_key="artist_id")
+
+    first = LfArtist.create(name="first")
+    old = Strict.create(title="long enough", artist_id=first.id)
+    old.update_columns(title="x")
+    old = Strict.find(old.id)
+    with transaction():
+        owner = Owner(name="new", albums=[old])
+        assert owner.save() is False and owner.new_record
+    assert LfArtist.pluck("name") == ["first"]
+
+
+def test_create_halted_after_its_write_in_a_callers_transaction_writes_nothing(db, posts):
+    with transaction():
+        with pytest.raises(activerecord.RecordNotSaved) as exc:
+            LfHalting.create(title="draft")
+        assert exc.value.record.new_record
+    assert LfPost.count() == 0
+
+
+def test_a_changed_key_is_checked_even_after_the_parent_was_loaded(db, artists):
+    album = LfAlbum.create(title="t", artist=LfArtist.create(name="a"))
+    album = LfAlbum.find(album.id)
+    album.artist  # loaded
+    album.artist_id = 999
+    assert not album.valid() and album.errors.details == {"artist": [{"error": "required"}]}
+    assert album.save() is False
+
+
+def test_a_destroy_that_deletes_no_row_leaves_counter_caches_alone(db, make_table):
+    make_table("lf_shops", id="pk", items_count="int NOT NULL DEFAULT 0")
+    make_table("lf_items", id="pk", shop_id="int")
+
+    class Shop(Model):
+        table_name = "lf_shops"
+
+    class Item(Model):
+        table_name = "lf_items"
+        shop = belongs_to("Shop", counter_cache="items_count")
+
+    shop = Shop.create()
+    item = Item.create(shop=shop)
+    twin = Item.find(item.id)
+    item.destroy()
+    twin.destroy()  # its row was already gone
+    assert Shop.find(shop.id).items_count == 0
+
+
+def test_case_insensitive_uniqueness_lowers_both_sides_in_sql(db, make_table):
+    make_table("lf_cities", id="pk", name="string(40)")
+
+    class City(Model):
+        table_name = "lf_cities"
+        validates("name", uniqueness={"case_sensitive": False})
+
+    City.create(name="İzmir")
+    assert not City(name="İzmir").valid()  # the very same text is always taken
+    with capture_sql() as sql:
+        City(name="Ankara").valid()
+    assert sql[0].upper().count("LOWER(") == 2
+
+
+def test_uniqueness_of_an_enum_compares_stored_values(db, make_table):
+    make_table("lf_states", id="pk", status="int", kind="string(5)")
+
+    class State(Model):
+        table_name = "lf_states"
+        status = activerecord.enum({"draft": 0, "published": 1})
+        kind = activerecord.enum({"memo": "m", "post": "p"})
+        validates("status", uniqueness={"case_sensitive": False})
+        validates("kind", uniqueness={"case_sensitive": False})
+
+    State.create(status="draft", kind="memo")
+    again = State(status="draft", kind="memo")
+    assert not again.valid() and set(again.errors.details) == {"status", "kind"}
+    assert State(status="published", kind="post").valid()
+
+
+def test_presence_and_absence_of_a_has_many(db, artists):
+    class Needy(LfArtist):
+        validates("albums", presence=True)
+
+    needy = Needy(name="n")
+    assert not needy.valid() and needy.errors.full_messages == ["Albums can't be blank"]
+    needy.albums.build(title="one")
+    assert needy.valid()
+
+
+@pytest.mark.databases("postgresql")
+def test_a_retry_after_a_rollback_leaves_identity_columns_to_the_database(db, make_table):
+    make_table("lf_seq", id="pk", seq="int GENERATED ALWAYS AS IDENTITY", n="int")
+
+    class Seq(Model):
+        table_name = "lf_seq"
+
+        @after_save
+        def _unlucky(self):
+            if self.n == 13:
+                raise RuntimeError("unlucky")
+
+    record = Seq(n=13)
+    with pytest.raises(RuntimeError):
+        record.save()
+    assert record.new_record and record.seq is None and record.changed == ["n"]
+    record.n = 1
+    assert record.save() and record.seq is not None
+
+
+def test_every_after_commit_of_a_record_runs_when_one_fails(db, posts):
+    ran = []
+
+    class Twice(Model):
+        table_name = "lf_posts"
+
+        @after_commit
+        def _one(self):
+            ran.append("one")
+            raise ValueError("one failed")
+
+        @after_commit
+        def _two(self):
+            ran.append("two")
+
+    with pytest.raises(activerecord.AfterCommitError):
+        Twice.create(title="x")
+    assert ran == ["one", "two"] and LfPost.count() == 1
+
+
+def test_confirmation_honours_allow_blank(db, posts):
+    class Confirmed(Model):
+        table_name = "lf_posts"
+        validates("token", confirmation=True, allow_blank=True)
+
+    c = Confirmed(title="t", token="")
+    c.token_confirmation = "zzz"
+    assert c.valid()
+
+
+def test_a_key_moved_by_before_update_moves_the_counter_caches(db, make_table):
+    make_table("lf_shops", id="pk", items_count="int NOT NULL DEFAULT 0")
+    make_table("lf_items", id="pk", shop_id="int", note="string(10)")
+
+    class Shop(Model):
+        table_name = "lf_shops"
+
+    class Item(Model):
+        table_name = "lf_items"
+        shop = belongs_to("Shop", counter_cache="items_count")
+        target = None
+
+        @activerecord.before_update
+        def _move(self):
+            if type(self).target is not None:
+                self.shop_id = type(self).target
+
+    first, second = Shop.create(), Shop.create()
+    item = Item.create(shop=first)
+    Item.target = second.id
+    item.update(note="moved")
+    assert [Shop.find(s.id).items_count for s in (first, second)] == [0, 1]
