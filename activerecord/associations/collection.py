@@ -192,8 +192,11 @@ class CollectionProxy(Relation[Any]):
             for record in items:
                 for column, value in values.items():
                     record.write_attribute(column, value)
+            # the owner as each record's parent before they save: its presence is
+            # known, and its counter cache follows in memory
+            self._reflection.set_inverse(self._owner, items)
+            for record in items:
                 record.save(raise_on_invalid=True)
-        self._reflection.set_inverse(self._owner, items)
         if self._records is not None:
             seen = {id(r) for r in self._records}
             self._records.extend(r for r in items if id(r) not in seen)
@@ -216,11 +219,13 @@ class CollectionProxy(Relation[Any]):
         with self._transaction():
             for record in mine:
                 if rule == "destroy":
-                    a.destroy(record)
+                    a.destroy(record)  # the record's destroy moves the counter
                 elif rule == "delete_all":
                     record.delete()
                 else:
                     self._reflection.nullify_record(self._owner, record)
+            if rule != "destroy":
+                self._reflection.uncount(self._owner, len(mine))
         if self._records is not None:
             gone = {id(r) for r in mine}
             self._records = [r for r in self._records if id(r) not in gone]
@@ -235,13 +240,21 @@ class CollectionProxy(Relation[Any]):
         if self._owner.new_record:
             return 0
         self._keep_records()
-        if self._reflection.dependent in ("destroy", "delete_all"):
-            count = super().delete_all()
-        else:
+        if self._reflection.dependent not in ("destroy", "delete_all"):
             self._reflection.check_nullable("clear")
-            count = self.update_all(**dict.fromkeys(self._reflection.nullified_columns()))
+        if self._reflection.counted_by() is None:
+            count = self._delete_or_nullify_all()
+        else:
+            with self._transaction():  # the rows and the counter, together
+                count = self._delete_or_nullify_all()
+                self._reflection.uncount(self._owner, count)
         self._records = []
         return count
+
+    def _delete_or_nullify_all(self) -> int:
+        if self._reflection.dependent in ("destroy", "delete_all"):
+            return int(super().delete_all())
+        return int(self.update_all(**dict.fromkeys(self._reflection.nullified_columns())))
 
     def destroy_all(self) -> list:
         """Load the records and destroy each, in the owner's transaction (Rails'

@@ -24,7 +24,7 @@ from ..errors import (
 )
 from ..sql import nodes as n
 from . import association as a
-from .belongs_to import first_column, polymorphic_name
+from .belongs_to import BelongsTo, first_column, polymorphic_name
 from .collection import CollectionProxy
 from .reflection import Reflection, camelize, underscore
 
@@ -167,6 +167,40 @@ class TargetKeyed(Reflection):
         elif self.dependent == "nullify":
             scope.update_all(**{c: None for c in self.nullified_columns()})
         a.forget(owner, self.name)
+
+    def counted_by(self) -> BelongsTo | None:
+        """The inverse belongs_to that keeps a counter cache of this collection (not
+        polymorphic), or None."""
+        inverse = self.inverse
+        if isinstance(inverse, BelongsTo) and inverse.counter_cache and \
+                not inverse.polymorphic:
+            return inverse
+        return None
+
+    def uncount(self, owner: Any, removed: int) -> None:
+        """``removed`` rows left ``owner``'s collection without their destroy (the
+        nullify and delete rules, ``delete_all``): lower the owner's counter cache
+        of the inverse belongs_to by that many, one UPDATE, and the loaded owner
+        (Rails' ``delete_records`` calling ``update_counter``). Polymorphic inverses
+        are left alone."""
+        inverse = self.counted_by()
+        if removed <= 0 or inverse is None:
+            return
+        model = type(owner)
+        schema = model._load_schema()
+        column = inverse.counter_column(model)
+        current = n.Func("COALESCE", (n.Column(column, schema.table), n.Param(0)))
+        where = schema.key_condition(a.values_of(owner, schema.pk)
+                                     if len(schema.pk) > 1 else owner._attrs[schema.pk[0]],
+                                     model)
+        node = n.Update(schema.table_node, ((column, n.Binary("-", current,
+                                                                n.Param(removed))),), where)
+        schema.db.run(*schema.db.compile(node))
+        attrs = owner.__dict__["_attrs"]
+        if column in attrs:
+            a.keep_attributes(schema.db, owner, (column,))  # a rollback gives it back
+            attrs[column] = (attrs[column] or 0) - removed
+            (owner.__dict__.get("_changed_from") or {}).pop(column, None)
 
     def nullify_record(self, owner: Any, record: Any) -> None:
         """Detach ``record`` from ``owner``: one UPDATE of only its foreign-key (and

@@ -676,3 +676,27 @@ def test_a_key_moved_by_before_update_moves_the_counter_caches(db, make_table):
     Item.target = second.id
     item.update(note="moved")
     assert [Shop.find(s.id).items_count for s in (first, second)] == [0, 1]
+
+
+def test_collection_writers_keep_the_counter_cache(db, make_table):
+    make_table("lf_shops", id="pk", items_count="int NOT NULL DEFAULT 0")
+    make_table("lf_items", id="pk", shop_id="int", note="string(10)")
+
+    class Item(Model):
+        table_name = "lf_items"
+        shop = belongs_to("Shop", counter_cache="items_count")
+
+    class Shop(Model):
+        table_name = "lf_shops"
+        items = has_many("Item", foreign_key="shop_id")
+
+    shop = Shop.create()
+    shop.items.add(Item(note="a"), Item(note="b"), Item(note="c"))
+    assert Shop.find(shop.id).items_count == 3
+    shop.items.remove(shop.items[0])
+    assert Shop.find(shop.id).items_count == 2 == Item.where(shop_id=shop.id).count()
+    shop.items.replace([shop.items[0]])
+    assert Shop.find(shop.id).items_count == 1 == Item.where(shop_id=shop.id).count()
+    shop.items.delete_all()
+    assert Shop.find(shop.id).items_count == 0 == Item.where(shop_id=shop.id).count()
+    assert shop.items_count == 0
