@@ -60,6 +60,10 @@ class Type:
     name = "value"
     python_type: type | tuple = object
     needs_deserialize = False
+    #: True when an empty or whitespace-only string assigned to the column means
+    #: None (a blank web-form field; Rails' ActiveModel types cast it to nil):
+    #: numbers, booleans, dates and times, intervals, UUIDs. Text columns keep it.
+    blank_is_none = False
     #: True when values can change in place (``dict``/``list``): dirty tracking then
     #: also compares with a copy of the value (Rails' ``changed_in_place?``).
     mutable = False
@@ -154,6 +158,7 @@ class ValueType(Type):
 
 class IntegerType(Type):
     """Python ``int``. Accepts ints, integral floats/Decimals and digit strings."""
+    blank_is_none = True
 
     name = "integer"
     python_type = int
@@ -187,6 +192,7 @@ class FloatType(Type):
             binds NaN as NULL), ``"all"`` (MySQL's DOUBLE has neither).
         database: the database's name, for the error message.
     """
+    blank_is_none = True
 
     name = "float"
     python_type = float
@@ -221,6 +227,7 @@ class DecimalType(Type):
     Floats are converted through ``repr`` so ``0.1`` becomes ``Decimal('0.1')``, not the
     binary expansion.
     """
+    blank_is_none = True
 
     name = "decimal"
     python_type = decimal.Decimal
@@ -296,6 +303,7 @@ class BooleanType(Type):
     """Python ``bool``. Accepts bools, 0/1 and the strings true/false, t/f, yes/no,
     on/off, 1/0 (as Rails' ``ActiveModel::Type::Boolean`` does, but strict: anything
     else is an error rather than ``True``)."""
+    blank_is_none = True
 
     name = "boolean"
     python_type = bool
@@ -319,6 +327,7 @@ class BooleanType(Type):
 
 class DateType(Type):
     """``datetime.date``. Accepts dates and ISO 8601 strings (``YYYY-MM-DD``)."""
+    blank_is_none = True
 
     name = "date"
     python_type = _dt.date
@@ -344,6 +353,7 @@ class DateTimeType(Type):
     For a time-zone column a naive value is taken to be UTC (as Rails does with its
     default ``time_zone = "UTC"``); for a plain column values stay as given.
     """
+    blank_is_none = True
 
     name = "datetime"
     python_type = _dt.datetime
@@ -388,6 +398,7 @@ class TimeType(Type):
     (``HH:MM[:SS[.ffffff]]``) and a ``timedelta`` from 00:00 up to, not including, 24:00;
     ValueError for any other ``timedelta`` (it is a duration: see :class:`IntervalType`),
     which is never reduced modulo 24 hours."""
+    blank_is_none = True
 
     name = "time"
     python_type = _dt.time
@@ -422,6 +433,7 @@ class IntervalType(Type):
     fixed length), TypeError for numbers (ambiguous: MySQL reads ``1230`` as 00:12:30)
     and for an aware time. Nothing is ever reduced modulo 24 hours.
     """
+    blank_is_none = True
 
     name = "interval"
     python_type = _dt.timedelta
@@ -567,6 +579,7 @@ class JSONType(Type):
 
 class UUIDType(Type):
     """``uuid.UUID``. Accepts UUIDs, their string forms and 16 raw bytes."""
+    blank_is_none = True
 
     name = "uuid"
     python_type = uuid.UUID

@@ -258,6 +258,19 @@ def on_rollback(db: Any, restore: Callable[[], None]) -> None:
         db.add_transaction_record(_Undo(restore))
 
 
+def keep_cache(db: Any, record: Any) -> None:
+    """Before a write that may load or replace ``record``'s associations (a child
+    saved with its new owner): on rollback (see :func:`on_rollback`) give the record
+    back its association cache as it is now, so no record loaded from a row that the
+    rollback undid stays its parent."""
+    cache = record.__dict__.get("_association_cache")
+    kept = dict(cache) if cache else None
+
+    def restore() -> None:
+        record.__dict__["_association_cache"] = kept
+    on_rollback(db, restore)
+
+
 def keep_attributes(db: Any, record: Any, columns: Iterable[str]) -> None:
     """Before an in-memory change of ``columns`` of ``record`` that is no write of the
     record itself (a nullified key, a counter, a touch): on rollback (see

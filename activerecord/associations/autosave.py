@@ -292,7 +292,10 @@ def _save_collection(owner: Any, reflection: TargetKeyed, proxy: CollectionProxy
     todo = [r for r in records if not r.destroyed and (was_new or r.new_record)]
     if todo:
         values = reflection.owner_attributes(owner)
+        db = type(owner)._load_schema().db
         for record in todo:
+            a.keep_attributes(db, record, values)  # a rollback gives the key back too
+            a.keep_cache(db, record)  # and its parent (never a row the rollback undid)
             for column, value in values.items():
                 record.write_attribute(column, value)
             _saved_or_invalid(owner, reflection.name, record)
@@ -306,6 +309,7 @@ def _save_collection(owner: Any, reflection: TargetKeyed, proxy: CollectionProxy
 def _save_one(owner: Any, reflection: TargetKeyed, record: Any) -> None:
     values = reflection.owner_attributes(owner)
     if record.new_record or a.values_of(record, tuple(values)) != tuple(values.values()):
+        a.keep_attributes(type(owner)._load_schema().db, record, values)
         for column, value in values.items():
             record.write_attribute(column, value)
         _saved_or_invalid(owner, reflection.name, record)

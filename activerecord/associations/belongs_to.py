@@ -179,6 +179,13 @@ class BelongsTo(Reflection):
         value = a.cached(record, self.name, snapshot)
         if value is not a.MISSING:
             return value
+        held = a.cached(record, self.name)
+        if held is not a.MISSING and held is not None and held.new_record and \
+                self._values_for(held) == snapshot:
+            # a parent not saved yet (a rolled-back save gave it and the key back):
+            # it is still the parent, saved with the record
+            a.store(record, self.name, held, snapshot)
+            return held
         found = self._load(record, snapshot)
         a.store(record, self.name, found, snapshot)
         self._set_inverse_instance(record, found)

@@ -54,6 +54,33 @@ class CollectionProxy(Relation[Any]):
         proxy._owner, proxy._reflection, proxy._pending = owner, reflection, ()
         return proxy
 
+    # -- copy and pickle: the owner, the association (by name) and the kept records --
+    def __getstate__(self) -> dict[str, Any]:
+        """The query parts (as any relation), plus the owner, the association (as its
+        model and name: reflections are declarations, not data) and the records built
+        or assigned and not saved yet, so a pickled or deep-copied owner keeps them."""
+        state = super().__getstate__()
+        state["_owner"] = self._owner
+        state["_reflection"] = (self._reflection.owner, self._reflection.name)
+        loaded = self._records_if_loaded()
+        state["_pending"] = [*self._pending, *(r for r in loaded if r.new_record)]
+        return state
+
+    def _records_if_loaded(self) -> list:
+        # The loaded records, without loading (a ``loaded()`` proxy has them set).
+        try:
+            return list(object.__getattribute__(self, "_records") or ())
+        except AttributeError:
+            return []
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        model, name = state.pop("_reflection")
+        self._reflection = model._reflections[name]
+        self._owner = state.pop("_owner")
+        self._pending = state.pop("_pending")
+        super().__setstate__(state)
+
     def adopt(self, before: CollectionProxy) -> None:
         """Keep the records ``before`` (this association's proxy while the owner had no
         key: a new owner just INSERTed, read in a callback) holds, built or assigned,
@@ -137,8 +164,18 @@ class CollectionProxy(Relation[Any]):
             raise RecordNotSaved(f"cannot create {self._reflection!r} records: the "
                                  f"{type(self._owner).__name__} is not saved")
         record = self.build(**attrs)
-        record.save(raise_on_invalid=True)
+        try:
+            record.save(raise_on_invalid=True)
+        except BaseException:
+            self._drop(record)  # as Rails: a failed create! leaves the target as it was
+            raise
         return record
+
+    def _drop(self, record: Any) -> None:
+        # Forget a record :meth:`build` added (its save failed).
+        if self._records is not None:
+            self._records = [r for r in self._records if r is not record]
+        self._pending = [r for r in self._pending if r is not record]
 
     # -- writers (Rails' CollectionProxy) ------------------------------------------
     def _owner_key(self, action: str) -> tuple:

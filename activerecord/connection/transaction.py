@@ -87,7 +87,7 @@ class TransactionLevel:
         records: ``id(record) -> (record, its state when first written at this level)``.
         callbacks: the after-commit callbacks registered at this level, in order
             (:class:`RecordCallbacks` entries among them).
-        marks: ``id(record) -> RecordCallbacks`` of the entries in ``callbacks``.
+        marks: the row (``row_key``) -> RecordCallbacks of the entries in ``callbacks``.
         savepoint: the savepoint's name, ``None`` for the outer transaction.
     """
 
@@ -96,17 +96,20 @@ class TransactionLevel:
     def __init__(self, savepoint: str | None = None):
         self.records: dict[int, tuple[Any, Any]] = {}
         self.callbacks: list[Callable[[], Any]] = []
-        self.marks: dict[int, RecordCallbacks] = {}
+        self.marks: dict[Any, RecordCallbacks] = {}
         self.savepoint = savepoint
 
     def mark(self, record: Any, action: str) -> None:
-        """Register ``record``'s transaction callbacks at this level (once; a later
-        write adds its ``action``)."""
-        entry = self.marks.get(id(record))
+        """Register ``record``'s transaction callbacks at this level, once per row
+        (two instances of one row share one entry, run on the last one written, as
+        Rails 7.1); a later write adds its ``action``."""
+        key = row_key(record)
+        entry = self.marks.get(key)
         if entry is None:
-            entry = self.marks[id(record)] = RecordCallbacks(record, action)
+            entry = self.marks[key] = RecordCallbacks(record, action)
             self.callbacks.append(entry)
         else:
+            entry.record = record
             entry.actions.add(action)
 
     def absorb(self, child: TransactionLevel) -> None:
@@ -116,19 +119,21 @@ class TransactionLevel:
             self.records.setdefault(key, entry)
         for callback in child.callbacks:
             if isinstance(callback, RecordCallbacks):
-                mine = self.marks.get(id(callback.record))
+                key = row_key(callback.record)
+                mine = self.marks.get(key)
                 if mine is not None:
+                    mine.record = callback.record
                     mine.actions |= callback.actions
                     continue
-                self.marks[id(callback.record)] = callback
+                self.marks[key] = callback
             self.callbacks.append(callback)
 
-    def roll_back(self) -> list[RecordCallbacks]:
+    def roll_back(self) -> list[tuple[Any, RecordCallbacks]]:
         """Drop the callbacks and give every record written here its state back (in
         the reverse order of writing); return the records' callback entries (their
-        ``after_rollback`` is due). Runs while the rollback's cause propagates, so a
+        ``after_rollback`` is due), with their row keys. Runs while the rollback's cause propagates, so a
         failure to restore is logged, never raised over it."""
-        marked = list(self.marks.values())
+        marked = list(self.marks.items())
         self.callbacks.clear()
         self.marks.clear()
         for record, state in reversed(list(self.records.values())):
@@ -138,6 +143,15 @@ class TransactionLevel:
                 log.exception("could not restore the state of %r after a rollback", record)
         self.records.clear()
         return marked
+
+
+def row_key(record: Any) -> Any:
+    """What makes two records one for their transaction callbacks: the row (model's
+    table and primary key) when it has one, else the object."""
+    ident = record._identity() if not record.new_record else None
+    if ident is None:
+        return id(record)
+    return (type(record)._load_schema().table, ident)
 
 
 class RecordCallbacks:
@@ -191,7 +205,7 @@ class Transaction:
         #: the BEGIN statements of a lazy transaction not yet sent (None once sent).
         self.pending = pending
         #: the callback entries of records whose savepoint rolled back, by id.
-        self.rolled_back: dict[int, RecordCallbacks] = {}
+        self.rolled_back: dict[Any, RecordCallbacks] = {}
         #: the outermost block ended: a context copied while it was open (an asyncio
         #: task, ``copy_context()``) must not use it, nor its connection, any more.
         self.closed = False
@@ -220,10 +234,10 @@ class Transaction:
     def roll_back(self, outer: bool = False) -> None:
         """The innermost savepoint (or, with ``outer``, every level) was rolled back."""
         while self.levels:
-            for entry in self.levels.pop().roll_back():
-                kept = self.rolled_back.get(id(entry.record))
+            for key, entry in self.levels.pop().roll_back():
+                kept = self.rolled_back.get(key)
                 if kept is None:
-                    self.rolled_back[id(entry.record)] = entry
+                    self.rolled_back[key] = entry
                 else:
                     kept.actions |= entry.actions
             if not outer:

@@ -120,6 +120,11 @@ class AssociationsMixin(Core):
             for name in autosave.invalid_collections(self):
                 self.errors.add(name, "invalid")
 
+    def _destroys_dependents(self) -> bool:
+        """Whether the model has ``dependent=`` rules (a destroy in a caller's
+        transaction then runs in a savepoint: a halted dependent undoes them all)."""
+        return any(r.dependent for r in type(self)._reflections.values())
+
     def _holds_unsaved(self) -> bool:
         """Whether a save may save associated records it holds
         (``autosave.may_save_associated``)."""

@@ -255,10 +255,16 @@ class AttributesMixin(Core):
                 self._assign_association(name, value)
 
     def _check_permitted(self, values: Mapping[str, Any], permit: Iterable[str]) -> None:
+        type(self)._permitted(values, permit)
+
+    @classmethod
+    def _permitted(cls, values: Mapping[str, Any], permit: Iterable[str]) -> None:
+        # ForbiddenAttributesError for a key of ``values`` outside ``permit``;
+        # UnknownAttributeError for a permitted name that is nothing of the model.
         if isinstance(permit, str):
             permit = (permit,)
         allowed = list(dict.fromkeys(permit))
-        model = type(self)
+        model = cls
         schema = model._load_schema()
         reflections = getattr(model, "_reflections", {})
         for name in allowed:
@@ -396,6 +402,8 @@ def _setter(cls: type[AttributesMixin], name: str) -> object:
 
 
 def _cast(record: Core, schema: ModelSchema, typ: Type, name: str, value: Any) -> Any:
+    if value.__class__ is str and typ.blank_is_none and not value.strip():
+        return None  # a blank form field (Rails casts it to nil)
     try:
         return typ.cast(value)
     except CAST_ERRORS as exc:

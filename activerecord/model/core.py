@@ -73,6 +73,10 @@ class Core:
     def _validate_before_write(self, schema: Any) -> None:
         """The checks due right before the write (ValidationsMixin)."""
 
+    def _destroys_dependents(self) -> bool:
+        """Whether a destroy runs ``dependent=`` rules first (AssociationsMixin)."""
+        return False
+
     def _holds_unsaved(self) -> bool:
         """Whether the record holds associated records its save would save
         (AssociationsMixin)."""
@@ -102,6 +106,8 @@ class Core:
         def assign_attributes(self, params: Mapping[str, Any] | None = None, /, *,
                               permit: Iterable[str] | None = None, **attrs: Any) -> None: ...
         def _assign_association(self, name: str, value: Any) -> None: ...
+        @classmethod
+        def _permitted(cls, values: Mapping[str, Any], permit: Iterable[str]) -> None: ...
         def _hand_out_mutables(self, schema: ModelSchema) -> None: ...
         def _dirty(self) -> dict[str, Any]: ...
         @property
@@ -286,6 +292,8 @@ class Core:
         d["_new_record"] = True
         d["_changed_from"] = changed
         d["_assigned"] = set(changed)
+        if cls._init_callbacks:  # after_initialize, as Rails' initialize_dup
+            record._after_initialize()
         return record
 
     def __repr__(self) -> str:

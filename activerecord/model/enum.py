@@ -41,6 +41,7 @@ class EnumType(Type):
     database (see the module doc)."""
 
     needs_deserialize = True
+    blank_is_none = True  # a blank form field is no label: None (Rails)
 
     def __init__(self, base: Type, values: Mapping[str, Any],
                  members: type[_enum.Enum] | None = None):

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .core import Core
+from .validations import Errors
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing_extensions import Self
@@ -104,9 +105,9 @@ class SerializationMixin(Core):
         before anything is assigned, when ``params`` holds other keys;
         UnknownAttributeError when ``permit`` names something that is neither a column
         nor an association."""
-        record = cls()
-        record.assign_attributes(params, permit=permit)
-        return record
+        values = dict(params)
+        cls._permitted(values, permit)  # before anything is built
+        return cls(**values)  # after_initialize then sees the values (as Rails' new)
 
 
 def json_value(value: Any) -> Any:
@@ -136,6 +137,7 @@ def _seconds(value: dt.timedelta) -> float | int:
 
 
 _CONVERTERS: dict[type, Callable[[Any], Any]] = {
+    Errors: lambda errors: errors.as_dict(),  # as Rails' Errors#as_json
     dt.datetime: dt.datetime.isoformat, dt.date: dt.date.isoformat,
     dt.time: dt.time.isoformat, decimal.Decimal: str, uuid.UUID: str,
     bytes: lambda b: base64.b64encode(b).decode("ascii"),

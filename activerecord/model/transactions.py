@@ -128,7 +128,7 @@ class TransactionsMixin(Core):
         self._check_key(schema, "destroy")
         db = schema.db
         if db.in_transaction:
-            if not type(self)._destroy_may_halt:
+            if not type(self)._destroy_may_halt and not self._destroys_dependents():
                 db.add_transaction_record(self)
                 return super().destroy()
             return self._save_in_savepoint(db, destroy=True)

@@ -315,6 +315,9 @@ class ValidationsMixin(Core):
 
     #: Validate NOT NULL and varchar(n) columns from the table (see the module doc).
     infer_validations: bool = True
+    #: Columns the inferred validations leave alone (a NOT NULL column a database
+    #: trigger fills, say), the others still checked.
+    infer_validations_except: tuple[str, ...] = ()
 
     @property
     def errors(self) -> Errors:
@@ -416,7 +419,10 @@ class ValidationsMixin(Core):
             (self.__dict__.get("_changed_from") or ())
         required = schema.required if presence else ()
         limits = schema.max_lengths if lengths else {}
+        skip = type(self).infer_validations_except
         for name in names:
+            if skip and name in skip:
+                continue
             value = attrs.get(name)
             if value is None:
                 if name in required and not self._supplied_by_association(name) \

@@ -300,7 +300,12 @@ class InclusionValidator(Validator):
 
     def validate_each(self, record: Any, attribute: str, value: Any) -> None:
         collection = _resolve(record, self.options["in_"])
-        if (value in collection) != (self.error_type == "inclusion"):
+        if isinstance(collection, range) and _number(value) is not None:
+            number = _number(value)  # a range covers the numbers in it (Rails' cover?)
+            inside = collection.start <= number < collection.stop  # type: ignore[operator]
+        else:
+            inside = value in collection
+        if inside != (self.error_type == "inclusion"):
             self.error(record, attribute, self.error_type, value=value)
 
 
@@ -371,9 +376,8 @@ class UniquenessValidator(Validator):
 
     def validate_each(self, record: Any, attribute: str, value: Any) -> None:
         model = type(record)
-        if not record.new_record and attribute not in record._dirty() and not any(
-                c in record._dirty() for c in self._scope()):
-            return  # a saved, unchanged value was checked when it was written
+        if self._checked_by_index(record, attribute, value):
+            return  # saved, unchanged, and a unique index holds it (Rails 7.1)
         query = model.unscoped()
         sensitive = self.options.get("case_sensitive")
         schema = model._load_schema()
@@ -400,6 +404,20 @@ class UniquenessValidator(Validator):
             query = conditions(query)
         if query.exists():
             self.error(record, attribute, "taken", value=value)
+
+    def _checked_by_index(self, record: Any, attribute: str, value: Any) -> bool:
+        # Rails 7.1's ``validation_needed?`` the other way round: a saved record whose
+        # value and scope did not change, with no conditions and no case rule, under
+        # a full unique index over exactly those columns, needs no query.
+        if record.new_record or value is None or "conditions" in self.options or \
+                "case_sensitive" in self.options:
+            return False
+        columns = {attribute, *self._scope()}
+        dirty = record._dirty()
+        if any(c in dirty for c in columns):
+            return False
+        indexes = type(record)._load_schema().info.indexes
+        return any(i.unique and not i.partial and set(i.columns) == columns for i in indexes)
 
     def _scope(self) -> tuple[str, ...]:
         scope = self.options.get("scope") or ()

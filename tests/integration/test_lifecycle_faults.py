@@ -700,3 +700,125 @@ def test_collection_writers_keep_the_counter_cache(db, make_table):
     shop.items.delete_all()
     assert Shop.find(shop.id).items_count == 0 == Item.where(shop_id=shop.id).count()
     assert shop.items_count == 0
+
+
+# -- third review ---------------------------------------------------------------------
+def test_uniqueness_with_conditions_checks_an_unchanged_record(db, make_table):
+    make_table("lf_subs", id="pk", user_id="int NOT NULL", active="bool NOT NULL")
+
+    class Sub(Model):
+        table_name = "lf_subs"
+        validates("user_id", uniqueness={"conditions": lambda q: q.where(active=True)})
+
+    old = Sub.create(user_id=1, active=False)
+    Sub.create(user_id=1, active=True)
+    assert old.update(active=True) is False
+    assert old.errors.full_messages == ["User has already been taken"]
+    assert Sub.where(user_id=1, active=True).count() == 1
+
+
+def test_a_halted_dependent_destroy_in_a_callers_transaction_undoes_the_others(
+        db, artists):
+    label = LfLabel.create(name="L")
+    for title in ("t1", "keep", "t3"):
+        LfKeeper.create(title=title, artist_id=label.id)
+    with transaction():
+        with pytest.raises(activerecord.RecordNotDestroyed):
+            label.destroy()
+    assert LfArtist.count() == 1 and sorted(LfAlbum.pluck("title")) == ["keep", "t1", "t3"]
+
+
+def test_blank_form_fields_are_none_for_numbers_dates_and_booleans(db, make_table):
+    make_table("lf_people", id="pk", name="string(20)", age="int", born="date",
+               price="decimal(8,2)", vip="bool")
+
+    class Person(Model):
+        table_name = "lf_people"
+
+    person = Person.new_from({"name": "", "age": "", "born": " ", "price": "", "vip": ""},
+                             permit=["name", "age", "born", "price", "vip"])
+    assert (person.name, person.age, person.born, person.price, person.vip) == \
+        ("", None, None, None, None)
+    assert person.save() and Person.find(person.id).age is None
+
+
+def test_infer_validations_except_leaves_a_trigger_filled_column_alone(db, posts):
+    class Skipping(Model):
+        table_name = "lf_posts"
+        infer_validations_except = ("title",)
+
+    s = Skipping(token="x" * 41)
+    assert not s.valid()  # the other columns are still checked (token: 40 chars)
+    assert list(s.errors.details) == ["token"]
+
+
+def test_a_failed_collection_create_leaves_the_collection_as_it_was(db, artists):
+    class Titled(LfAlbum):
+        validates("title", length={"minimum": 2})
+
+    class Band(LfArtist):
+        albums = has_many("Titled", foreign_key="artist_id")
+
+    band = Band.create(name="Queen")
+    with pytest.raises(RecordInvalid):
+        band.albums.create(title="x")
+    band.name = "Queen (band)"
+    assert band.save() and band.albums.size() == 0
+
+
+def test_pickling_an_owner_keeps_its_unsaved_records(db, artists):
+    import pickle
+
+    artist = LfArtist.create(name="Blur")
+    artist.albums.build(title="Parklife")
+    copy_ = pickle.loads(pickle.dumps(artist))
+    assert copy_.save() and LfAlbum.where(artist_id=artist.id).pluck("title") == ["Parklife"]
+
+
+def test_two_instances_of_one_row_get_one_after_commit(db, posts):
+    sent = []
+
+    class Mailed(Model):
+        table_name = "lf_posts"
+        activerecord.after_update_commit(lambda r: sent.append(r.token))
+
+    post = Mailed.create(title="t")
+    with transaction():
+        Mailed.find(post.id).update(token="paid")
+        Mailed.find(post.id).update(title="t2")
+    assert len(sent) == 1  # once for the row, on the instance written last
+
+
+def test_after_initialize_runs_after_new_from_assigns_and_for_dup(db, posts):
+    class Normalized(Model):
+        table_name = "lf_posts"
+
+        @activerecord.after_initialize
+        def _norm(self):
+            if self.new_record and self.token:
+                self.token = self.token.strip().lower()
+
+    made = Normalized.new_from({"title": "t", "token": " ABC "}, permit=["title", "token"])
+    assert made.token == "abc"
+    saved = Normalized.create(title="t", token="x")
+    saved.token = " DUP "
+    assert saved.dup().token == "dup"
+
+
+def test_a_record_with_errors_goes_into_json(db, posts):
+    import json
+
+    post = LfPost()
+    post.valid()
+    assert json.loads(post.to_json(methods=["errors"]))["errors"] == \
+        {"title": ["can't be blank"]}
+
+
+def test_inclusion_in_a_range_covers_decimals(db, make_table):
+    make_table("lf_reviews", id="pk", stars="decimal(3,1)")
+
+    class Review(Model):
+        table_name = "lf_reviews"
+        validates("stars", inclusion=range(1, 6))
+
+    assert Review(stars="4.5").valid() and not Review(stars="6").valid()
