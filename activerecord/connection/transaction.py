@@ -131,8 +131,8 @@ class TransactionLevel:
     def roll_back(self) -> list[tuple[Any, RecordCallbacks]]:
         """Drop the callbacks and give every record written here its state back (in
         the reverse order of writing); return the records' callback entries (their
-        ``after_rollback`` is due), with their row keys. Runs while the rollback's cause propagates, so a
-        failure to restore is logged, never raised over it."""
+        ``after_rollback`` is due), with their row keys. Runs while the rollback's
+        cause propagates, so a failure to restore is logged, never raised over it."""
         marked = list(self.marks.items())
         self.callbacks.clear()
         self.marks.clear()
