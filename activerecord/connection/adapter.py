@@ -237,6 +237,15 @@ class Adapter(ABC):
         """Return whether ``exc`` means the connection is dead and must be discarded."""
         return False
 
+    def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
+        """Return whether ``conn`` is no longer inside the transaction it was in, a
+        statement having just failed in it with ``exc`` (the driver's error): the
+        database rolled the whole transaction back itself (MySQL/MariaDB on a
+        deadlock; SQLite on a ``RAISE(ROLLBACK)``). False by default, and on
+        PostgreSQL, whose failed transaction stays open until a ROLLBACK (see
+        :meth:`transaction_aborted`)."""
+        return False
+
     def transaction_aborted(self, conn: Any) -> bool:
         """Return whether ``conn``'s open transaction can no longer commit: an error
         inside it aborted it (PostgreSQL's "in failed transaction" state, where

@@ -29,7 +29,7 @@ from .introspection import TableInfo
 from .pool import Pool
 from .registry import adapter_class_for, known_schemes
 from .schema_cache import SchemaCache
-from .transaction import TransactionManager
+from .transaction import TransactionManager, doomed_error
 from .url import parse_url
 
 __all__ = ["Database", "Result"]
@@ -195,7 +195,13 @@ class Database:
         if tx is not None:
             if tx.pending is not None:  # a lazy transaction's first statement
                 self.transaction_manager.begin_pending(tx)
-            return self._run_on(tx.conn, sql, params, read)
+            if tx.doomed is not None:  # the database ended it after an error
+                raise doomed_error(tx.doomed)
+            try:
+                return self._run_on(tx.conn, sql, params, read)
+            except DatabaseError as exc:
+                self.transaction_manager.statement_failed(tx, exc)
+                raise
         assert pool is not None
         attempts = 2 if read else 1
         for attempt in range(attempts):
@@ -338,10 +344,20 @@ class Database:
 
     # -- schema --------------------------------------------------------------------
     def _introspect_table(self, table: str) -> TableInfo | None:
+        return self._on_own_connection(
+            lambda conn: self.adapter.introspector.table_info(conn, table))
+
+    def _on_own_connection(self, fn: Callable[[Any], Any]) -> Any:
+        # A catalog read: on the open transaction's connection (it sees the tables
+        # the transaction made, and a one-connection pool has no other), errors
+        # translated; outside one, on a checked-out connection (retried once).
         tx = self.transaction_manager.current
-        if tx is not None:
-            return self.adapter.introspector.table_info(tx.conn, table)
-        return self._with_checkout(lambda conn: self.adapter.introspector.table_info(conn, table))
+        if tx is None:
+            return self._with_checkout(fn)
+        try:
+            return fn(tx.conn)
+        except self.adapter.driver_errors as exc:
+            raise self.adapter.translate_error(exc) from exc
 
     def _with_checkout(self, fn: Callable[[Any], Any]) -> Any:
         # Catalog reads are ORM-built reads: retried once on a fresh connection when
@@ -367,5 +383,5 @@ class Database:
 
     def table_names(self) -> list[str]:
         """Return the names of the user tables in this database, sorted."""
-        names: list[str] = self._with_checkout(self.adapter.introspector.table_names)
+        names: list[str] = self._on_own_connection(self.adapter.introspector.table_names)
         return names

@@ -50,14 +50,20 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from ..errors import AfterCommitError, Rollback, TransactionError, TransactionIsolationError
+from ..errors import (
+    AfterCommitError,
+    DatabaseError,
+    Rollback,
+    TransactionError,
+    TransactionIsolationError,
+)
 from .adapter import Adapter
 from .dialect import ISOLATION_LEVELS, Dialect
 from .features import Features
 from .pool import Pool
 
 __all__ = ["TransactionManager", "Transaction", "TransactionLevel", "TransactionHost",
-           "RecordCallbacks", "run_callbacks"]
+           "RecordCallbacks", "run_callbacks", "doomed_error"]
 
 log = logging.getLogger("activerecord.transaction")
 _ids = itertools.count(1)
@@ -176,14 +182,19 @@ class RecordCallbacks:
 
     def settle(self) -> None:
         """Fix :attr:`outcome` from the record's state now (at the COMMIT), before any
-        callback runs and changes other records."""
-        self.outcome = "destroy" if self.record.destroyed else \
-            "create" if "create" in self.actions else "update"
+        callback runs and changes other records: ``"destroy"`` for a record its
+        destroy deleted, nothing (``""``) for one ``delete()`` removed, else
+        ``"create"`` or ``"update"``."""
+        if self.record.destroyed:
+            self.outcome = "destroy" if "destroy" in self.actions else ""
+        else:
+            self.outcome = "create" if "create" in self.actions else "update"
 
     def __call__(self) -> None:
         if self.outcome is None:
             self.settle()
-        self.record._run_transaction_callbacks("commit", {self.outcome})
+        if self.outcome:
+            self.record._run_transaction_callbacks("commit", {self.outcome})
 
     def rolled_back(self) -> None:
         """Run the record's ``after_rollback`` callbacks; log, never raise, a failure."""
@@ -197,7 +208,7 @@ class Transaction:
     """The open transaction of one thread or task: its pinned connection and its
     levels (the outer transaction first, then one per open savepoint)."""
 
-    __slots__ = ("conn", "levels", "pending", "rolled_back", "closed")
+    __slots__ = ("conn", "levels", "pending", "rolled_back", "closed", "doomed")
 
     def __init__(self, conn: Any, pending: tuple[str, ...] | None = None):
         self.conn = conn
@@ -209,6 +220,8 @@ class Transaction:
         #: the outermost block ended: a context copied while it was open (an asyncio
         #: task, ``copy_context()``) must not use it, nor its connection, any more.
         self.closed = False
+        #: the error after which the database ended the transaction itself, or None.
+        self.doomed: BaseException | None = None
 
     @property
     def depth(self) -> int:
@@ -299,35 +312,36 @@ class TransactionManager:
         # the after_rollback callbacks run here, after the check-in, in any case.
         db = self._db
         pool = db._ready()
-        conn = pool.checkout()
-        broken = False
         begin = (db.dialect.begin_sql,) if level is None else \
             db.dialect.begin_isolated(level)
-        tx = Transaction(conn, begin if lazy and level is None else None)
+        tx = Transaction(pool.checkout(), begin if lazy and level is None else None)
+        broken = False
         token = self.var.set(tx)
         committed: list[Callable[[], Any]] = []
         try:
-            try:
-                for sql in begin if tx.pending is None else ():
-                    db._run_on(conn, sql, (), kind="transaction")
-            except BaseException:
-                # The BEGIN (or a SET TRANSACTION before it) may have run before the
-                # failure: the connection never goes back to the pool as it is.
-                broken = True
-                raise
+            if tx.pending is None:
+                try:
+                    self._send_begin(tx, begin)
+                except BaseException:
+                    # The BEGIN (or a SET TRANSACTION before it) may have run before
+                    # the failure: the connection never goes back to the pool as it is.
+                    broken = True
+                    raise
             try:
                 yield
-            except BaseException:
-                if tx.pending is None:
-                    broken = not self._quiet(conn, db.dialect.rollback_sql)
+            except BaseException as exc:
+                if tx.pending is not None:  # nothing began: a dead one is discarded
+                    broken = db.adapter.is_disconnect(exc.__cause__ or exc)
+                elif tx.doomed is None:  # (a doomed one the database ended itself)
+                    broken = not self._quiet(tx.conn, db.dialect.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
             try:
                 if tx.pending is None:
-                    self._commit(conn)
+                    self._commit(tx)
             except BaseException as exc:
                 broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
-                    not self._quiet(conn, db.dialect.rollback_sql)
+                    tx.doomed is None and not self._quiet(tx.conn, db.dialect.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
             committed = tx.levels[0].callbacks
@@ -340,15 +354,37 @@ class TransactionManager:
                 self.var.reset(token)
             except ValueError:
                 pass  # the block's generator was closed from another context
-            pool.checkin(conn, broken)
+            pool.checkin(tx.conn, broken)
             for entry in tx.rolled_back.values():
                 entry.rolled_back()
         return committed
 
-    def _commit(self, conn: Any) -> None:
-        # COMMIT; a transaction an error aborted is refused first (PostgreSQL would
-        # answer the COMMIT with a ROLLBACK and no error).
+    def _send_begin(self, tx: Transaction, begin: tuple[str, ...]) -> None:
+        # BEGIN (and a SET TRANSACTION first). A connection the server dropped while
+        # it was idle fails here with nothing sent: it is replaced and the BEGIN sent
+        # once more (Rails 7.1 reconnects the same way).
         db = self._db
+        for attempt in (1, 2):
+            sent = 0
+            try:
+                for sql in begin:
+                    db._run_on(tx.conn, sql, (), kind="transaction")
+                    sent += 1
+                return
+            except DatabaseError as exc:
+                if attempt == 2 or sent or not db.adapter.is_disconnect(exc.__cause__ or exc):
+                    raise
+                pool = db._ready()
+                pool.checkin(tx.conn, True)
+                tx.conn = pool.checkout()
+
+    def _commit(self, tx: Transaction) -> None:
+        # COMMIT; a transaction an error aborted is refused first (PostgreSQL would
+        # answer the COMMIT with a ROLLBACK and no error), and so is one the database
+        # ended itself (a deadlock on MySQL, a trigger's RAISE(ROLLBACK) on SQLite).
+        db, conn = self._db, tx.conn
+        if tx.doomed is not None:
+            raise doomed_error(tx.doomed)
         if db.adapter.transaction_aborted(conn):
             raise TransactionError(
                 "the transaction was aborted by an error inside it that was caught and "
@@ -364,8 +400,17 @@ class TransactionManager:
         begin = tx.pending
         if begin is not None:
             tx.pending = None
-            for sql in begin:
-                self._db._run_on(tx.conn, sql, (), kind="transaction")
+            self._send_begin(tx, begin)
+
+    def statement_failed(self, tx: Transaction, exc: BaseException) -> None:
+        """A statement of ``tx`` failed with ``exc``: when the database ended the
+        transaction because of it (``Adapter.transaction_lost``: a MySQL deadlock
+        rolls the whole transaction back), mark it doomed, so every later statement
+        and the COMMIT are refused and the block's end restores every record, instead
+        of going on in autocommit."""
+        if tx.doomed is None and tx.pending is None and \
+                self._db.adapter.transaction_lost(tx.conn, exc.__cause__ or exc):
+            tx.doomed = exc
 
     def _savepoint(self, tx: Transaction) -> Iterator[None]:
         db, dialect = self._db, self._db.dialect
@@ -379,10 +424,14 @@ class TransactionManager:
         try:
             yield
         except BaseException:
-            self._quiet(tx.conn, dialect.rollback_to_savepoint(name))
-            self._quiet(tx.conn, dialect.release_savepoint(name))
-            tx.roll_back()
+            if not tx.closed:  # (a task's block outliving its transaction: nothing)
+                if tx.doomed is None:
+                    self._quiet(tx.conn, dialect.rollback_to_savepoint(name))
+                    self._quiet(tx.conn, dialect.release_savepoint(name))
+                tx.roll_back()
             raise
+        if tx.closed:
+            return  # the connection went back to the pool: not ours to use
         try:
             db._run_on(tx.conn, dialect.release_savepoint(name), (), kind="transaction")
         finally:
@@ -424,6 +473,15 @@ class TransactionManager:
             RecordCallbacks(record, action)()
         else:
             tx.levels[-1].mark(record, action)
+
+
+def doomed_error(cause: BaseException) -> TransactionError:
+    """The error of a statement (or COMMIT) in a transaction the database ended
+    itself after ``cause``."""
+    return TransactionError(
+        f"the database rolled this transaction back after an error inside it "
+        f"({type(cause).__name__}: {cause}); nothing more runs in it, nothing of it is "
+        "committed: let the error end the block (and retry the whole transaction)")
 
 
 def isolation_level(isolation: str | None) -> str | None:

@@ -495,7 +495,9 @@ class CallbacksMixin(Core):
             super()._insert_record(schema)
         else:
             super()._update_record(schema)
-        if self._transaction_callbacks:
+        # (an UPDATE that matched no row gets no commit callbacks, as Rails'
+        # ``_trigger_update_callback``; one with nothing to write does)
+        if self._transaction_callbacks and self.__dict__.pop("_rows_updated", 1):
             schema.db.add_transaction_callbacks(self, action)
 
     def _delete_row(self, action: str = "delete") -> int:

@@ -79,6 +79,7 @@ class LockingMixin(Core):
                 f"(or another transaction holds it, with skip_locked)",
                 model=model, table=schema.table, key=tuple(key.values()))
         self._attrs.update(rows[0]._attrs)
+        self._forget_changes()  # the row as read now: no copy of an older value left
         return self
 
     #: ``Model.lock(...)`` a locked relation, ``record.lock(...)`` the record's row.

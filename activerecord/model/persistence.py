@@ -299,6 +299,7 @@ class PersistenceMixin(Core):
         count = schema.db.run(sql, params).rowcount
         if guard is not None and count != 1:
             raise self._stale(schema, "update")
+        self.__dict__["_rows_updated"] = count  # (the callbacks layer reads it)
         self._changes_applied(schema)
         if schema.generated:
             self._reload_generated(schema)

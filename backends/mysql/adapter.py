@@ -140,6 +140,9 @@ def _text(exc: BaseException, interface_error: type) -> str:
     return str(exc) or type(exc).__name__
 
 
+_ER_LOCK_DEADLOCK = 1213  # "Deadlock found when trying to get lock": the transaction is gone
+
+
 class MySQLAdapter(Adapter):
     """Adapter for MySQL (>= 5.7) and MariaDB (>= 10.3) through PyMySQL.
 
@@ -286,6 +289,13 @@ class MySQLAdapter(Adapter):
         return type_for(column)
 
     # -- errors --------------------------------------------------------------------
+    def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
+        """A deadlock (error 1213): InnoDB rolled the whole transaction back (the MySQL
+        manual, "Deadlocks in InnoDB"); the error packet carries no status flags, so
+        the error code tells."""
+        args: tuple[Any, ...] = exc.args
+        return bool(args) and args[0] == _ER_LOCK_DEADLOCK
+
     def is_disconnect(self, exc: BaseException) -> bool:
         err = self.dbapi.err
         if isinstance(exc, (err.InterfaceError, OSError)):

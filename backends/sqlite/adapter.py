@@ -107,6 +107,12 @@ class SQLiteAdapter(Adapter):
     def type_for(self, column: ColumnInfo) -> Type:
         return type_for(column)
 
+    def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
+        """``sqlite3.Connection.in_transaction`` is False: SQLite ended the transaction
+        (a trigger's ``RAISE(ROLLBACK)``, some I/O and full-disk errors: "Response To
+        Errors Within A Transaction" in the SQLite manual)."""
+        return not conn.in_transaction
+
     def translate_error(self, exc: BaseException, sql: str | None = None,
                         params: Any = None) -> Exception:
         sqlite3 = self.dbapi

@@ -822,3 +822,173 @@ def test_inclusion_in_a_range_covers_decimals(db, make_table):
         validates("stars", inclusion=range(1, 6))
 
     assert Review(stars="4.5").valid() and not Review(stars="6").valid()
+
+
+# -- third review: concurrency and faults ---------------------------------------------
+def _kill(db, victim_db) -> None:
+    # End ``victim_db``'s one pooled connection from another connection.
+    if db.adapter.name == "postgresql":
+        pid = victim_db.execute("SELECT pg_backend_pid()").rows[0][0]
+        db.execute(f"SELECT pg_terminate_backend({int(pid)})")
+    else:
+        pid = victim_db.execute("SELECT CONNECTION_ID()").rows[0][0]
+        db.execute(f"KILL {int(pid)}")
+    import time
+    time.sleep(0.2)
+
+
+@pytest.mark.databases("postgresql", "mysql")
+def test_a_begin_on_a_connection_dropped_while_idle_is_sent_again(db, posts):
+    other = activerecord.Database(db.config.url, pool_size=1)
+    try:
+        class Here(Model):
+            table_name = "lf_posts"
+            database = other
+
+        Here.count()
+        _kill(db, other)
+        assert Here.create(title="after the drop").persisted
+        _kill(db, other)
+        with transaction(other):
+            assert Here.count() == 1
+        assert other.pool.stats()["in_use"] == 0
+    finally:
+        other.close()
+
+
+def test_sqlite_a_trigger_rollback_dooms_the_transaction(db, make_table):
+    if db.adapter.name != "sqlite":  # SQLite's RAISE(ROLLBACK); MySQL: a deadlock
+        make_table("lf_doom", id="pk", name="string(10)")
+        return
+    make_table("lf_doom", id="pk", name="string(10)")
+    db.execute("CREATE TRIGGER lf_doom_no BEFORE INSERT ON lf_doom WHEN NEW.name = 'bad' "
+               "BEGIN SELECT RAISE(ROLLBACK, 'bad name'); END")
+
+    class Doom(Model):
+        table_name = "lf_doom"
+
+    Doom.create(name="keep")
+    late = None
+    with pytest.raises(TransactionError, match="rolled this transaction back"):
+        with transaction():
+            try:
+                Doom.create(name="bad")
+            except activerecord.DatabaseError:
+                pass  # caught: the transaction is gone all the same
+            late = Doom(name="late")
+            late.save()
+    assert Doom.pluck("name") == ["keep"] and late.new_record
+    assert Doom.create(name="again").persisted  # the connection is fine
+
+
+@pytest.mark.databases("mysql")
+def test_mariadb_a_deadlock_caught_inside_a_transaction_dooms_it(db, make_table):
+    make_table("lf_dl", id="pk", n="int")
+
+    class Acct(Model):
+        table_name = "lf_dl"
+
+    a, b = Acct.create(n=0), Acct.create(n=0)
+    barrier = threading.Barrier(2, timeout=20)
+    outcomes: list = []
+
+    def worker(first, second):
+        try:
+            with transaction():
+                Acct.create(n=9)
+                Acct.where(id=first.id).update_all(n=1)
+                barrier.wait()
+                try:
+                    with transaction():
+                        Acct.where(id=second.id).update_all(n=2)
+                except activerecord.DeadlockError:
+                    pass  # caught: InnoDB rolled the whole transaction back
+                Acct.create(n=7)
+            outcomes.append("committed")
+        except BaseException as exc:  # noqa: BLE001 - the test looks at it
+            outcomes.append(type(exc).__name__)
+
+    from tests.support.threads import run_threads
+    run_threads(worker, [(a, b), (b, a)])
+    assert sorted(outcomes) == ["TransactionError", "committed"], outcomes
+    assert Acct.where(n=9).count() == 1 and Acct.where(n=7).count() == 1
+
+
+def test_a_tasks_block_outliving_its_transaction_sends_nothing(db, posts):
+    sent: list = []
+
+    async def child(entered, go_on, out):
+        try:
+            with transaction():
+                out["c"] = LfPost.create(title="child")
+                entered.set()
+                await go_on.wait()
+                raise RuntimeError("the child's block fails after the parent ended")
+        except RuntimeError:
+            pass
+
+    async def main():
+        entered, go_on, out = asyncio.Event(), asyncio.Event(), {}
+        with transaction():
+            task = asyncio.create_task(child(entered, go_on, out))
+            await entered.wait()
+        with events.subscribed("sql", lambda _, p: sent.append(p["sql"])):
+            go_on.set()
+            await task
+        return out["c"]
+
+    record = asyncio.run(main())
+    assert sent == [] and record.persisted  # the parent committed it
+    assert LfPost.pluck("title") == ["child"]
+
+
+def test_commit_callbacks_only_for_rows_a_write_changed(db, posts):
+    fired = []
+
+    class Vanishing(Model):
+        table_name = "lf_posts"
+        after_commit(lambda r: fired.append(("update", r.title)), on="update")
+        after_commit(lambda r: fired.append(("destroy", r.title)), on="destroy")
+
+    a, b = Vanishing.create(title="a"), Vanishing.create(title="b")
+    Vanishing.where(id=[a.id, b.id]).delete_all()  # another process deletes them
+    a.update(title="a2")  # matches no row
+    with transaction():
+        b.update(title="b2")
+        b.destroy()
+    with transaction():
+        c = Vanishing.create(title="c")
+        c.delete()  # delete() runs no callbacks, commit ones included
+    assert fired == []
+
+
+@pytest.mark.databases("postgresql", "mysql")
+def test_lock_leaves_no_phantom_change_on_json_columns(db, make_table):
+    make_table("lf_json", id="pk", n="int", tags="json")
+
+    class Tagged(Model):
+        table_name = "lf_json"
+
+    record = Tagged.create(n=0, tags=["a"])
+    record = Tagged.find(record.id)
+    record.tags  # handed out: a copy is kept for dirty tracking
+    Tagged.where(id=record.id).update_all(tags=["a", "b"])  # another process
+    with record.with_lock():
+        assert record.tags == ["a", "b"] and record.changed == []
+        with record.with_lock():
+            pass
+        record.n = 1
+        with capture_sql() as sql:
+            record.save()
+    assert "tags" not in sql[-1]
+
+
+def test_table_names_inside_a_transaction_use_its_connection(db, posts):
+    with transaction():
+        db.execute("CREATE TABLE lf_in_tx (id INT)") if db.adapter.name != "mysql" else None
+        names = db.table_names()
+        raise_ = activerecord.Rollback
+        assert "lf_posts" in names
+        if db.adapter.name != "mysql":
+            assert "lf_in_tx" in names
+        raise raise_
