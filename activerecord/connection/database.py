@@ -14,6 +14,7 @@ docs/architecture.md ("Connections and transactions").
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import threading
 from collections.abc import Callable, Sequence
@@ -60,8 +61,10 @@ class Database:
     Args:
         url: ``scheme://...`` (see ``activerecord.connection.url``); default
             ``$DATABASE_URL``.
-        pool_size: most connections open at once (default 5).
-        pool_timeout: seconds a checkout waits before ``ConnectionTimeoutError``.
+        pool_size: most connections open at once (default: the URL's
+            ``?pool_size=``, else 5).
+        pool_timeout: seconds a checkout waits before ``ConnectionTimeoutError``
+            (default: the URL's ``?pool_timeout=``, else 5).
         name: a name for :func:`get_database` (default: the URL without password).
         **options: passed to the adapter (``ping_interval``, ``pool_recycle``, driver
             options such as ``connect_timeout``).
@@ -70,14 +73,21 @@ class Database:
         ConfigurationError: no URL, a malformed one, or an unknown scheme.
     """
 
-    def __init__(self, url: str | None = None, *, pool_size: int = 5,
-                 pool_timeout: float = 5.0, name: str | None = None, **options: Any):
+    def __init__(self, url: str | None = None, *, pool_size: int | None = None,
+                 pool_timeout: float | None = None, name: str | None = None,
+                 **options: Any):
         url = url or os.environ.get("DATABASE_URL")
         if not url:
             raise ConfigurationError(
                 "no database URL: pass one to connect() or set DATABASE_URL "
                 f"(known schemes: {', '.join(known_schemes())})")
-        self.config = parse_url(url, known_schemes())
+        config = parse_url(url, known_schemes())
+        # The pool's settings may come in the URL (``?pool_size=10&pool_timeout=2``,
+        # as a DATABASE_URL carries them); a keyword wins. The driver never sees them.
+        query = dict(config.query)
+        pool_size = _pool_option(query, "pool_size", pool_size, int, 5)
+        pool_timeout = _pool_option(query, "pool_timeout", pool_timeout, float, 5.0)
+        self.config = dataclasses.replace(config, query=query)
         options.update(pool_size=pool_size, pool_timeout=pool_timeout)
         self.adapter = adapter_class_for(self.config.scheme)(self.config, options)
         self.dialect = self.adapter.dialect
@@ -385,3 +395,22 @@ class Database:
         """Return the names of the user tables in this database, sorted."""
         names: list[str] = self._on_own_connection(self.adapter.introspector.table_names)
         return names
+
+
+def _pool_option(query: dict, name: str, given: Any, kind: type, default: Any) -> Any:
+    """The pool option ``name``: ``given`` (a keyword), else the URL's (taken out of
+    ``query``), else ``default``. Raises ConfigurationError for a URL value that is
+    not a positive number."""
+    text = query.pop(name, None)
+    if given is not None:
+        return given
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or value <= 0:
+        raise ConfigurationError(f"{name}={text!r} in the database URL: a positive "
+                                 f"{'whole number' if kind is int else 'number'} is needed")
+    return value

@@ -992,3 +992,19 @@ def test_table_names_inside_a_transaction_use_its_connection(db, posts):
         if db.adapter.name != "mysql":
             assert "lf_in_tx" in names
         raise raise_
+
+
+def test_pool_settings_in_the_url_are_used_and_kept_from_the_driver(db):
+    url = db.config.url
+    joined = url + ("&" if "?" in url else "?") + "pool_size=1&pool_timeout=0.5"
+    other = activerecord.Database(joined)
+    try:
+        assert other.pool.stats()["size"] == 1 and other.pool.timeout == 0.5
+        assert other.execute("SELECT 1").rows == [(1,)]  # the driver accepted the URL
+        third = activerecord.Database(joined, pool_size=3)  # a keyword wins
+        assert third.pool.stats()["size"] == 3
+        third.close()
+        with pytest.raises(activerecord.ConfigurationError, match="pool_size='x'"):
+            activerecord.Database(url + ("&" if "?" in url else "?") + "pool_size=x")
+    finally:
+        other.close()
