@@ -243,7 +243,15 @@ class RecordNotDestroyed(ActiveRecordError):
 
 
 class StaleObjectError(ActiveRecordError):
-    """Optimistic locking found the row changed (or gone) since it was loaded."""
+    """Optimistic locking found the row changed (or gone) since it was loaded.
+    ``record`` is the stale record and ``attempted_action`` what was tried
+    (``"update"``, ``"destroy"``), as Rails' ``StaleObjectError``."""
+
+    def __init__(self, message: str = "", *, record: object | None = None,
+                 attempted_action: str | None = None):
+        super().__init__(message)
+        self.record = record
+        self.attempted_action = attempted_action
 
 
 class UnknownAttributeError(ActiveRecordError, AttributeError):

@@ -243,16 +243,30 @@ class AttributesMixin(Core):
         Rails' strong parameters): a key outside it raises ForbiddenAttributesError,
         naming the keys, before anything is assigned; a name in it that is neither a
         column nor an association raises UnknownAttributeError. Other errors as
-        :meth:`write_attribute` (a column named ``permit`` goes in ``params``)."""
+        :meth:`write_attribute` (a column named ``permit`` goes in ``params``); after
+        one, no column keeps a value of this call."""
         values = {**(params or {}), **attrs}
         if permit is not None:
             self._check_permitted(values, permit)
         types = type(self)._load_schema().write_types
-        for name, value in values.items():
-            if name in types:
-                self.write_attribute(name, value)
-            else:
-                self._assign_association(name, value)
+        d = self.__dict__
+        before = (dict(d["_attrs"]), dict(d.get("_changed_from") or {}),
+                  set(d["_assigned"]) if d.get("_assigned") is not None else None)
+        try:
+            for name, value in values.items():
+                if name in types:
+                    self.write_attribute(name, value)
+                else:
+                    self._assign_association(name, value)
+        except Exception:
+            # All or nothing: a value that cannot be cast leaves the columns as they
+            # were (an association already assigned keeps its in-memory value).
+            d["_attrs"].clear()
+            d["_attrs"].update(before[0])
+            d["_changed_from"] = before[1]
+            if before[2] is not None:
+                d["_assigned"] = before[2]
+            raise
 
     def _check_permitted(self, values: Mapping[str, Any], permit: Iterable[str]) -> None:
         type(self)._permitted(values, permit)

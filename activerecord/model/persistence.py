@@ -356,7 +356,8 @@ class PersistenceMixin(Core):
         return StaleObjectError(
             f"Attempted to {action} a stale {type(self).__name__} ({schema.pk} = "
             f"{self._key_before_changes(schema)!r}): its row changed or was deleted since "
-            f"it was loaded (optimistic locking, column {schema.lock_column!r})")
+            f"it was loaded (optimistic locking, column {schema.lock_column!r})",
+            record=self, attempted_action=action)
 
     def _require_key(self, schema: ModelSchema, action: str) -> None:
         # Before any SQL: the row of a loaded record is found by its primary key.

@@ -1008,3 +1008,30 @@ def test_pool_settings_in_the_url_are_used_and_kept_from_the_driver(db):
             activerecord.Database(url + ("&" if "?" in url else "?") + "pool_size=x")
     finally:
         other.close()
+
+
+def test_stale_object_error_carries_the_record_and_the_action(db, make_table):
+    make_table("lf_stale", id="pk", v="int", lock_version="int NOT NULL DEFAULT 0")
+
+    class Versioned(Model):
+        table_name = "lf_stale"
+
+    first = Versioned.create(v=1)
+    second = Versioned.find(first.id)
+    Versioned.find(first.id).update(v=2)
+    second.v = 3
+    with pytest.raises(activerecord.StaleObjectError) as exc:
+        second.save()
+    assert exc.value.record is second and exc.value.attempted_action == "update"
+
+
+def test_assign_attributes_is_all_or_nothing(db, make_table):
+    make_table("lf_nums", id="pk", qty="int", price="decimal(8,2)")
+
+    class Num(Model):
+        table_name = "lf_nums"
+
+    record = Num.create(qty=1)
+    with pytest.raises(activerecord.AttributeCastError):
+        record.assign_attributes({"qty": 5, "price": "abc"}, permit=["qty", "price"])
+    assert record.qty == 1 and record.changes == {}
