@@ -190,9 +190,7 @@ class TargetKeyed(Reflection):
         schema = model._load_schema()
         column = inverse.counter_column(model)
         current = n.Func("COALESCE", (n.Column(column, schema.table), n.Param(0)))
-        where = schema.key_condition(a.values_of(owner, schema.pk)
-                                     if len(schema.pk) > 1 else owner._attrs[schema.pk[0]],
-                                     model)
+        where = schema.key_condition(owner._key_before_changes(schema), model)
         node = n.Update(schema.table_node, ((column, n.Binary("-", current,
                                                                 n.Param(removed))),), where)
         schema.db.run(*schema.db.compile(node))

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import inspect
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from ..errors import Abort, AfterCommitError
@@ -379,7 +379,7 @@ def _nest(record: Any, arounds: list[Callback], block: Callable[[], Any]) -> Any
     # The first around callback wraps the others, which wrap the block.
     callback, rest = arounds[0], arounds[1:]
     gen = callback.call(record)
-    if not isinstance(gen, Iterator) or not inspect.isgenerator(gen):
+    if not inspect.isgenerator(gen):
         raise TypeError(f"{callback!r} must be a generator method: its yield runs the "
                         f"action (got {gen!r})")
     try:

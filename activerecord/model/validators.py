@@ -94,8 +94,6 @@ def read_value(record: Any, attribute: str) -> Any:
     return value() if inspect.ismethod(value) else value
 
 
-_read = read_value
-
 
 def _resolve(record: Any, value: Any) -> Any:
     # A bound given as an attribute or method name of the record (Rails' symbol), or
@@ -143,7 +141,7 @@ class Validator:
 
     def __call__(self, record: Any) -> None:
         for attribute in self.attributes:
-            value = _read(record, attribute)
+            value = read_value(record, attribute)
             if value is None and self.allow_none or self.allow_blank and is_blank(value):
                 continue
             self.validate_each(record, attribute, value)
@@ -158,6 +156,9 @@ class Validator:
 
 
 class PresenceValidator(Validator):
+    """``presence``: not blank (:func:`is_blank`); an association's record not
+    destroyed. Error ``blank`` (Rails' ``PresenceValidator``)."""
+
     kind = "presence"
 
     def validate_each(self, record: Any, attribute: str, value: Any) -> None:
@@ -171,6 +172,8 @@ def _is_destroyed_record(value: Any) -> bool:
 
 
 class AbsenceValidator(Validator):
+    """``absence``: blank. Error ``present`` (Rails' ``AbsenceValidator``)."""
+
     kind = "absence"
 
     def validate_each(self, record: Any, attribute: str, value: Any) -> None:
@@ -179,6 +182,10 @@ class AbsenceValidator(Validator):
 
 
 class LengthValidator(Validator):
+    """``length``: ``minimum``/``maximum``/``is_``/``in_`` (a range), in characters;
+    None counts as 0. Errors ``too_short``/``too_long``/``wrong_length`` with ``count``
+    (Rails' ``LengthValidator``). ValueError at declaration without a bound."""
+
     kind = "length"
     known = ("minimum", "maximum", "is_", "in_", "too_short", "too_long", "wrong_length")
 
@@ -209,6 +216,9 @@ class LengthValidator(Validator):
 
 
 class FormatValidator(Validator):
+    """``format``: ``with``/``without`` a regex (``re.search``). Error ``invalid``
+    (Rails' ``FormatValidator``). ValueError unless exactly one is given."""
+
     kind = "format"
     known = ("with", "without")
 
@@ -237,6 +247,11 @@ _BOUNDS = {"greater_than": lambda a, b: a > b,
 
 
 class NumericalityValidator(Validator):
+    """``numericality``: a number (a numeric string counts; NaN and infinities do
+    not), ``only_integer``, the bounds, ``in_``, ``odd``/``even``. Errors
+    ``not_a_number``, ``not_an_integer``, one per bound (Rails'
+    ``NumericalityValidator``)."""
+
     kind = "numericality"
     known = ("only_integer", "odd", "even", "in_") + tuple(_BOUNDS)
 
@@ -290,6 +305,10 @@ def _number(value: Any) -> int | float | Decimal | None:
 
 
 class InclusionValidator(Validator):
+    """``inclusion``: in ``in_`` (a collection, a callable taking the record, or a
+    range, which covers the numbers in it). Error ``inclusion`` (Rails'
+    ``InclusionValidator``)."""
+
     kind = "inclusion"
     known = ("in_",)
     error_type = "inclusion"
@@ -310,11 +329,17 @@ class InclusionValidator(Validator):
 
 
 class ExclusionValidator(InclusionValidator):
+    """``exclusion``: not in ``in_``. Error ``exclusion`` (Rails'
+    ``ExclusionValidator``)."""
+
     kind = "exclusion"
     error_type = "exclusion"
 
 
 class AcceptanceValidator(Validator):
+    """``acceptance``: one of ``accept`` (default ``"1"``, ``"true"``, True, 1),
+    skipped while None. Error ``accepted`` (Rails' ``AcceptanceValidator``)."""
+
     kind = "acceptance"
     known = ("accept",)
 
@@ -330,6 +355,10 @@ class AcceptanceValidator(Validator):
 
 
 class ConfirmationValidator(Validator):
+    """``confirmation``: equal to ``<attr>_confirmation`` when that is given
+    (``case_sensitive``). Error ``confirmation`` on the confirmation attribute
+    (Rails' ``ConfirmationValidator``)."""
+
     kind = "confirmation"
     known = ("case_sensitive",)
 
@@ -338,7 +367,7 @@ class ConfirmationValidator(Validator):
             confirmation = getattr(record, f"{attribute}_confirmation", None)
             if confirmation is None:
                 continue  # Rails: only checked when the confirmation was given
-            value = _read(record, attribute)
+            value = read_value(record, attribute)
             if value is None and self.allow_none or self.allow_blank and is_blank(value):
                 continue
             a, b = str(value), str(confirmation)
@@ -351,6 +380,10 @@ class ConfirmationValidator(Validator):
 
 
 class ComparisonValidator(Validator):
+    """``comparison``: each bound (a value, an attribute or method name, a callable
+    taking the record) holds. One error per bound (Rails' ``ComparisonValidator``).
+    ValueError at declaration without a bound."""
+
     kind = "comparison"
     known = tuple(_BOUNDS)
 
@@ -371,6 +404,10 @@ class ComparisonValidator(Validator):
 
 
 class UniquenessValidator(Validator):
+    """``uniqueness``: no other row has the value (``scope``, ``case_sensitive``,
+    ``conditions``); see the module doc. Error ``taken`` (Rails'
+    ``UniquenessValidator``)."""
+
     kind = "uniqueness"
     known = ("scope", "case_sensitive", "conditions")
 
