@@ -856,10 +856,8 @@ def test_a_begin_on_a_connection_dropped_while_idle_is_sent_again(db, posts):
         other.close()
 
 
+@pytest.mark.databases("sqlite")  # SQLite's RAISE(ROLLBACK); MariaDB's deadlock below
 def test_sqlite_a_trigger_rollback_dooms_the_transaction(db, make_table):
-    if db.adapter.name != "sqlite":  # SQLite's RAISE(ROLLBACK); MySQL: a deadlock
-        make_table("lf_doom", id="pk", name="string(10)")
-        return
     make_table("lf_doom", id="pk", name="string(10)")
     db.execute("CREATE TRIGGER lf_doom_no BEFORE INSERT ON lf_doom WHEN NEW.name = 'bad' "
                "BEGIN SELECT RAISE(ROLLBACK, 'bad name'); END")
@@ -983,15 +981,14 @@ def test_lock_leaves_no_phantom_change_on_json_columns(db, make_table):
     assert "tags" not in sql[-1]
 
 
+@pytest.mark.databases("sqlite", "postgresql")  # MariaDB's DDL commits at once
 def test_table_names_inside_a_transaction_use_its_connection(db, posts):
     with transaction():
-        db.execute("CREATE TABLE lf_in_tx (id INT)") if db.adapter.name != "mysql" else None
+        db.execute("CREATE TABLE lf_in_tx (id INT)")
         names = db.table_names()
-        raise_ = activerecord.Rollback
         assert "lf_posts" in names
-        if db.adapter.name != "mysql":
-            assert "lf_in_tx" in names
-        raise raise_
+        assert "lf_in_tx" in names  # made by this transaction: seen on its connection
+        raise activerecord.Rollback
 
 
 def test_pool_settings_in_the_url_are_used_and_kept_from_the_driver(db):
