@@ -27,6 +27,7 @@ __all__ = [
     "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
     "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
     "UnsavedChangesError", "ForbiddenAttributesError", "Abort", "RecordNotDestroyed",
+    "MigrationError", "IrreversibleMigration", "SchemaError",
 ]
 
 
@@ -372,3 +373,31 @@ class DeleteRestrictionError(ActiveRecordError):
     def __init__(self, message: str, *, association: str | None = None):
         super().__init__(message)
         self.association = association
+
+
+class SchemaError(ActiveRecordError):
+    """A schema change that cannot be done as asked (an unknown table, column, type or
+    constraint; a migration file with a bad name, a duplicate version or a syntax
+    error); raised before any SQL of the change is sent."""
+
+
+class MigrationError(ActiveRecordError):
+    """A migration failed. ``version`` and ``name`` name it; ``statements`` are the
+    statements of it that ran before the failure; ``rolled_back`` tells whether they
+    were undone (DDL is transactional on PostgreSQL and SQLite) or stay applied
+    (MySQL/MariaDB commit each DDL statement). Its version is not recorded either way."""
+
+    def __init__(self, message: str, *, version: str | None = None, name: str | None = None,
+                 statements: list[str] | None = None, rolled_back: bool = True):
+        super().__init__(message)
+        self.version = version
+        self.name = name
+        self.statements = list(statements or ())
+        self.rolled_back = rolled_back
+
+
+class IrreversibleMigration(MigrationError):
+    """A migration cannot be rolled back: its ``change()`` used an operation that
+    cannot be inverted (``execute``, ``change_column``, ``remove_column`` without a
+    type, ``drop_table`` without its columns), as Rails' ``IrreversibleMigration``;
+    raised before any statement of the rollback runs."""

@@ -8,7 +8,8 @@ the type mapping, and translates driver exceptions into ``activerecord.errors``.
 
 Every extension point is declared here as a class attribute or a method with a default
 (Django's ``BaseDatabaseWrapper`` declares its ``*_class`` attributes the same way):
-``dialect_class``, ``introspector_class``, ``compiler_class``, ``driver``, the pool
+``dialect_class``, ``introspector_class``, ``compiler_class``, ``schema_editor_class``,
+``driver``, the pool
 defaults ``ping_connections`` and ``default_recycle``, and ``extra_driver_errors``.
 
 The driver module is imported when the first connection is opened (:attr:`Adapter.dbapi`),
@@ -33,6 +34,7 @@ from .dialect import Dialect
 from .features import Features
 from .introspection import ColumnInfo, Introspector
 from .pool import ConnectionPool, Pool
+from .schema_editor import SchemaEditor
 from .url import DatabaseConfig
 
 __all__ = ["Adapter", "import_driver"]
@@ -87,6 +89,9 @@ class Adapter(ABC):
     #: The :class:`~activerecord.sql.compiler.Compiler` (sub)class the Database
     #: compiles with, built with this adapter's dialect at the first connect.
     compiler_class: ClassVar[type[Compiler]] = Compiler
+    #: The :class:`~activerecord.connection.schema_editor.SchemaEditor` (sub)class
+    #: migrations change this backend's schema with.
+    schema_editor_class: ClassVar[type[SchemaEditor]] = SchemaEditor
     #: Whether the pool pings a connection that was idle for ``ping_interval``
     #: seconds before handing it out (:meth:`ping`); SQLite's files need no ping.
     ping_connections: ClassVar[bool] = True
@@ -252,6 +257,12 @@ class Adapter(ABC):
         COMMIT answers ROLLBACK without an error). False where an error leaves the
         transaction usable (SQLite, MySQL/MariaDB), the default."""
         return False
+
+    def schema_changed(self, pool: Pool) -> None:  # noqa: B027 - optional hook
+        """Called after a migration changed the schema: forget what connections cached
+        about it. Nothing by default; PostgreSQL deallocates the prepared statements of
+        the idle pooled connections, so a prepared ``SELECT`` never fails with "cached
+        plan must not change result type"."""
 
     # -- types ---------------------------------------------------------------------
     @abstractmethod

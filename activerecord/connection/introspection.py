@@ -14,7 +14,7 @@ from typing import Any
 
 from .. import events
 
-__all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "TableInfo", "Introspector",
+__all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "CheckInfo", "TableInfo", "Introspector",
            "NEUTRAL_TYPES", "UNTYPED", "parse_type_args"]
 
 #: The neutral type of a column whose declared type maps to none of the others (a
@@ -106,13 +106,24 @@ class ForeignKeyInfo:
 class IndexInfo:
     """An index (or unique constraint) over ``columns`` in order; ``partial``: it covers
     only the rows its ``WHERE`` selects (SQLite, PostgreSQL), so a unique one does not
-    make the columns unique in the table."""
+    make the columns unique in the table; ``where``: that condition as SQL text, as the
+    database reports it (``None`` when not partial or not known)."""
 
     name: str
     columns: tuple[str, ...]
     unique: bool = False
     primary: bool = False
     partial: bool = False
+    where: str | None = None
+
+
+@dataclass(frozen=True)
+class CheckInfo:
+    """A named CHECK constraint of a table; ``expression`` is its condition as the
+    database reports it (each database normalizes the text its own way)."""
+
+    name: str
+    expression: str
 
 
 @dataclass(frozen=True)
@@ -124,6 +135,7 @@ class TableInfo:
     primary_key: tuple[str, ...]
     foreign_keys: tuple[ForeignKeyInfo, ...] = field(default=())
     indexes: tuple[IndexInfo, ...] = field(default=())
+    checks: tuple[CheckInfo, ...] = field(default=())
 
     def column(self, name: str) -> ColumnInfo | None:
         """Return the column called ``name`` or ``None``."""
@@ -192,6 +204,12 @@ class Introspector(ABC):
     def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
         """Return the indexes and unique constraints of ``table`` (not the primary key)."""
 
+    def check_constraints(self, conn: Any, table: str) -> list[CheckInfo]:
+        """Return the named CHECK constraints of ``table``, sorted by name (those the
+        database adds itself, such as MariaDB's ``json_valid`` checks, left out).
+        The base class knows none; each backend reads its catalog."""
+        return []
+
     def table_info(self, conn: Any, table: str) -> TableInfo | None:
         """Return a :class:`TableInfo` for ``table``, or ``None`` when it does not exist."""
         if not self.table_exists(conn, table):
@@ -202,4 +220,5 @@ class Introspector(ABC):
             primary_key=tuple(self.primary_key(conn, table)),
             foreign_keys=tuple(self.foreign_keys(conn, table)),
             indexes=tuple(self.indexes(conn, table)),
+            checks=tuple(self.check_constraints(conn, table)),
         )

@@ -51,6 +51,10 @@ class Pool(ABC):
     def close(self) -> None:
         """Close idle connections now and in-use ones when they come back."""
 
+    def refresh_idle(self, fn: Callable[[Any], Any]) -> int:
+        """Call ``fn(conn)`` on each idle connection; returns how many (none here)."""
+        return 0
+
     @abstractmethod
     def stats(self) -> dict:
         """Return ``{"size", "in_use", "idle", "open"}`` counts."""
@@ -185,6 +189,26 @@ class ConnectionPool(Pool):
         """Allow checkouts again after :meth:`close` (new connections are opened lazily)."""
         with self._cond:
             self._closed = False
+
+    def refresh_idle(self, fn: Callable[[Any], Any]) -> int:
+        """Call ``fn(conn)`` on every idle connection (taken out of the pool while it
+        runs, so no thread can check it out meanwhile); a connection on which ``fn``
+        raises is closed. Returns how many were refreshed. Used after a schema change
+        (PostgreSQL forgets its prepared statements)."""
+        with self._cond:
+            idle, self._idle = list(self._idle), deque()
+            for conn, created, _ in idle:
+                self._in_use[id(conn)] = (conn, created, time.monotonic(),
+                                          threading.current_thread(), ("refresh", 0))
+        done = 0
+        for conn, _, _ in idle:
+            try:
+                fn(conn)
+                done += 1
+                self.checkin(conn)
+            except Exception:  # noqa: BLE001 - a connection that fails is replaced
+                self.checkin(conn, True)
+        return done
 
     def stats(self) -> dict:
         with self._cond:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .introspection import ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
+from .introspection import CheckInfo, ColumnInfo, ForeignKeyInfo, IndexInfo, TableInfo
 
 __all__ = ["SchemaCache"]
 
@@ -104,4 +104,5 @@ def _table_from_dict(raw: dict) -> TableInfo:
         foreign_keys=tuple(ForeignKeyInfo(**{**f, "columns": tuple(f["columns"]),
                                              "referred_columns": tuple(f["referred_columns"])})
                            for f in raw["foreign_keys"]),
-        indexes=tuple(IndexInfo(**{**i, "columns": tuple(i["columns"])}) for i in raw["indexes"]))
+        indexes=tuple(IndexInfo(**{**i, "columns": tuple(i["columns"])}) for i in raw["indexes"]),
+        checks=tuple(CheckInfo(**c) for c in raw.get("checks", ())))

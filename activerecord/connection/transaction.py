@@ -257,6 +257,11 @@ class Transaction:
                 return
 
 
+#: The statements beginning a transaction (its BEGIN included) and those sent after
+#: its end (``transaction(session=...)``).
+Session = tuple[tuple[str, ...], tuple[str, ...]]
+
+
 class TransactionManager:
     """Opens, nests and ends the transactions of one Database.
 
@@ -282,15 +287,23 @@ class TransactionManager:
 
     @contextmanager
     def transaction(self, requires_new: bool = True, isolation: str | None = None,
-                    lazy: bool = False) -> Iterator[None]:
+                    lazy: bool = False, session: Session | None = None) -> Iterator[None]:
         """Run the block in a transaction; see ``Database.transaction``. ``lazy``: an
         outermost transaction sends its BEGIN with its first statement (none sent: no
-        BEGIN, no COMMIT), as a record's own save does."""
+        BEGIN, no COMMIT), as a record's own save does. ``session``: the statements that
+        begin the transaction, its BEGIN included, and those sent on its connection
+        after its COMMIT/ROLLBACK (a SQLite migration's ``PRAGMA foreign_keys = OFF``,
+        ``BEGIN IMMEDIATE``, then ``PRAGMA foreign_keys = ON``); only for an outermost
+        one (TransactionError inside an open transaction)."""
         level = isolation_level(isolation)
         tx = self.current
+        if session is not None and tx is not None:
+            raise TransactionError(
+                "this needs a transaction of its own, and one is already open: run it "
+                "outside any transaction() block")
         if tx is None:
             try:
-                callbacks = yield from self._outer(level, lazy)
+                callbacks = yield from self._outer(level, lazy, session)
             except Rollback:
                 return  # rolled back (in _outer): silently, as asked
             run_callbacks(callbacks)
@@ -306,7 +319,8 @@ class TransactionManager:
         else:
             yield  # joined: a Rollback goes on to the level it joined
 
-    def _outer(self, level: str | None = None, lazy: bool = False
+    def _outer(self, level: str | None = None, lazy: bool = False,
+               session: Session | None = None
                ) -> Generator[None, None, list[Callable[[], Any]]]:
         # Returns the callbacks to run (after the connection went back to the pool);
         # the after_rollback callbacks run here, after the check-in, in any case.
@@ -314,6 +328,8 @@ class TransactionManager:
         pool = db._ready()
         begin = (db.dialect.begin_sql,) if level is None else \
             db.dialect.begin_isolated(level)
+        if session is not None:  # its first statements include the BEGIN
+            begin, lazy = session[0], False
         tx = Transaction(pool.checkout(), begin if lazy and level is None else None)
         broken = False
         token = self.var.set(tx)
@@ -354,6 +370,9 @@ class TransactionManager:
                 self.var.reset(token)
             except ValueError:
                 pass  # the block's generator was closed from another context
+            if session is not None and not broken:
+                # Undo the session's setup; a connection that refuses goes away.
+                broken = not all([self._quiet(tx.conn, sql) for sql in session[1]])
             pool.checkin(tx.conn, broken)
             for entry in tx.rolled_back.values():
                 entry.rolled_back()

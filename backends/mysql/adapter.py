@@ -50,6 +50,7 @@ from activerecord.types import Type
 
 from .dialect import MySQLDialect
 from .introspection import MySQLIntrospector, parse_server_version
+from .schema_editor import MySQLSchemaEditor
 from .types import type_for
 
 __all__ = ["MySQLAdapter"]
@@ -160,6 +161,7 @@ class MySQLAdapter(Adapter):
     driver = "pymysql"
     dialect_class = MySQLDialect
     introspector_class = MySQLIntrospector
+    schema_editor_class = MySQLSchemaEditor
     introspector: MySQLIntrospector
     default_recycle = 3600.0  # below the server's default wait_timeout (28800 s)
     extra_driver_errors = (OSError,)  # a socket that died under PyMySQL

@@ -37,6 +37,7 @@ from typing import Any
 
 from activerecord.connection.introspection import (
     UNTYPED,
+    CheckInfo,
     ColumnInfo,
     ForeignKeyInfo,
     IndexInfo,
@@ -70,6 +71,9 @@ FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME =
 ORDER BY ORDINAL_POSITION"""
 _CHECKS_SQL = """SELECT TABLE_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS
 WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = %s"""
+_NAMED_CHECKS_SQL = """SELECT TABLE_NAME, CONSTRAINT_NAME, CHECK_CLAUSE
+FROM information_schema.CHECK_CONSTRAINTS
+WHERE CONSTRAINT_SCHEMA = DATABASE() AND TABLE_NAME = %s ORDER BY CONSTRAINT_NAME"""
 _PK_SQL = """SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.STATISTICS
 WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = %s AND INDEX_NAME = 'PRIMARY'
 ORDER BY SEQ_IN_INDEX"""
@@ -253,6 +257,18 @@ class MySQLIntrospector(Introspector):
             referred_columns=tuple(r[4] for r in items),
             on_update=items[0][5], on_delete=items[0][6])
             for name, items in groups.items()]
+
+    def check_constraints(self, conn: Any, table: str) -> list[CheckInfo]:
+        """The table's CHECK constraints (``information_schema.CHECK_CONSTRAINTS``:
+        MySQL >= 8.0.16, MariaDB >= 10.2.22), without the ``json_valid`` check MariaDB
+        adds to each JSON column under the column's name."""
+        out = []
+        for _table, name, clause in self._of_table(conn, _NAMED_CHECKS_SQL, table):
+            m = _JSON_CHECK.match(clause or "")
+            if m and m.group(1).replace("``", "`") == name:
+                continue
+            out.append(CheckInfo(name=name, expression=clause))
+        return out
 
     def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
         groups = self._by_name(conn, _INDEX_SQL, table)

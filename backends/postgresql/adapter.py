@@ -89,10 +89,12 @@ from activerecord import errors
 from activerecord.connection.adapter import Adapter
 from activerecord.connection.features import Features
 from activerecord.connection.introspection import ColumnInfo
+from activerecord.connection.pool import Pool
 from activerecord.types import Type
 
 from .dialect import PostgreSQLDialect
 from .introspection import PostgreSQLIntrospector
+from .schema_editor import PostgreSQLSchemaEditor
 from .types import type_for
 
 __all__ = ["PostgreSQLAdapter"]
@@ -211,6 +213,7 @@ class PostgreSQLAdapter(Adapter):
     driver = "psycopg"
     dialect_class = PostgreSQLDialect
     introspector_class = PostgreSQLIntrospector
+    schema_editor_class = PostgreSQLSchemaEditor
 
     def __init__(self, config: Any, options: dict | None = None):
         super().__init__(config, options)
@@ -357,6 +360,11 @@ class PostgreSQLAdapter(Adapter):
                 raise
             conn.execute("DEALLOCATE ALL", prepare=False)
             cur.execute(sql, params)
+
+    def schema_changed(self, pool: Pool) -> None:
+        """``DEALLOCATE ALL`` on each idle pooled connection (psycopg forgets its
+        prepared statements when it sees the command)."""
+        pool.refresh_idle(lambda conn: conn.execute("DEALLOCATE ALL", prepare=False))
 
     def last_insert_id(self, cursor: Any) -> Any:
         return None  # psycopg has no lastrowid; keys come back through RETURNING

@@ -31,6 +31,7 @@ from typing import Any
 
 from activerecord.connection.introspection import (
     UNTYPED,
+    CheckInfo,
     ColumnInfo,
     ForeignKeyInfo,
     IndexInfo,
@@ -111,7 +112,7 @@ SELECT ic.relname::text, i.indisunique,
              LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n
              WHERE k.o <= i.indnkeyatts
              ORDER BY k.o),
-       i.indpred IS NOT NULL
+       i.indpred IS NOT NULL, pg_get_expr(i.indpred, i.indrelid, true)
 FROM pg_index i
 JOIN pg_class ic ON ic.oid = i.indexrelid
 WHERE i.indrelid = {_REL} AND NOT i.indisprimary
@@ -286,5 +287,15 @@ class PostgreSQLIntrospector(Introspector):
                 in self.query(conn, _FK_SQL, (table,))]
 
     def indexes(self, conn: Any, table: str) -> list[IndexInfo]:
-        return [IndexInfo(name=name, columns=tuple(cols), unique=unique, partial=partial)
-                for name, unique, cols, partial in self.query(conn, _INDEX_SQL, (table,))]
+        return [IndexInfo(name=name, columns=tuple(cols), unique=unique, partial=partial,
+                          where=where)
+                for name, unique, cols, partial, where
+                in self.query(conn, _INDEX_SQL, (table,))]
+
+    def check_constraints(self, conn: Any, table: str) -> list[CheckInfo]:
+        """The table's CHECK constraints from ``pg_constraint`` (``contype = 'c'``),
+        their condition as ``pg_get_expr`` prints it."""
+        return [CheckInfo(name=name, expression=expr) for name, expr in self.query(
+            conn, "SELECT conname::text, pg_get_expr(conbin, conrelid, true) "
+                  f"FROM pg_constraint WHERE conrelid = {_REL} AND contype = 'c' "
+                  "ORDER BY conname", (table,))]

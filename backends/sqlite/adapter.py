@@ -24,6 +24,7 @@ from activerecord.types import Type
 
 from .dialect import SQLiteDialect
 from .introspection import SQLiteIntrospector
+from .schema_editor import SQLiteSchemaEditor
 from .types import type_for
 
 __all__ = ["SQLiteAdapter"]
@@ -51,6 +52,7 @@ class SQLiteAdapter(Adapter):
     driver = "sqlite3"
     dialect_class = SQLiteDialect
     introspector_class = SQLiteIntrospector
+    schema_editor_class = SQLiteSchemaEditor
     ping_connections = False  # a file does not go away between statements
     # OverflowError: sqlite3 cannot bind an int beyond 64 bits (raised client side).
     extra_driver_errors = (OverflowError,)

@@ -27,6 +27,7 @@ from typing import Any
 
 from activerecord.connection.introspection import (
     UNTYPED,
+    CheckInfo,
     ColumnInfo,
     ForeignKeyInfo,
     IndexInfo,
@@ -36,7 +37,8 @@ from activerecord.connection.introspection import (
 
 from .types import neutral_type, stored_format
 
-__all__ = ["SQLiteIntrospector", "parse_default"]
+__all__ = ["SQLiteIntrospector", "parse_default", "sql_tokens", "unquote_name", "named_checks",
+           "index_where"]
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 _GENERATED_SUFFIX = re.compile(r"\s+GENERATED\s+ALWAYS\s*$", re.IGNORECASE)
@@ -174,6 +176,110 @@ class SQLiteIntrospector(Introspector):
                 continue
             cols = self.query(
                 conn, "SELECT name FROM pragma_index_info(?) ORDER BY seqno", (name,))
+            where = None
+            if partial:
+                found = self.query(conn, "SELECT sql FROM sqlite_master WHERE type = 'index' "
+                                         "AND name = ?", (name,))
+                where = index_where(found[0][0]) if found and found[0][0] else None
             out.append(IndexInfo(name=name, columns=tuple(c[0] for c in cols),
-                                 unique=bool(unique), partial=bool(partial)))
+                                 unique=bool(unique), partial=bool(partial), where=where))
         return out
+
+    def check_constraints(self, conn: Any, table: str) -> list[CheckInfo]:
+        """The named table constraints ``CONSTRAINT name CHECK (...)`` of the table's
+        ``CREATE TABLE`` text in ``sqlite_master`` (SQLite keeps no other record of
+        them)."""
+        rows = self.query(conn, "SELECT sql FROM sqlite_master WHERE type = 'table' "
+                                "AND name = ? COLLATE NOCASE", (table,))
+        if not rows or not rows[0][0]:
+            return []
+        return sorted((CheckInfo(name=n, expression=e) for n, e in named_checks(rows[0][0])),
+                      key=lambda c: c.name)
+
+
+# -- reading CREATE statements -----------------------------------------------------------
+_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*")
+
+
+def sql_tokens(sql: str) -> list[tuple[str, int, int]]:
+    """Split SQL text into ``(token, depth, start)``: quoted names and strings whole,
+    words, and single characters, each with its parenthesis depth (the depth inside
+    the parentheses for ``(``/``)`` themselves: ``(`` opens, ``)`` closes at the outer
+    depth). Used to read the CREATE statements SQLite keeps as text."""
+    out: list[tuple[str, int, int]] = []
+    i, depth, size = 0, 0, len(sql)
+    while i < size:
+        ch = sql[i]
+        if ch.isspace():
+            i += 1
+        elif ch in "'\"`[":
+            close = "]" if ch == "[" else ch
+            j = i + 1
+            while j < size:
+                if sql[j] == close:
+                    if close != "]" and j + 1 < size and sql[j + 1] == close:
+                        j += 2
+                        continue
+                    break
+                j += 1
+            out.append((sql[i:j + 1], depth, i))
+            i = j + 1
+        elif ch == "-" and sql.startswith("--", i):
+            j = sql.find("\n", i)
+            i = size if j < 0 else j
+        elif ch == "/" and sql.startswith("/*", i):
+            j = sql.find("*/", i + 2)
+            i = size if j < 0 else j + 2
+        elif ch == "(":
+            depth += 1
+            out.append((ch, depth, i))
+            i += 1
+        elif ch == ")":
+            out.append((ch, depth, i))
+            depth -= 1
+            i += 1
+        else:
+            m = _WORD.match(sql, i)
+            if m:
+                out.append((m.group(0), depth, i))
+                i = m.end()
+            else:
+                out.append((ch, depth, i))
+                i += 1
+    return out
+
+
+def unquote_name(token: str) -> str:
+    """Return an identifier token without its quotes (``"a""b"`` -> ``a"b``)."""
+    if token[:1] in ('"', "`") and token[-1:] == token[:1]:
+        q = token[0]
+        return token[1:-1].replace(q + q, q)
+    if token[:1] == "[" and token[-1:] == "]":
+        return token[1:-1]
+    return token
+
+
+def named_checks(sql: str) -> list[tuple[str, str]]:
+    """Return ``(name, expression)`` of each ``CONSTRAINT name CHECK (expr)`` in a
+    ``CREATE TABLE`` statement's column list (depth 1)."""
+    tokens = sql_tokens(sql)
+    out = []
+    for k, (tok, depth, _start) in enumerate(tokens):
+        if depth != 1 or tok.upper() != "CONSTRAINT" or k + 3 >= len(tokens):
+            continue
+        name, check, paren = tokens[k + 1], tokens[k + 2], tokens[k + 3]
+        if check[0].upper() != "CHECK" or paren[0] != "(":
+            continue
+        for tok2, depth2, end in tokens[k + 4:]:
+            if tok2 == ")" and depth2 == 2:
+                out.append((unquote_name(name[0]), sql[paren[2] + 1:end].strip()))
+                break
+    return out
+
+
+def index_where(sql: str) -> str | None:
+    """Return the condition of a partial index's ``CREATE INDEX ... WHERE expr``."""
+    for tok, depth, start in sql_tokens(sql):
+        if depth == 0 and tok.upper() == "WHERE":
+            return sql[start + 5:].strip() or None
+    return None

@@ -1,0 +1,383 @@
+"""The schema file (``db/schema.py``) and the schema cache file (``db/schema_cache.json``).
+
+:func:`dump` writes the live schema as a :class:`Schema` subclass in the migration DSL
+(Rails' ``db/schema.rb``): tables in name order, each column with its portable type and
+options, the indexes and checks in the table's block, the foreign keys after all
+tables. The text is deterministic and portable: :func:`load` makes the same schema in
+any of the three databases, and records the migration versions up to the schema's, so
+a later ``migrate`` has nothing to do. :func:`dump_cache` writes the schema cache file
+that ``connect(url, schema_cache=path)`` boots from.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import importlib.util
+import os
+import re
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from ..connection.introspection import ColumnInfo, TableInfo, parse_type_args
+from ..errors import SchemaError
+from ..sql import ddl
+from .migration import Migration
+
+if TYPE_CHECKING:
+    from ..connection.database import Database
+
+__all__ = ["Schema", "dump", "dump_text", "load", "load_schema_class", "dump_cache",
+           "portable_expression", "schema_tables"]
+
+_ACTIONS = {sql: name for name, sql in ddl.FK_ACTIONS.items()}
+_CAST = re.compile(r"::(?:\"[^\"]+\"|[a-z_][a-z0-9_]*)(?:\s+(?:varying|precision|"
+                   r"(?:with|without)\s+time\s+zone))*(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?",
+                   re.IGNORECASE)
+_BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+_NOW = re.compile(r"^\(?\s*(?:current_timestamp|now)\s*(?:\(\s*\d*\s*\))?\s*\)?$", re.I)
+_TEXT_TYPES = ("text", "tinytext", "mediumtext", "longtext", "clob")
+
+
+class Schema(Migration):
+    """Base class of a schema file: ``version`` (the latest migration it includes) and
+    ``define()``, the statements that make the schema."""
+
+    version: ClassVar[str] = ""  # type: ignore[misc]
+
+    def define(self) -> None:
+        """The schema's statements (written by :func:`dump`)."""
+        raise NotImplementedError
+
+    def up(self) -> None:
+        self.define()
+
+
+def portable_expression(text: str) -> str:
+    """Return a CHECK or partial-index condition as the catalog reports it, made
+    portable: PostgreSQL's ``::type`` casts and MySQL's backticks around plain names
+    removed (``(price >= (0)::numeric)`` -> ``(price >= (0))``)."""
+    return _BACKTICKED.sub(r"\1", _CAST.sub("", text)).strip()
+
+
+def schema_tables(database: Database) -> list[TableInfo]:
+    """The live tables (``schema_migrations`` left out), sorted by name, read afresh."""
+    from .runner import SCHEMA_MIGRATIONS
+
+    database.schema_cache.clear()
+    out = []
+    for name in database.table_names():
+        if name == SCHEMA_MIGRATIONS:
+            continue
+        info = database.table_info(name)
+        if info is not None:
+            out.append(info)
+    return out
+
+
+def dump_text(database: Database, version: str | None = None) -> str:
+    """Return the schema file's text for the live schema of ``database``."""
+    from .runner import Migrator
+
+    if version is None:
+        version = Migrator(database=database, schema_path=None).current_version() or ""
+    editor = database.adapter.schema_editor_class(database, dry_run=True)
+    tables = schema_tables(database)
+    lines = [
+        "# The schema of the database, written by activerecord after each migrate and",
+        "# rollback: edit the migrations, not this file. `activerecord schema load` makes",
+        "# this schema in an empty database (SQLite, PostgreSQL or MySQL/MariaDB).",
+        "from decimal import Decimal  # noqa: F401",
+        "",
+        "from activerecord.migration import Schema, SQLDefault  # noqa: F401",
+        "",
+        "",
+        "class AppSchema(Schema):",
+        f"    version = {version!r}",
+        "",
+        "    def define(self) -> None:",
+    ]
+    for k, info in enumerate(tables):
+        lines.extend(_table_lines(info)[0 if k else 1:])
+    fks = [(info, fk) for info in tables for fk in info.foreign_keys]
+    if fks:
+        lines.append("")
+    for info, fk in sorted(fks, key=lambda p: (p[0].name, p[1].columns)):
+        lines.append("        " + _foreign_key_line(info, fk, editor.default_fk_actions))
+    if not tables:
+        lines.append("        pass")
+    return "\n".join(lines) + "\n"
+
+
+def dump(database: Database, path: str, *, migrations: str | None = None) -> str:
+    """Write the schema file ``path`` (folders made as needed); returns its text."""
+    text = dump_text(database)
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    return text
+
+
+def _table_lines(info: TableInfo) -> list[str]:
+    args, key_cols = _key_args(info)
+    head = f"        with self.create_table({info.name!r}{args}) as t:"
+    body = []
+    for col in info.columns:
+        if col.name in key_cols:
+            continue
+        body.append("            " + _column_line(col, info))
+    fk_names = {(fk.name, fk.columns) for fk in info.foreign_keys}
+    for index in sorted(info.indexes, key=lambda i: i.name):
+        if (index.name, index.columns) in fk_names:
+            continue  # the index MySQL makes for a foreign key of its own accord
+        body.append("            " + _index_line(info.name, index))
+    for check in info.checks:
+        body.append(f"            t.check_constraint({portable_expression(check.expression)!r}, "
+                    f"name={check.name!r})")
+    return ["", head, *(body or ["            pass"])]
+
+
+def _key_args(info: TableInfo) -> tuple[str, set[str]]:
+    # The create_table arguments for the table's key, and the columns they make (a
+    # generated single-column key: the id); other keys are columns of the block.
+    pk = info.primary_key
+    if not pk:
+        return ", id=False", set()
+    col = info.column(pk[0])
+    if len(pk) == 1 and col is not None and (
+            col.auto_increment or (col.type == "uuid" and col.default_sql)):
+        if col.type == "uuid":
+            args = ", id='uuid'"
+        elif "big" in col.sql_type or _is_rowid(col):
+            args = ""
+        else:
+            args = ", id='integer'"
+        if pk[0] != "id":
+            args += f", primary_key={pk[0]!r}"
+        return args, {pk[0]}
+    return f", primary_key={list(pk)!r}", set()
+
+
+def _is_rowid(col: ColumnInfo) -> bool:
+    # SQLite's INTEGER PRIMARY KEY: the "bigint" key of the other databases.
+    return col.sql_type == "integer" and col.auto_increment
+
+
+def column_type(col: ColumnInfo) -> tuple[str | None, dict[str, Any]]:
+    """The portable type and options of an introspected column (``None`` and
+    ``sql_type=`` for a type the portable names miss)."""
+    base = col.sql_type.split("(", 1)[0].strip()
+    kind, opts = col.type, dict[str, Any]()
+    if kind == "integer":
+        return ("bigint" if "big" in base else "integer"), opts
+    if kind == "string":
+        if base in _TEXT_TYPES:
+            return "text", opts
+        if col.length is not None and col.length != 255:
+            opts["limit"] = col.length
+        return "string", opts
+    if kind == "decimal":
+        if col.precision is not None:
+            opts["precision"] = col.precision
+            opts["scale"] = col.scale or 0
+        return "decimal", opts
+    if kind in ("datetime", "time"):
+        digits, _ = parse_type_args(col.sql_type)
+        if digits is not None and digits != 6:
+            opts["precision"] = digits
+        if kind == "datetime":
+            return ("timestamptz" if col.timezone else "datetime"), opts
+        return "time", opts
+    if kind in ("float", "boolean", "date", "binary", "json", "uuid"):
+        return kind, opts
+    return None, {"sql_type": col.sql_type}
+
+
+def _default(col: ColumnInfo, kind: str | None) -> Any:
+    if col.default is not None:
+        value = col.default
+        if kind == "boolean" and isinstance(value, (int, str)) and str(value) in ("0", "1"):
+            return str(value) == "1"
+        if kind == "decimal" and isinstance(value, (int, float, decimal.Decimal)):
+            value = decimal.Decimal(str(value))
+            if col.scale is not None:  # one spelling on every database: 5.00
+                value = value.quantize(decimal.Decimal(1).scaleb(-col.scale))
+        return value
+    sql = col.default_sql
+    if sql is None or sql.upper() == "NULL" or col.auto_increment or col.generated or \
+            sql.lower().startswith("nextval("):
+        return ddl.NO_DEFAULT
+    if _NOW.match(sql):
+        return ddl.SQLDefault("CURRENT_TIMESTAMP")
+    return ddl.SQLDefault(sql)
+
+
+def _render(value: Any) -> str:
+    if isinstance(value, ddl.SQLDefault):
+        return f"SQLDefault({value.sql!r})"
+    if isinstance(value, decimal.Decimal):
+        return f"Decimal({str(value)!r})"
+    if isinstance(value, (_dt.date, _dt.time)):
+        return repr(value.isoformat())
+    return repr(value)
+
+
+def _column_line(col: ColumnInfo, info: TableInfo) -> str:
+    kind, opts = column_type(col)
+    parts = [repr(col.name)]
+    if not col.nullable:
+        parts.append("null=False")
+    default = _default(col, kind)
+    if default is not ddl.NO_DEFAULT:
+        parts.append(f"default={_render(default)}")
+    parts.extend(f"{k}={v!r}" for k, v in opts.items())
+    if kind is None:
+        return f"t.column({', '.join(parts[:1] + ['None'] + parts[1:])})"
+    return f"t.{kind}({', '.join(parts)})"
+
+
+def _index_line(table: str, index: Any) -> str:
+    cols = list(index.columns)
+    parts = [repr(cols)]
+    if index.name != ddl.index_name(table, cols):
+        parts.append(f"name={index.name!r}")
+    if index.unique:
+        parts.append("unique=True")
+    if index.where:
+        parts.append(f"where={portable_expression(index.where)!r}")
+    return f"t.index({', '.join(parts)})"
+
+
+def _foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
+    parts = [repr(info.name), repr(fk.referred_table)]
+    cols = list(fk.columns)
+    parts.append(f"column={cols[0]!r}" if len(cols) == 1 else f"column={cols!r}")
+    refs = list(fk.referred_columns)
+    if refs != ["id"]:
+        parts.append(f"primary_key={refs[0]!r}" if len(refs) == 1 else f"primary_key={refs!r}")
+    if fk.name and fk.name != ddl.foreign_key_name(info.name, fk.columns):
+        parts.append(f"name={fk.name!r}")
+    for option, action in (("on_delete", fk.on_delete), ("on_update", fk.on_update)):
+        if action and action.upper() not in defaults:
+            parts.append(f"{option}={_ACTIONS.get(action.upper(), action.lower())!r}")
+    return f"self.add_foreign_key({', '.join(parts)})"
+
+
+# -- loading ------------------------------------------------------------------------------
+def load_schema_class(path: str) -> type[Schema]:
+    """Import a schema file and return its Schema subclass (SchemaError naming the file
+    when it is missing, does not compile, or defines none)."""
+    if not os.path.isfile(path):
+        raise SchemaError(f"no schema file {path!r} (`activerecord schema dump` writes it)")
+    spec = importlib.util.spec_from_file_location("activerecord_schema_file", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as exc:
+        raise SchemaError(f"{path}: cannot be loaded: {type(exc).__name__}: {exc}") from exc
+    finally:
+        sys.modules.pop(spec.name, None)
+    found = [v for v in vars(module).values() if isinstance(v, type) and
+             issubclass(v, Schema) and v is not Schema]
+    if len(found) != 1:
+        raise SchemaError(f"{path}: a schema file defines exactly one Schema subclass")
+    return found[0]
+
+
+def load(database: Database, path: str, *, force: bool = False, dry_run: bool = False,
+         migrations: str | None = None, log: Callable[[str], Any] | None = None
+         ) -> list[str]:
+    """Make the schema of file ``path`` in ``database`` and record its version and the
+    versions of the migration files (in ``migrations``) up to it; returns the
+    statements (in a dry run, those that would run).
+
+    Raises SchemaError, before any SQL, when the database has tables besides
+    ``schema_migrations`` and ``force`` is not given (with ``force`` the schema's
+    tables that exist are dropped first: their data is lost), and MigrationError when
+    a statement fails (rolled back where DDL is transactional)."""
+    from .runner import SCHEMA_MIGRATIONS, Migrator
+
+    schema_class = load_schema_class(path)
+    existing = [t for t in database.table_names() if t != SCHEMA_MIGRATIONS]
+    if existing and not force:
+        raise SchemaError(f"{database.adapter.describe()} already has tables "
+                          f"({', '.join(existing[:10])}{'...' if len(existing) > 10 else ''}); "
+                          "load the schema into an empty database, or pass --force to "
+                          "drop the schema's tables first")
+    migrator = Migrator(migrations or "db/migrate", database, schema_path=None, log=log)
+    versions = _versions_up_to(migrator, schema_class.version, migrations)
+    return _load_into(migrator, schema_class, existing, versions, dry_run)
+
+
+def _versions_up_to(migrator: Any, version: str, migrations: str | None) -> list[str]:
+    found = [version] if version else []
+    if migrations is not None and os.path.isdir(migrations):
+        found += [m.version for m in migrator.migrations() if m.version <= version]
+    return sorted(set(found))
+
+
+def _load_into(migrator: Any, schema_class: type[Schema], existing: list[str],
+               versions: list[str], dry_run: bool) -> list[str]:
+    from ..errors import MigrationError, Rollback
+    from .runner import SCHEMA_MIGRATIONS
+
+    database = migrator.database
+    transactional = database.features.supports_transactional_ddl
+    editor = migrator.editor(dry_run and not transactional)
+    schema = schema_class(editor)
+    probe = schema_class(None)
+    probe._recorded = []  # collect the table names without running anything
+    probe.define()
+    probe._flush_unentered()
+    names = [op.table for op, _ in probe._recorded if isinstance(op, ddl.CreateTable)]
+
+    def body() -> None:
+        editor.drop_tables([t for t in names if t in existing])
+        migrator.ensure_table(editor)
+        applied = set(migrator.applied_versions())
+        schema.run("up")
+        q = editor.q
+        for version in versions:
+            if version not in applied:
+                editor.run(f"INSERT INTO {q(SCHEMA_MIGRATIONS)} ({q('version')}) VALUES "
+                           f"({editor.literal(version)})")
+    try:
+        if transactional:
+            try:
+                with database.transaction_manager.transaction(session=editor.session):
+                    body()
+                    editor.check_integrity()
+                    if dry_run:
+                        raise Rollback()
+            except Rollback:
+                pass
+        else:
+            body()
+    except (SchemaError, MigrationError):
+        raise
+    except Exception as exc:
+        raise MigrationError(f"schema load failed: {type(exc).__name__}: {exc}"
+                             + ("; it was rolled back" if transactional else ""),
+                             statements=editor.executed, rolled_back=transactional) from exc
+    finally:
+        editor.forget()
+    if not dry_run:
+        database.adapter.schema_changed(database.pool)
+    return list(editor.executed)
+
+
+def dump_cache(database: Database, path: str) -> int:
+    """Write the schema cache file ``path`` (every table's columns, keys and indexes,
+    keyed by the latest applied migration version); returns the number of tables."""
+    from .runner import Migrator
+
+    tables = schema_tables(database)
+    version = Migrator(database=database, schema_path=None).current_version()
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    database.schema_cache.dump(path, version)
+    return len(tables)
