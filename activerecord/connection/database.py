@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from typing import Any
@@ -33,7 +34,15 @@ from .schema_cache import SchemaCache
 from .transaction import TransactionManager, doomed_error
 from .url import parse_url
 
-__all__ = ["Database", "Result"]
+__all__ = ["Database", "Result", "SchemaCacheWarning", "SCHEMA_VERSIONS"]
+
+#: The table of applied migration versions (Rails' ``schema_migrations``).
+SCHEMA_VERSIONS = "schema_migrations"
+
+
+class SchemaCacheWarning(UserWarning):
+    """A schema cache file was not used: its version is not the database's, or it
+    cannot be read (``connect(url, schema_cache=path)``)."""
 
 _SQL = events.SQL
 
@@ -66,6 +75,12 @@ class Database:
         pool_timeout: seconds a checkout waits before ``ConnectionTimeoutError``
             (default: the URL's ``?pool_timeout=``, else 5).
         name: a name for :func:`get_database` (default: the URL without password).
+        schema_cache: the path of a schema cache file (``db/schema_cache.json``,
+            written by ``activerecord schema cache dump``): at the first connection its
+            tables fill the schema cache, so models boot without reading the catalogs,
+            when its version is the database's latest applied migration; otherwise it
+            is ignored with a warning (:class:`SchemaCacheWarning`). Rails'
+            ``config.active_record.use_schema_cache_dump``.
         **options: passed to the adapter (``ping_interval``, ``pool_recycle``, driver
             options such as ``connect_timeout``).
 
@@ -75,7 +90,7 @@ class Database:
 
     def __init__(self, url: str | None = None, *, pool_size: int | None = None,
                  pool_timeout: float | None = None, name: str | None = None,
-                 **options: Any):
+                 schema_cache: str | None = None, **options: Any):
         url = url or os.environ.get("DATABASE_URL")
         if not url:
             raise ConfigurationError(
@@ -94,6 +109,7 @@ class Database:
         self.name = name or self.config.safe_url()
         self.adapter.introspector.database_name = self.name
         self.schema_cache = SchemaCache(self._introspect_table)
+        self.schema_cache_file = schema_cache
         self._pool: Pool | None = None
         self._compiler: Compiler | None = None
         self._lock = threading.Lock()
@@ -133,8 +149,36 @@ class Database:
         self.adapter.features = features
         self.dialect.features = features
         self._compiler = self.adapter.compiler_class(self.dialect)
+        if self.schema_cache_file:
+            self._boot_schema_cache(pool, self.schema_cache_file)
         self._pool = pool
         return pool
+
+    def _boot_schema_cache(self, pool: Pool, path: str) -> None:
+        # The file's tables, when its version is the latest applied migration (read
+        # with one query on schema_migrations, not the catalogs); else a warning.
+        conn = pool.checkout()
+        try:
+            try:
+                rows = self._run_on(conn, f"SELECT MAX({self.dialect.quote_name('version')}) "
+                                          f"FROM {self.dialect.quote_name(SCHEMA_VERSIONS)}",
+                                    (), read=True).rows
+                version = None if rows[0][0] is None else str(rows[0][0])
+            except DatabaseError:
+                version = None  # no schema_migrations table: no migration applied
+        finally:
+            pool.checkin(conn)
+        try:
+            loaded = self.schema_cache.load(path, version)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            warnings.warn(f"schema cache file {path!r} cannot be read ({exc}); the "
+                          "catalogs are read instead", SchemaCacheWarning, stacklevel=4)
+            return
+        if not loaded:
+            warnings.warn(f"schema cache file {path!r} is for another schema version than "
+                          f"{self.name}'s ({version or 'no migration applied'}); it is "
+                          "ignored and the catalogs are read instead (`activerecord schema "
+                          "cache dump` writes it again)", SchemaCacheWarning, stacklevel=4)
 
     @property
     def features(self) -> Features:
