@@ -1,13 +1,22 @@
-"""Portable DDL for the integration tests (there are no migrations yet).
+"""Tables for the integration tests, made with the migration DSL's operations.
 
-``create_table(db, "artists", id="pk", name="string(120) NOT NULL")`` creates a table
-with each column's first word mapped to the backend's type; the rest of the spec
-(NOT NULL, DEFAULT ..., UNIQUE, REFERENCES t(c)) is passed through. Test code only.
+``create_table(db, "artists", id="pk", name="string(120) NOT NULL")`` builds a
+``CreateTable`` operation (``activerecord.sql.ddl``) and runs it through the database's
+schema editor, as a migration's ``create_table`` does: each column's first word is a
+portable type (``pk`` is the generated integer key), followed by any of ``NOT NULL``,
+``DEFAULT <literal>``, ``UNIQUE``, ``REFERENCES t(c) [ON DELETE ...]``; table
+constraints ``PRIMARY KEY (...)``, ``UNIQUE (...)`` and :func:`foreign_key` become the
+key, unique indexes and foreign keys. A spec the DSL cannot say (backend SQL such as
+``int GENERATED ALWAYS AS IDENTITY`` or ``DEFERRABLE``) makes the table with the plain
+``CREATE TABLE`` of :func:`raw_create_table` instead. Test code only.
 """
 
 from __future__ import annotations
 
 import re
+from decimal import Decimal
+
+from activerecord.sql import ddl
 
 _TYPES = {
     "sqlite": {
@@ -47,43 +56,160 @@ def column_sql(backend: str, spec: str) -> str:
 
 
 def foreign_key(db, cols: str | tuple[str, ...], table: str,
-                refs: str | tuple[str, ...] = "id") -> str:
+                refs: str | tuple[str, ...] = "id") -> ddl.ForeignKeyDef:
     """A table constraint ``FOREIGN KEY (cols) REFERENCES table (refs)`` for
-    :func:`create_table`, every name quoted by the database's dialect; ``cols`` and
-    ``refs`` are one column or a tuple of them (a composite key)."""
-    q = db.dialect.quote_name
-    cols = (cols,) if isinstance(cols, str) else cols
-    refs = (refs,) if isinstance(refs, str) else refs
-    return (f"FOREIGN KEY ({', '.join(map(q, cols))}) REFERENCES {q(table)} "
-            f"({', '.join(map(q, refs))})")
+    :func:`create_table`; ``cols`` and ``refs`` are one column or a tuple of them (a
+    composite key)."""
+    cols = (cols,) if isinstance(cols, str) else tuple(cols)
+    refs = (refs,) if isinstance(refs, str) else tuple(refs)
+    return ddl.ForeignKeyDef("", cols, table, refs)
 
 
 def create_table(db, name: str, /, *constraints: str, **columns: str) -> str:
-    """Drop ``name`` if it exists, then create it; return the name."""
+    """Drop ``name`` if it exists, then create it (see the module docstring); return
+    the name."""
     drop_table(db, name)
-    q = db.dialect.quote_name
-    backend = db.adapter.name
-    parts = [f"{q(col)} {column_sql(backend, spec)}" for col, spec in columns.items()]
-    parts.extend(constraints)
-    db.execute(f"CREATE TABLE {q(name)} ({', '.join(parts)})")
+    op = _create_op(db, name, constraints, columns)
+    if op is None:
+        raw_create_table(db, name, *constraints, **columns)
+    else:
+        db.adapter.schema_editor_class(db).apply(op)
     db.schema_cache.clear(name)
     return name
 
 
-def drop_table(db, name: str) -> None:
-    """Drop ``name`` if it exists (with dependent constraints on PostgreSQL)."""
+def raw_create_table(db, name: str, /, *constraints: str, **columns: str) -> None:
+    """``CREATE TABLE`` written out: each spec's first word mapped to the backend's
+    type and the rest passed through (for specs the DSL cannot say)."""
     q = db.dialect.quote_name
-    cascade = " CASCADE" if db.adapter.name == "postgresql" else ""
-    if db.adapter.name == "mysql":
-        # Session setting: pin one connection with a transaction (DROP commits it).
-        with db.transaction():
-            db.execute("SET FOREIGN_KEY_CHECKS = 0")
-            try:
-                db.execute(f"DROP TABLE IF EXISTS {q(name)}")
-            finally:
-                db.execute("SET FOREIGN_KEY_CHECKS = 1")
-    else:
-        db.execute(f"DROP TABLE IF EXISTS {q(name)}{cascade}")
+    backend = db.adapter.name
+    parts = [f"{q(col)} {column_sql(backend, spec)}" for col, spec in columns.items()]
+    for c in constraints:
+        if isinstance(c, ddl.ForeignKeyDef):
+            c = (f"FOREIGN KEY ({', '.join(map(q, c.columns))}) REFERENCES {q(c.to_table)} "
+                 f"({', '.join(map(q, c.primary_key))})")
+        parts.append(c)
+    db.execute(f"CREATE TABLE {q(name)} ({', '.join(parts)})")
+
+
+class _Unsaid(Exception):
+    """A spec the migration DSL cannot say."""
+
+
+_DSL_TYPES = {"int": "integer", "bigint": "bigint", "string": "string", "text": "text",
+              "float": "float", "decimal": "decimal", "bool": "boolean", "date": "date",
+              "time": "time", "datetime": "datetime", "datetime_tz": "timestamptz",
+              "binary": "binary", "json": "json", "uuid": "uuid"}
+_NAME = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|[A-Za-z_][A-Za-z0-9_]*)'
+_NAMES = re.compile(rf"\(\s*({_NAME}(?:\s*,\s*{_NAME})*)\s*\)")
+_DEFAULT = re.compile(r"^DEFAULT\s+('(?:[^']|'')*'|[+-]?\d+(?:\.\d+)?|TRUE|FALSE)\s*", re.I)
+_REFERENCES = re.compile(
+    rf"^REFERENCES\s+({_NAME})\s*(\([^)]*\))?((?:\s+ON\s+(?:DELETE|UPDATE)\s+"
+    r"(?:CASCADE|SET\s+NULL|RESTRICT|NO\s+ACTION))*)\s*", re.I)
+_ACTIONS = {"CASCADE": "cascade", "SET NULL": "nullify", "RESTRICT": "restrict",
+            "NO ACTION": "no_action"}
+
+
+def _unquote(name: str) -> str:
+    if name[:1] in ('"', "`"):
+        return name[1:-1].replace(name[0] * 2, name[0])
+    return name
+
+
+def _names(text: str) -> tuple[str, ...]:
+    m = _NAMES.match(text.strip())
+    if m is None:
+        raise _Unsaid(text)
+    return tuple(_unquote(n.strip()) for n in re.findall(_NAME, m.group(1)))
+
+
+def _create_op(db, table: str, constraints, columns: dict) -> ddl.CreateTable | None:
+    cols, pk, indexes, fks = [], (), [], []
+    try:
+        for name, spec in columns.items():
+            col, unique, fk = _column(table, name, spec)
+            cols.append(col)
+            if col.primary_key:
+                pk = (name,)
+            if unique:
+                indexes.append(ddl.IndexDef(table, (name,), ddl.index_name(table, (name,)),
+                                            unique=True))
+            if fk is not None:
+                fks.append(fk)
+        for text in constraints:
+            if isinstance(text, ddl.ForeignKeyDef):
+                fks.append(ddl.ForeignKeyDef(table, text.columns, text.to_table,
+                                             text.primary_key,
+                                             ddl.foreign_key_name(table, text.columns)))
+                continue
+            upper = text.strip().upper()
+            if upper.startswith("PRIMARY KEY"):
+                pk = _names(text.strip()[len("PRIMARY KEY"):])
+            elif upper.startswith("UNIQUE") and not upper.startswith("UNIQUE KEY"):
+                cs = _names(text.strip()[len("UNIQUE"):])
+                indexes.append(ddl.IndexDef(table, cs, ddl.index_name(table, cs), unique=True))
+            else:
+                raise _Unsaid(text)
+    except _Unsaid:
+        return None
+    if len(pk) > 1:
+        cols = [c.with_(null=False) if c.name in pk else c for c in cols]
+    return ddl.CreateTable(table, tuple(cols), pk, tuple(fks), (), tuple(indexes))
+
+
+def _column(table: str, name: str, spec: str):
+    m = _SPEC.match(spec)
+    kind, args, rest = m.group(1), m.group(2), m.group(3).strip()
+    if kind == "pk" and not rest:
+        return ddl.ColumnDef(name, "integer", null=False, primary_key=True,
+                             auto_increment=True), False, None
+    if kind not in _DSL_TYPES:
+        raise _Unsaid(spec)
+    opts: dict = {}
+    numbers = [int(x) for x in re.findall(r"\d+", args or "")]
+    if kind == "string" and numbers:
+        opts["limit"] = numbers[0]
+    if kind == "decimal":
+        opts["precision"], opts["scale"] = (numbers + [0])[:2] if numbers else (12, 2)
+    null, default, unique, fk = True, ddl.NO_DEFAULT, False, None
+    while rest:
+        upper = rest.upper()
+        if upper.startswith("NOT NULL"):
+            null, rest = False, rest[8:].strip()
+        elif upper.startswith("UNIQUE"):
+            unique, rest = True, rest[6:].strip()
+        elif upper.startswith("PRIMARY KEY"):
+            raise _Unsaid(spec)
+        elif (d := _DEFAULT.match(rest)) is not None:
+            default, rest = _literal(d.group(1)), rest[d.end():].strip()
+        elif (r := _REFERENCES.match(rest)) is not None:
+            refs = _names(r.group(2)) if r.group(2) else ("id",)
+            actions = dict(re.findall(r"ON\s+(DELETE|UPDATE)\s+(CASCADE|SET\s+NULL|RESTRICT|"
+                                      r"NO\s+ACTION)", r.group(3) or "", re.I))
+            act = {k.upper(): _ACTIONS[re.sub(r"\s+", " ", v.upper())] for k, v in actions.items()}
+            fk = ddl.ForeignKeyDef(table, (name,), _unquote(r.group(1)), refs,
+                                   ddl.foreign_key_name(table, (name,)),
+                                   act.get("DELETE"), act.get("UPDATE"))
+            rest = rest[r.end():].strip()
+        else:
+            raise _Unsaid(spec)
+    return ddl.ColumnDef(name, _DSL_TYPES[kind], null=null, default=default, **opts), unique, fk
+
+
+def _literal(text: str):
+    if text.startswith("'"):
+        return text[1:-1].replace("''", "'")
+    if text.upper() in ("TRUE", "FALSE"):
+        return text.upper() == "TRUE"
+    return Decimal(text) if "." in text else int(text)
+
+
+def drop_table(db, name: str) -> None:
+    """Drop ``name`` if it exists, whatever foreign keys refer to it (the schema
+    editor's ``drop_tables``: CASCADE on PostgreSQL, foreign key checks off on MySQL)."""
+    db.schema_cache.clear(name)
+    if db.table_info(name) is not None:
+        db.adapter.schema_editor_class(db).drop_tables([name])
     db.schema_cache.clear(name)
 
 
