@@ -19,7 +19,56 @@ from .automap import automap
 from .base import Model
 from .connection.database import Database
 from .connection.handling import connect, databases, get_database, set_default_database
-from .errors import *  # noqa: F401,F403 - the error classes are part of the public API
+from .errors import (  # the error classes are part of the public API
+    Abort,
+    ActiveRecordError,
+    AfterCommitError,
+    AssociationNotFoundError,
+    AssociationTypeMismatch,
+    AttributeCastError,
+    ColumnNotFound,
+    ConfigurationError,
+    ConnectionError,
+    ConnectionNotEstablished,
+    ConnectionTimeoutError,
+    DatabaseError,
+    DataError,
+    DeadlockError,
+    DeleteRestrictionError,
+    EagerLoadPolymorphicError,
+    ForbiddenAttributesError,
+    IntegrityError,
+    InterfaceError,
+    InvalidAssociation,
+    InvalidForeignKey,
+    IrreversibleMigration,
+    MigrationError,
+    MissingAttributeError,
+    NotNullViolation,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    ReadOnlyAttributeError,
+    ReadOnlyRecord,
+    RecordInvalid,
+    RecordNotDestroyed,
+    RecordNotFound,
+    RecordNotSaved,
+    RecordNotUnique,
+    Rollback,
+    SchemaError,
+    SerializationFailure,
+    SoleRecordExceeded,
+    StaleObjectError,
+    StatementInvalid,
+    StrictLoadingViolationError,
+    TableNotFound,
+    TransactionError,
+    TransactionIsolationError,
+    UnknownAttributeError,
+    UnknownPrimaryKey,
+    UnsavedChangesError,
+)
 from .model.callbacks import (
     after_commit,
     after_create,
@@ -54,17 +103,37 @@ from .relation import Relation
 from .relation.predicates import between
 from .sql.nodes import and_, not_, or_
 
-__all__ = ["Model", "Database", "Relation", "connect", "databases", "get_database",
-           "set_default_database",
-           "transaction", "and_", "or_", "not_", "errors", "events", "scope", "default_scope",
-           "between", "belongs_to", "has_many", "has_one",
-           "has_and_belongs_to_many", "automap", "enum", "validates", "validate",
-           "validates_associated", "Errors", "set_callback", "skip_callback",
-           "before_validation", "after_validation", "before_save", "around_save",
-           "after_save", "before_create", "around_create", "after_create",
-           "before_update", "around_update", "after_update", "before_destroy",
-           "around_destroy", "after_destroy", "after_initialize", "after_find",
-           "after_commit", "after_rollback", "after_create_commit", "after_update_commit",
-           "after_destroy_commit", "after_save_commit"] + list(errors.__all__)
+# A literal list (type checkers read it under --strict, where only the names listed
+# are exported): the API, then the error classes of errors.__all__, spelled out
+# (tests/integration/test_stubs.py checks that none is missing).
+__all__ = [
+    "Model", "Database", "Relation", "connect", "databases", "get_database",
+    "set_default_database",
+    "transaction", "and_", "or_", "not_", "errors", "events", "scope", "default_scope",
+    "between", "belongs_to", "has_many", "has_one",
+    "has_and_belongs_to_many", "automap", "enum", "validates", "validate",
+    "validates_associated", "Errors", "set_callback", "skip_callback",
+    "before_validation", "after_validation", "before_save", "around_save",
+    "after_save", "before_create", "around_create", "after_create",
+    "before_update", "around_update", "after_update", "before_destroy",
+    "around_destroy", "after_destroy", "after_initialize", "after_find",
+    "after_commit", "after_rollback", "after_create_commit", "after_update_commit",
+    "after_destroy_commit", "after_save_commit",
+    # the error classes (errors.__all__)
+    "ActiveRecordError", "ConfigurationError", "ConnectionError",
+    "ConnectionNotEstablished", "ConnectionTimeoutError", "DatabaseError",
+    "InterfaceError", "OperationalError", "IntegrityError", "RecordNotUnique",
+    "InvalidForeignKey", "NotNullViolation", "ProgrammingError", "StatementInvalid",
+    "TableNotFound", "ColumnNotFound", "DataError", "DeadlockError",
+    "SerializationFailure", "RecordNotFound", "RecordInvalid", "RecordNotSaved",
+    "StaleObjectError", "UnknownAttributeError", "AttributeCastError",
+    "TransactionError", "NotSupportedError", "SoleRecordExceeded", "MissingAttributeError",
+    "UnknownPrimaryKey", "ReadOnlyAttributeError", "AfterCommitError",
+    "AssociationTypeMismatch", "AssociationNotFoundError", "InvalidAssociation",
+    "DeleteRestrictionError", "ReadOnlyRecord", "EagerLoadPolymorphicError",
+    "StrictLoadingViolationError", "Rollback", "TransactionIsolationError",
+    "UnsavedChangesError", "ForbiddenAttributesError", "Abort", "RecordNotDestroyed",
+    "MigrationError", "IrreversibleMigration", "SchemaError",
+]
 
 __version__ = "0.1.0"

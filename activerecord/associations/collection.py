@@ -18,10 +18,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from ..errors import RecordNotSaved
 from ..relation import Relation
+from ..relation.contract import M
 from ..relation.core import RelationCore
 from . import association as a
 
@@ -34,8 +35,11 @@ __all__ = ["CollectionProxy", "AssociationRelation"]
 _QUERY_SLOTS = frozenset(RelationCore.__slots__) - {"_records"}
 
 
-class CollectionProxy(Relation[Any]):
-    """The records of one has_many association of one owner (see the module doc)."""
+class CollectionProxy(Relation[M]):
+    """The records of one has_many association of one owner (see the module doc).
+
+    Generic over the record type, as :class:`Relation` (``CollectionProxy[Album]``:
+    typed stubs, ``activerecord.stubs``); at runtime a plain subscriptable class."""
 
     __slots__ = ("_owner", "_reflection", "_pending")
 
@@ -46,7 +50,7 @@ class CollectionProxy(Relation[Any]):
     _pending: list | tuple
 
     @classmethod
-    def of(cls, scope: Relation[Any], owner: Any, reflection: Any) -> CollectionProxy:
+    def of(cls, scope: Relation[Any], owner: Any, reflection: Any) -> CollectionProxy[Any]:
         """The proxy over ``scope`` (the reflection's scope of ``owner``)."""
         proxy = cls.__new__(cls)
         for slot in RelationCore.__slots__:
@@ -90,7 +94,7 @@ class CollectionProxy(Relation[Any]):
             self._pending = kept
 
     @classmethod
-    def loaded(cls, owner: Any, reflection: Any, records: list) -> CollectionProxy:
+    def loaded(cls, owner: Any, reflection: Any, records: list) -> CollectionProxy[Any]:
         """The proxy of ``owner``'s ``records``, already loaded (a preload): its
         query parts are taken from ``reflection.scope(owner)`` only when something
         needs them (a chained query method, ``reset``), so a preload of N owners
@@ -133,15 +137,20 @@ class CollectionProxy(Relation[Any]):
                 self._pending = ()
         return self
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[M]:
         records = self._records  # loaded (a preload, a read before): no call
         return iter(records if records is not None else self._loaded())
 
-    def __getitem__(self, index: Any) -> Any:
+    @overload
+    def __getitem__(self, index: int) -> M: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[M]: ...
+
+    def __getitem__(self, index: int | slice) -> M | list[M]:
         """``artist.albums[0]``: from the loaded records (loading them first)."""
         return self._loaded()[index]
 
-    def build(self, /, **attrs: Any) -> Any:
+    def build(self, /, **attrs: Any) -> M:
         """Return a new, unsaved target record with the foreign key set to the
         owner's key (and the type column, ``as_=``) and its inverse set to the
         owner; it is one of the collection's records from now on (loaded or not)
@@ -156,14 +165,14 @@ class CollectionProxy(Relation[Any]):
             self._pending = [*self._pending, record]
         return record
 
-    def create(self, /, **attrs: Any) -> Any:
+    def create(self, /, **attrs: Any) -> M:
         """Like :meth:`build`, then save; RecordNotSaved when the owner is unsaved
         (its key is not known: Rails' "You cannot call create unless the parent is
         saved")."""
         if None in a.values_of(self._owner, self._reflection.primary_key):
             raise RecordNotSaved(f"cannot create {self._reflection!r} records: the "
                                  f"{type(self._owner).__name__} is not saved")
-        record = self.build(**attrs)
+        record: Any = self.build(**attrs)  # a model record: M is any type to relations
         try:
             record.save(raise_on_invalid=True)
         except BaseException:
@@ -321,7 +330,7 @@ class CollectionProxy(Relation[Any]):
             return self
         self._owner_key("replace")
         keep = {id(r) for r in items}
-        current = list(self._loaded())  # before: a rollback gives them back
+        current: list[Any] = list(self._loaded())  # before: a rollback gives them back
         with self._transaction():
             keys = {r._identity() for r in items if r.persisted}
             had = {r._identity() for r in current}

@@ -211,33 +211,37 @@ class AttributesMixin(Core):
             f"{type(self).__name__}.{name} was not loaded: the query that built this "
             f"record selected only {loaded}")
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached when normal lookup fails: a column without an accessor (its
-        # name is used by the model), the schema not loaded yet, or an unknown name.
-        if name.startswith("__") or name in _STATE:
-            raise AttributeError(name)
-        attrs = self.__dict__.get("_attrs")
-        if attrs is None:
-            raise AttributeError(name)
-        if name in attrs:
-            return self.read_attribute(name)
-        raise self._not_loaded(name)
+    if not TYPE_CHECKING:  # hidden from type checkers: typed models (activerecord.stubs)
+        # have no catch-all, so a misspelt column is an error there, not an ``Any``.
+        # (Runtime behaviour is the same either way.)
+        def __getattr__(self, name: str) -> Any:
+            # Only reached when normal lookup fails: a column without an accessor (its
+            # name is used by the model), the schema not loaded yet, or an unknown name.
+            if name.startswith("__") or name in _STATE:
+                raise AttributeError(name)
+            attrs = self.__dict__.get("_attrs")
+            if attrs is None:
+                raise AttributeError(name)
+            if name in attrs:
+                return self.read_attribute(name)
+            raise self._not_loaded(name)
 
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name[0] == "_":
-            object.__setattr__(self, name, value)
-            return
-        cls = type(self)
-        kinds = cls._load_schema().setters
-        how = kinds.get(name)
-        if how is None:
-            how = kinds[name] = _setter(cls, name)
-        if how is _WRITE:
-            self.write_attribute(name, value)
-        elif how is _OBJECT:
-            object.__setattr__(self, name, value)
-        else:
-            raise AttributeError(how)
+        # Hidden for the same reason: a class with ``__setattr__`` takes any attribute.
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name[0] == "_":
+                object.__setattr__(self, name, value)
+                return
+            cls = type(self)
+            kinds = cls._load_schema().setters
+            how = kinds.get(name)
+            if how is None:
+                how = kinds[name] = _setter(cls, name)
+            if how is _WRITE:
+                self.write_attribute(name, value)
+            elif how is _OBJECT:
+                object.__setattr__(self, name, value)
+            else:
+                raise AttributeError(how)
 
     def assign_attributes(self, params: Mapping[str, Any] | None = None, /, *,
                           permit: Iterable[str] | None = None, **attrs: Any) -> None:

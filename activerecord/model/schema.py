@@ -10,7 +10,11 @@ touching a model at the same time load it once.
 ``table_name`` defaults to ``inflection.tableize(class name)`` (``LineItem`` ->
 ``line_items``), as in Rails; ``primary_key`` defaults to the table's declared key.
 ``reset_column_information()`` forgets both the model's and the database's cached
-schema of that table (Rails' method of the same name), for use after a migration.
+schema of that table (Rails' method of the same name), for use after changing a table
+by other means than a migration: a migration's schema editor sends the
+``schema_changed`` event (``activerecord.connection.schema_editor.SCHEMA_CHANGED``),
+and every model whose loaded schema reads a changed table of that database forgets it
+(:func:`_forget_changed_tables`), so its next use introspects the table again.
 
 Where the dialect has schemas (``Dialect.supports_schemas``: PostgreSQL), ``table_name =
 "sales.orders"`` or a ``schema = "sales"`` class attribute names a table of another
@@ -31,10 +35,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, ParamSpec, TypeVar
 
 import inflection
 
+from .. import events
 from ..connection import handling as _registry
 from ..connection.database import Database
 from ..connection.handling import get_database
 from ..connection.introspection import TableInfo
+from ..connection.schema_editor import SCHEMA_CHANGED
 from ..errors import (
     ColumnNotFound,
     ConfigurationError,
@@ -419,13 +425,17 @@ class ModelMeta(type):
     table has a column ``columns`` (records still read it as ``record.columns``).
     """
 
-    def __getattr__(cls, name: str) -> Any:
-        if name == "table_name":
-            return inflection.tableize(cls.__name__)
-        if name == "primary_key":
-            pk = cls._load_schema().pk
-            return pk[0] if len(pk) == 1 else pk
-        raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
+    if TYPE_CHECKING:  # pragma: no cover - SchemaMixin defines it on every model class
+        def _load_schema(cls) -> ModelSchema: ...
+    else:  # the catch-all is hidden from type checkers (``table_name`` and ``primary_key``
+        # are declared on SchemaMixin), so a typed model has no unknown class attribute.
+        def __getattr__(cls, name: str) -> Any:
+            if name == "table_name":
+                return inflection.tableize(cls.__name__)
+            if name == "primary_key":
+                pk = cls._load_schema().pk
+                return pk[0] if len(pk) == 1 else pk
+            raise AttributeError(f"type object {cls.__name__!r} has no attribute {name!r}")
 
     @property
     def columns(cls) -> dict:
@@ -549,6 +559,30 @@ class SchemaMixin(Core):
                 raise
         cls.reset_column_information()
         return read(cls._load_schema(), *args, **kwargs)
+
+
+def _forget_changed_tables(_event: str, payload: Any) -> None:
+    """The ``schema_changed`` subscriber: each model class whose loaded schema reads
+    one of ``payload["tables"]`` (any table when empty) of ``payload["database"]`` (the
+    same object, or another Database of the same URL) forgets it, and its database's
+    cache entry, so its next use introspects the table again."""
+    db, tables = payload["database"], set(payload["tables"])
+    where = db.adapter.describe()
+    with _schema_lock:
+        stack: list[type] = list(SchemaMixin.__subclasses__())
+        while stack:
+            cls = stack.pop()
+            stack.extend(cls.__subclasses__())
+            schema = cls.__dict__.get("_schema")
+            if schema is None or (tables and schema.key not in tables and
+                                  schema.table not in tables):
+                continue
+            if schema.db is db or schema.db.adapter.describe() == where:
+                schema.db.schema_cache.clear(schema.key)
+                cls._forget_schema(schema)  # type: ignore[attr-defined]
+
+
+events.subscribe(SCHEMA_CHANGED, _forget_changed_tables)
 
 
 def _primary_key(model: type, info: TableInfo, names: tuple[str, ...]) -> tuple[str, ...]:
