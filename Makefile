@@ -24,8 +24,10 @@ $(VENV)/.installed: pyproject.toml $(wildcard setup.cfg) | $(VENV)/bin/python
 test: venv
 	DB='$(DB)' PYTHON=$(VENV)/bin/python scripts/run-tests.sh $(PYTEST_ARGS)
 
+# The demo's schema comes from examples/db/migrate/, run by the command line first.
 demo: venv
 	rm -f $(DEMO_DB)
+	cd examples && DATABASE_URL=sqlite:///$(DEMO_DB) ../$(VENV)/bin/activerecord migrate
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(VENV)/bin/python examples/quickstart.py
 
 # Speed as a ratio to the raw driver (SQLite by default; start servers for the others:

@@ -9,6 +9,7 @@ the type mapping, and translates driver exceptions into ``activerecord.errors``.
 Every extension point is declared here as a class attribute or a method with a default
 (Django's ``BaseDatabaseWrapper`` declares its ``*_class`` attributes the same way):
 ``dialect_class``, ``introspector_class``, ``compiler_class``, ``schema_editor_class``,
+``creation_class`` (creates and drops databases: ``connection/creation.py``),
 ``driver``, the pool
 defaults ``ping_connections`` and ``default_recycle``, and ``extra_driver_errors``.
 
@@ -30,6 +31,7 @@ from typing import Any, ClassVar
 from .. import errors
 from ..sql.compiler import Compiler
 from ..types import Type
+from .creation import DatabaseCreation
 from .dialect import Dialect
 from .features import Features
 from .introspection import ColumnInfo, Introspector
@@ -92,6 +94,9 @@ class Adapter(ABC):
     #: The :class:`~activerecord.connection.schema_editor.SchemaEditor` (sub)class
     #: migrations change this backend's schema with.
     schema_editor_class: ClassVar[type[SchemaEditor]] = SchemaEditor
+    #: The :class:`~activerecord.connection.creation.DatabaseCreation` (sub)class that
+    #: creates and drops this backend's databases (``activerecord db create|drop``).
+    creation_class: ClassVar[type[DatabaseCreation]] = DatabaseCreation
     #: Whether the pool pings a connection that was idle for ``ping_interval``
     #: seconds before handing it out (:meth:`ping`); SQLite's files need no ping.
     ping_connections: ClassVar[bool] = True

@@ -48,6 +48,7 @@ from activerecord.connection.introspection import ColumnInfo
 from activerecord.connection.url import DatabaseConfig
 from activerecord.types import Type
 
+from .creation import MySQLCreation
 from .dialect import MySQLDialect
 from .introspection import MySQLIntrospector, parse_server_version
 from .schema_editor import MySQLSchemaEditor
@@ -162,6 +163,7 @@ class MySQLAdapter(Adapter):
     dialect_class = MySQLDialect
     introspector_class = MySQLIntrospector
     schema_editor_class = MySQLSchemaEditor
+    creation_class = MySQLCreation
     introspector: MySQLIntrospector
     default_recycle = 3600.0  # below the server's default wait_timeout (28800 s)
     extra_driver_errors = (OSError,)  # a socket that died under PyMySQL

@@ -92,6 +92,7 @@ from activerecord.connection.introspection import ColumnInfo
 from activerecord.connection.pool import Pool
 from activerecord.types import Type
 
+from .creation import PostgreSQLCreation
 from .dialect import PostgreSQLDialect
 from .introspection import PostgreSQLIntrospector
 from .schema_editor import PostgreSQLSchemaEditor
@@ -214,6 +215,7 @@ class PostgreSQLAdapter(Adapter):
     dialect_class = PostgreSQLDialect
     introspector_class = PostgreSQLIntrospector
     schema_editor_class = PostgreSQLSchemaEditor
+    creation_class = PostgreSQLCreation
 
     def __init__(self, config: Any, options: dict | None = None):
         super().__init__(config, options)

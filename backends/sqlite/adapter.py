@@ -22,6 +22,7 @@ from activerecord.connection.introspection import ColumnInfo
 from activerecord.connection.pool import ConnectionPool, Pool
 from activerecord.types import Type
 
+from .creation import SQLiteCreation
 from .dialect import SQLiteDialect
 from .introspection import SQLiteIntrospector
 from .schema_editor import SQLiteSchemaEditor
@@ -53,6 +54,7 @@ class SQLiteAdapter(Adapter):
     dialect_class = SQLiteDialect
     introspector_class = SQLiteIntrospector
     schema_editor_class = SQLiteSchemaEditor
+    creation_class = SQLiteCreation
     ping_connections = False  # a file does not go away between statements
     # OverflowError: sqlite3 cannot bind an int beyond 64 bits (raised client side).
     extra_driver_errors = (OverflowError,)

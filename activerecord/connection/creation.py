@@ -1,0 +1,105 @@
+"""Creating and dropping the database a URL names (``activerecord db create|drop``).
+
+Each backend subclasses :class:`DatabaseCreation` in its ``creation.py`` (Django's
+``BaseDatabaseCreation``, Rails' ``DatabaseTasks``) and names it as its adapter's
+``creation_class``: SQLite makes and deletes the file, PostgreSQL and MySQL/MariaDB
+send ``CREATE DATABASE``/``DROP DATABASE`` on a connection to the server that names no
+database (PostgreSQL's maintenance database ``postgres``). The server backends open
+that connection with an adapter of their own class (same credentials, options and
+timeouts), so connection errors read as everywhere else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+from ..errors import NotSupportedError
+
+if TYPE_CHECKING:
+    from .adapter import Adapter
+    from .url import DatabaseConfig
+
+__all__ = ["DatabaseCreation"]
+
+
+class DatabaseCreation:
+    """Creates, drops and looks for one backend's databases.
+
+    Args:
+        adapter: an adapter of the backend (its class and connect options are used to
+            reach the server; its own database is not connected).
+
+    The base class supports nothing: every method raises NotSupportedError naming the
+    adapter.
+    """
+
+    def __init__(self, adapter: Adapter):
+        self.adapter = adapter
+
+    def create(self, config: DatabaseConfig) -> None:
+        """Create the database ``config`` names.
+
+        Raises:
+            activerecord.errors.DatabaseError: it already exists (the message says so)
+                or the server refuses.
+            NotSupportedError: the backend cannot create databases.
+        """
+        raise self._unsupported("create")
+
+    def drop(self, config: DatabaseConfig) -> None:
+        """Drop the database ``config`` names, and all its data.
+
+        Raises:
+            activerecord.errors.DatabaseError: it does not exist (the message says so),
+                or the server refuses (PostgreSQL: other sessions are connected to it).
+            NotSupportedError: the backend cannot drop databases.
+        """
+        raise self._unsupported("drop")
+
+    def exists(self, config: DatabaseConfig) -> bool:
+        """Return whether the database ``config`` names exists.
+
+        Raises:
+            NotSupportedError: the backend cannot tell.
+        """
+        raise self._unsupported("look for")
+
+    # -- helpers for the server backends --------------------------------------------
+    def _unsupported(self, what: str) -> NotSupportedError:
+        return NotSupportedError(f"the {self.adapter.name} adapter cannot {what} "
+                                 "databases")
+
+    def server_adapter(self, config: DatabaseConfig) -> Adapter:
+        """An adapter of this backend's class for ``config`` (a config naming the
+        maintenance database, or none), with the adapter's options."""
+        return type(self.adapter)(config, self.adapter.options)
+
+    @contextmanager
+    def server_connection(self, config: DatabaseConfig) -> Iterator[tuple[Adapter, Any]]:
+        """Yield ``(adapter, connection)``: an autocommit driver connection opened by
+        :meth:`server_adapter` for ``config``, closed afterwards.
+
+        Raises:
+            activerecord.errors.ConnectionError: the server cannot be reached.
+        """
+        adapter = self.server_adapter(config)
+        conn = adapter.connect()
+        try:
+            yield adapter, conn
+        finally:
+            adapter.close(conn)
+
+    @staticmethod
+    def run(adapter: Adapter, conn: Any, sql: str, params: tuple = ()) -> list[tuple]:
+        """Run ``sql`` on ``conn`` (the driver's placeholders) and return its rows;
+        a driver error is raised as ``adapter.translate_error`` makes it."""
+        try:
+            cur = adapter.execute(conn, sql, params)
+            try:
+                return [tuple(r) for r in cur.fetchall()] if cur.description else []
+            finally:
+                cur.close()
+        except adapter.driver_errors as exc:
+            raise adapter.translate_error(exc, sql, params) from exc
