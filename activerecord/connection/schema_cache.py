@@ -8,9 +8,11 @@ version, so an app can boot without introspecting (``dump``/``load``).
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import decimal
 import json
 import threading
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -85,10 +87,33 @@ class SchemaCache:
         return True
 
 
+# The defaults JSON has no type for, tagged by their type (``{"__date__": "2020-01-02"}``)
+# so :meth:`SchemaCache.load` gives back the values introspection gave.
+_TAGGED: tuple[tuple[str, type, Callable[[Any], Any], Callable[[Any], Any]], ...] = (
+    ("__decimal__", decimal.Decimal, str, decimal.Decimal),
+    ("__datetime__", _dt.datetime, _dt.datetime.isoformat, _dt.datetime.fromisoformat),
+    ("__date__", _dt.date, _dt.date.isoformat, _dt.date.fromisoformat),
+    ("__time__", _dt.time, _dt.time.isoformat, _dt.time.fromisoformat),
+    ("__timedelta__", _dt.timedelta, _dt.timedelta.total_seconds,
+     lambda s: _dt.timedelta(seconds=s)),
+    ("__uuid__", uuid.UUID, str, uuid.UUID),
+    ("__bytes__", bytes, bytes.hex, bytes.fromhex),
+)
+
+
 def _encode(value: Any) -> Any:
-    if isinstance(value, decimal.Decimal):
-        return {"__decimal__": str(value)}
+    for tag, kind, write, _read in _TAGGED:
+        if isinstance(value, kind):
+            return {tag: write(value)}
     return str(value)
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, dict) and len(value) == 1:
+        for tag, _kind, _write, read in _TAGGED:
+            if tag in value:
+                return read(value[tag])
+    return value
 
 
 def _table_from_dict(raw: dict) -> TableInfo:
@@ -96,8 +121,8 @@ def _table_from_dict(raw: dict) -> TableInfo:
     for c in raw["columns"]:
         if c.get("enum_values") is not None:
             c = {**c, "enum_values": tuple(c["enum_values"])}
-        if isinstance(c.get("default"), dict) and "__decimal__" in c["default"]:
-            c = {**c, "default": decimal.Decimal(c["default"]["__decimal__"])}
+        if isinstance(c.get("default"), dict):
+            c = {**c, "default": _decode(c["default"])}
         cols.append(ColumnInfo(**c))
     return TableInfo(
         name=raw["name"], columns=tuple(cols), primary_key=tuple(raw["primary_key"]),

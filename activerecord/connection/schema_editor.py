@@ -5,8 +5,10 @@ SQL every supported database shares (``CREATE TABLE``, ``CREATE INDEX``, ``ALTER
 ... ADD``); each backend's ``schema_editor.py`` subclasses it with its type table
 (:attr:`SchemaEditor.types`) and the ALTER forms it lacks or spells its own way (SQLite
 rebuilds the table, MySQL uses ``MODIFY``, PostgreSQL ``ALTER ... TYPE ... USING``).
-After each operation the schema cache entries of the tables it touched are cleared, so
-models in the same process see the new columns (docs/architecture.md, "Migrations").
+After each operation the schema cache entries of the tables it touched are cleared and
+the :data:`SCHEMA_CHANGED` event is sent (:meth:`SchemaEditor.changed`): the model layer
+subscribes to it, so models in the same process that loaded one of those tables forget
+its columns and read them again at their next use (no ``reset_column_information()``).
 
 Every statement goes through :meth:`SchemaEditor.run`, which records it in
 :attr:`SchemaEditor.executed`: a migration runner reports them, and a dry run collects
@@ -27,14 +29,20 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import inflection
 
-from ..errors import NotSupportedError, SchemaError
+from .. import events
+from ..errors import MigrationError, NotSupportedError, SchemaError
 from ..sql import ddl
 
 if TYPE_CHECKING:
     from .database import Database
     from .introspection import TableInfo
 
-__all__ = ["SchemaEditor", "SchemaError", "fk_action", "lock_name", "held_lock"]
+__all__ = ["SchemaEditor", "SchemaError", "fk_action", "lock_name", "held_lock",
+           "lock_busy", "SCHEMA_CHANGED"]
+
+#: The event sent after a schema change, with the payload keys ``database`` (the
+#: :class:`Database`) and ``tables`` (the names of the tables changed; empty: any).
+SCHEMA_CHANGED = "schema_changed"
 
 
 class SchemaEditor:
@@ -69,15 +77,20 @@ class SchemaEditor:
 
     # -- running -----------------------------------------------------------------------
     def apply(self, op: ddl.Operation) -> None:
-        """Run the statements of ``op`` and clear the schema cache of what it touched.
+        """Run the statements of ``op``, then forget what it touched (:meth:`changed`).
 
         Raises SchemaError/NotSupportedError before any SQL when ``op`` cannot be done
         here, and the translated driver error of a failing statement."""
         method: Callable[[Any], None] = getattr(self, "do_" + _snake(type(op).__name__))
+        self.check_supported(op)
         try:
             method(op)
         finally:
-            self.forget(*op.tables)
+            self.changed(*op.tables)
+
+    def check_supported(self, op: ddl.Operation) -> None:
+        """Raise NotSupportedError, before any SQL, when this database cannot do ``op``
+        (MySQL: a partial index, also one of a ``create_table``); nothing here."""
 
     def run(self, sql: str) -> None:
         """Send one DDL statement (no parameters: DDL takes none), recorded in
@@ -97,6 +110,17 @@ class SchemaEditor:
             cache.clear()
         for table in tables:
             cache.clear(table)
+
+    def changed(self, *tables: str) -> None:
+        """Clear ``tables`` (every table when none) from the schema cache and send
+        :data:`SCHEMA_CHANGED`, so loaded models reading them forget their columns."""
+        self.forget(*tables)
+        events.instrument(SCHEMA_CHANGED, {"database": self.database, "tables": tables})
+
+    def schema_changed(self) -> None:
+        """Called after a migration run changed the schema: pooled connections forget
+        what they cached about it (``Adapter.schema_changed``; PostgreSQL overrides)."""
+        self.database.adapter.schema_changed(self.database.pool)
 
     def table(self, name: str) -> TableInfo:
         """Return the live :class:`TableInfo` of ``name`` (read afresh). Raises
@@ -121,9 +145,8 @@ class SchemaEditor:
     def migration_lock(self, timeout: float = 60.0) -> Iterator[None]:
         """Hold the database's migration lock for a whole run, so two processes never
         apply one migration twice: the second waits up to ``timeout`` seconds, then
-        raises MigrationError saying another migration run holds it. Here (SQLite) the
-        lock is each migration's ``BEGIN IMMEDIATE`` (:attr:`session`) instead: the
-        runner checks inside it that the version is still pending."""
+        raises MigrationError saying another migration run holds it (:func:`lock_busy`).
+        None here; each backend takes its own."""
         yield
 
     def reference_type(self, key: Any) -> str:
@@ -280,7 +303,7 @@ class SchemaEditor:
         tables (``schema load --force``); PostgreSQL: ``DROP TABLE ... CASCADE``."""
         for table in tables:
             self.run(f"DROP TABLE {self.q(table)}")
-        self.forget(*tables)
+        self.changed(*tables)
 
     def do_rename_table(self, op: ddl.RenameTable) -> None:
         """``ALTER TABLE a RENAME TO b``, and the indexes named by Rails' convention
@@ -440,8 +463,6 @@ def held_lock(database: Database, acquire: str, args: tuple, timeout: float,
     one-connection pool still serves the migrations), polling ``acquire`` (a SELECT
     answering true when the lock was taken) every 0.2 s for ``timeout`` seconds, and
     release it by closing that connection. Raises MigrationError on time-out."""
-    from ..errors import MigrationError
-
     conn = database.adapter.connect()
     try:
         deadline = time.monotonic() + timeout
@@ -453,10 +474,16 @@ def held_lock(database: Database, acquire: str, args: tuple, timeout: float,
             if row and row[0]:
                 break
             if time.monotonic() >= deadline:
-                raise MigrationError(
-                    f"another process is running migrations on {database.adapter.describe()} "
-                    f"(it holds {what}); waited {timeout:g}s: try again when it is done")
+                raise lock_busy(database, what, timeout)
             time.sleep(0.2)
         yield
     finally:
         database.adapter.close(conn)
+
+
+def lock_busy(database: Database, what: str, timeout: float) -> MigrationError:
+    """The MigrationError of a migration lock still held by another process after
+    ``timeout`` seconds (``what``: the lock)."""
+    return MigrationError(
+        f"another process is running migrations on {database.adapter.describe()} "
+        f"(it holds {what}); waited {timeout:g}s: try again when it is done")

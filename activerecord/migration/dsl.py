@@ -5,8 +5,8 @@ rest, with Rails' argument order and option names (``ActiveRecord::ConnectionAda
 SchemaStatements``); :class:`TableBuilder` is the ``t`` of ``with create_table(...) as
 t``. Each statement hands one operation and its inverse to ``_record``: a migration
 runs the operation at once, or, rolling back a ``change()``, collects the inverses
-(Rails' ``CommandRecorder``). An inverse is an operation, a list of them, or the reason
-the statement cannot be inverted.
+(Rails' ``CommandRecorder``). An inverse is an operation, a list of them (run in that
+order), or the reason the statement cannot be inverted.
 """
 
 from __future__ import annotations
@@ -217,7 +217,8 @@ class SchemaStatements:
 
         ``id``: the generated key column ``"bigint"`` (True, as Rails 5.1+),
         ``"integer"``, ``"uuid"``, or False for none; ``primary_key``: its name
-        (``"id"``), or a list for a composite key of columns the block defines.
+        (``"id"``), or a list for a composite key of columns the block defines. With
+        ``id=False``, the block's columns declared ``primary_key=True`` are the key.
         """
         block = _TableBlock(self, table, id, primary_key, if_not_exists)
         if self._unentered is None:
@@ -231,30 +232,42 @@ class SchemaStatements:
     def _create_table(self, t: TableBuilder, id: bool | str,
                       primary_key: str | Sequence[str] | None, if_not_exists: bool
                       ) -> ddl.CreateTable:
+        # The key: primary_key=[...] (columns of the block), or the block's columns
+        # declared primary_key=True (with id=False, as Rails), or the generated id.
         from ..errors import SchemaError
 
         columns = list(t.columns)
+        declared = tuple(c.name for c in columns if c.primary_key)
         if primary_key is not None and not isinstance(primary_key, str):
             pk = tuple(primary_key)
-            known = {c.name for c in columns}
-            missing = [c for c in pk if c not in known]
-            if missing:
-                raise SchemaError(f"create_table {t.table!r}: primary key column(s) "
-                                  f"{missing} are not defined in the block")
-            columns = [c.with_(null=False) if c.name in pk else c for c in columns]
+        elif declared and (id is False or primary_key in declared):
+            pk = declared
+        elif declared:
+            raise SchemaError(f"create_table {t.table!r}: {list(declared)} declared "
+                              f"primary_key=True besides the generated key "
+                              f"{primary_key or 'id'!r}: pass id=False")
         elif id is False:
             pk = ()
         else:
-            kind = "bigint" if id is True else _ID_TYPES.get(str(id))
-            if kind is None:
-                raise SchemaError(f"create_table {t.table!r}: id={id!r}; known: True "
-                                  "(bigint), 'bigint', 'integer', 'uuid', False")
-            name = primary_key or "id"
-            columns.insert(0, ddl.ColumnDef(name, kind, null=False, primary_key=True,
-                                            auto_increment=True))
-            pk = (name,)
+            columns.insert(0, self._generated_key(t.table, id, primary_key or "id"))
+            pk = (primary_key or "id",)
+        missing = [c for c in pk if c not in {col.name for col in columns}]
+        if missing:
+            raise SchemaError(f"create_table {t.table!r}: primary key column(s) "
+                              f"{missing} are not defined in the block")
+        columns = [c.with_(null=False) if c.name in pk else c for c in columns]
         return ddl.CreateTable(t.table, tuple(columns), pk, tuple(t.foreign_keys),
                                tuple(t.checks), tuple(t.indexes), if_not_exists)
+
+    @staticmethod
+    def _generated_key(table: str, id: bool | str, name: str) -> ddl.ColumnDef:
+        from ..errors import SchemaError
+
+        kind = "bigint" if id is True else _ID_TYPES.get(str(id))
+        if kind is None:
+            raise SchemaError(f"create_table {table!r}: id={id!r}; known: True "
+                              "(bigint), 'bigint', 'integer', 'uuid', False")
+        return ddl.ColumnDef(name, kind, null=False, primary_key=True, auto_increment=True)
 
     def drop_table(self, table: str, *, if_exists: bool = False, id: bool | str = True,
                    primary_key: str | Sequence[str] | None = None,
@@ -361,28 +374,38 @@ class SchemaStatements:
                          polymorphic: bool = False, to_table: str | None = None,
                          index: bool | dict = True, type: str | None = None,
                          null: bool = True) -> None:
-        """Remove ``<name>_id`` with its foreign key and index (reversible)."""
+        """Remove ``<name>_id`` with its foreign key and index (reversible: the
+        rollback makes the column, its index and its foreign key again, as Rails'
+        inverse ``add_reference``)."""
         target = to_table or str(inflection.pluralize(name))
         if foreign_key and not polymorphic:
             self.remove_foreign_key(table, target, column=f"{name}_id")
         col = self._reference_column(f"{name}_id", target, type, null, {})
-        self._record(ddl.RemoveColumn(table, col.name, col), ddl.AddColumn(table, col))
+        inverse: list[ddl.Operation] = [ddl.AddColumn(table, col)]
+        if index:
+            cols = (f"{name}_type", col.name) if polymorphic else (col.name,)
+            options = index if isinstance(index, dict) else {}
+            inverse.append(ddl.AddIndex(ddl.IndexDef(
+                table, cols, options.get("name") or ddl.index_name(table, cols),
+                bool(options.get("unique")), options.get("where"))))
+        self._record(ddl.RemoveColumn(table, col.name, col), inverse)
         if polymorphic:
             self.remove_column(table, f"{name}_type", "string", null=null)
 
     def _reference_column(self, column: str, target: str, type: str | None, null: bool,
                           options: dict) -> ddl.ColumnDef:
-        # The referenced key's type: read from the live table when it exists.
-        if type is not None:
-            return column_def(column, type, null=null, **options)
+        # The referenced key's type: read from the live table when it exists (bigint,
+        # the default key's, when it does not); the other options apply as given.
         editor = self._editor
-        info = editor.database.table_info(target) if editor is not None else None
-        if editor is not None and info is not None and len(info.primary_key) == 1:
-            key = info.column(info.primary_key[0])
-            if key is not None:
-                return ddl.ColumnDef(column, editor.reference_type(key), null=null,
-                                     limit=key.length if key.type == "string" else None)
-        return column_def(column, "bigint", null=null, **options)
+        info = editor.database.table_info(target) if editor is not None and type is None \
+            else None
+        key = info.column(info.primary_key[0]) if info is not None and \
+            len(info.primary_key) == 1 else None
+        if editor is not None and key is not None:
+            type = editor.reference_type(key)
+            if key.type == "string" and key.length is not None:
+                options = {"limit": key.length, **options}
+        return column_def(column, type or "bigint", null=null, **options)
 
     # -- indexes and constraints ---------------------------------------------------------
     def add_index(self, table: str, columns: str | Sequence[str], *, name: str | None = None,

@@ -99,7 +99,7 @@ class Migration(SchemaStatements):
             if callable(op) and not isinstance(op, ddl.Operation):
                 plan.append(op)  # a reversible() down block
             elif isinstance(inverse, list):
-                plan.extend(reversed(inverse))
+                plan.extend(inverse)
             elif inverse is not None:
                 plan.append(inverse)
         self.reverting = False

@@ -12,9 +12,14 @@ keeps the ``schema_migrations`` table (Rails' ``Migrator``/``MigrationContext``)
 * A whole run holds the database's migration lock (``SchemaEditor.migration_lock``),
   and each migration checks, inside its transaction, that it is still pending: two
   processes running ``migrate`` at once never apply one migration twice.
-* After the run the schema file is written again (``schema_dump.dump``), models see
-  the new columns (the schema cache of each touched table is cleared) and PostgreSQL's
-  pooled connections forget their prepared statements (``Adapter.schema_changed``).
+* A dry run sends no DDL where DDL commits at once (MySQL/MariaDB: the statements are
+  only collected); where DDL is transactional the pending migrations run, in one
+  transaction rolled back at the end, so each one sees what the ones before it did.
+* After a run that changed anything (also one that a failing migration ended: those
+  before it stay applied) the schema file is written again (``schema_dump.dump``),
+  models see the new columns (the schema cache of each touched table is cleared and
+  loaded models told, ``SchemaEditor.changed``) and PostgreSQL's pooled connections
+  forget their prepared statements (``SchemaEditor.schema_changed``).
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..connection.database import SCHEMA_VERSIONS
 from ..errors import MigrationError, Rollback, SchemaError
 from ..sql import ddl
 from .migration import Migration
@@ -39,7 +45,7 @@ __all__ = ["Migrator", "MigrationFile", "MigrationStatus", "SCHEMA_MIGRATIONS",
            "FILE_NAME", "load_migration_file"]
 
 #: The table of applied versions (Rails' name).
-SCHEMA_MIGRATIONS = "schema_migrations"
+SCHEMA_MIGRATIONS = SCHEMA_VERSIONS
 #: What a migration file's name must look like.
 FILE_NAME = re.compile(r"^(\d{14})_([a-z0-9_]+)\.py$")
 
@@ -126,6 +132,8 @@ class Migrator:
         self.log = log or (lambda line: None)
         #: The statements of the last run, in order (what a dry run prints).
         self.statements: list[str] = []
+        #: The versions a dry run that sends nothing would leave applied (or None).
+        self._simulated: set[str] | None = None
 
     # -- discovery -----------------------------------------------------------------------
     def migrations(self) -> list[MigrationFile]:
@@ -166,17 +174,20 @@ class Migrator:
     def ensure_table(self, editor: SchemaEditor | None = None) -> None:
         """Create ``schema_migrations`` when it does not exist."""
         editor = editor or self.editor()
-        if self.database.table_info(SCHEMA_MIGRATIONS) is not None:
+        if self._has_table():
             return
         editor.apply(ddl.CreateTable(
             SCHEMA_MIGRATIONS, (ddl.ColumnDef("version", "string", null=False,
                                               primary_key=True),),
             ("version",), if_not_exists=True))
 
+    def _has_table(self) -> bool:
+        # One catalog query (never the schema cache: another process may have made it).
+        return SCHEMA_MIGRATIONS in self.database.table_names()
+
     def applied_versions(self) -> list[str]:
         """Return the recorded versions, sorted (none when the table does not exist)."""
-        self.database.schema_cache.clear(SCHEMA_MIGRATIONS)
-        if self.database.table_info(SCHEMA_MIGRATIONS) is None:
+        if not self._has_table():
             return []
         q = self.database.dialect.quote_name
         rows = self.database.execute(f"SELECT {q('version')} FROM {q(SCHEMA_MIGRATIONS)}").rows
@@ -259,24 +270,70 @@ class Migrator:
     def _run(self, files: list[MigrationFile],
              plan: Callable[[list[str]], list[tuple[MigrationFile, str]]],
              dry_run: bool) -> list[str]:
+        # Under the migration lock: the plan is made from the versions applied once the
+        # lock is held. After a run that changed anything -- also one a failure ended,
+        # when migrations before it stay applied -- the schema file is written again,
+        # still under the lock (another process's run cannot interleave its own).
         self.statements = []
         editor = self.editor(dry_run)
         ran: list[str] = []
+        started = False
         with editor.migration_lock(self.lock_timeout):
-            if not dry_run:
-                self.ensure_table(editor)
-            for migration_file, direction in plan(self.applied_versions()):
-                if self._run_one(migration_file, direction, dry_run):
-                    ran.append(migration_file.version)
-        if ran and not dry_run:
-            self.database.adapter.schema_changed(self.database.pool)
+            try:
+                if not dry_run:
+                    self.ensure_table(editor)
+                steps = plan(self.applied_versions())
+                started = bool(steps) and not dry_run
+                if dry_run and self.database.features.supports_transactional_ddl:
+                    ran = self._rehearse(editor, steps)
+                else:
+                    # A dry run sending nothing (MySQL) keeps the versions it would
+                    # record or delete here, so a redo's second half still runs.
+                    self._simulated = set(self.applied_versions()) if dry_run else None
+                    for migration_file, direction in steps:
+                        if self._run_one(migration_file, direction, dry_run):
+                            ran.append(migration_file.version)
+            except BaseException:
+                if started:
+                    self._after_run(editor, quiet=True)
+                raise
+            if ran and not dry_run:
+                self._after_run(editor)
+        return ran
+
+    def _after_run(self, editor: SchemaEditor, quiet: bool = False) -> None:
+        # Pooled connections forget prepared statements; the schema file is rewritten.
+        # ``quiet``: a failure ended the run; an error here must not hide it.
+        try:
+            editor.schema_changed()
             if self.schema_path:
                 from .schema_dump import dump
                 dump(self.database, self.schema_path, migrations=self.path)
+        except Exception as exc:
+            if not quiet:
+                raise
+            self.log(f"-- the schema file was not written: {type(exc).__name__}: {exc}")
+
+    def _rehearse(self, editor: SchemaEditor, steps: list[tuple[MigrationFile, str]]
+                  ) -> list[str]:
+        # A dry run where DDL is transactional: the steps run for real in one
+        # transaction, rolled back at its end (so each sees what the ones before did).
+        ran: list[str] = []
+        try:
+            with self.database.transaction_manager.transaction(session=editor.session):
+                for migration_file, direction in steps:
+                    if self._run_one(migration_file, direction, True, joined=True):
+                        ran.append(migration_file.version)
+                self.editor().check_integrity()  # (a dry-run editor checks nothing)
+                raise Rollback()
+        except Rollback:
+            pass
         return ran
 
-    def _run_one(self, mf: MigrationFile, direction: str, dry_run: bool) -> bool:
-        # One migration; returns False when another process already did it.
+    def _run_one(self, mf: MigrationFile, direction: str, dry_run: bool,
+                 joined: bool = False) -> bool:
+        # One migration; returns False when another process already did it. ``joined``:
+        # inside the transaction of a dry run (_rehearse).
         db = self.database
         transactional = db.features.supports_transactional_ddl and \
             not mf.migration.disable_transaction
@@ -286,8 +343,8 @@ class Migrator:
         verb = "migrating" if direction == "up" else "reverting"
         self.log(f"== {mf.version} {mf.migration.__name__}: {verb}")
         try:
-            if transactional:
-                done = self._in_transaction(editor, migration, direction, dry_run)
+            if transactional and not joined:
+                done = self._in_transaction(editor, migration, direction)
             else:
                 done = self._step(editor, migration, direction, dry_run)
         except MigrationError as exc:
@@ -298,31 +355,29 @@ class Migrator:
             raise self._failure(mf, direction, editor, exc, transactional) from exc
         finally:
             self.statements.extend(editor.executed)
-            editor.forget()
+            editor.changed()
         self.log(f"== {mf.version} {mf.migration.__name__}: "
                  f"{'migrated' if direction == 'up' else 'reverted'}"
                  if done else f"== {mf.version}: already done by another process")
         return done
 
-    def _in_transaction(self, editor: SchemaEditor, migration: Migration, direction: str,
-                        dry_run: bool) -> bool:
-        done = False
-        try:
-            with self.database.transaction_manager.transaction(session=editor.session):
-                done = self._step(editor, migration, direction, dry_run)
-                editor.check_integrity()
-                if dry_run:
-                    raise Rollback()
-        except Rollback:
-            pass
+    def _in_transaction(self, editor: SchemaEditor, migration: Migration, direction: str
+                        ) -> bool:
+        with self.database.transaction_manager.transaction(session=editor.session):
+            done = self._step(editor, migration, direction, False)
+            editor.check_integrity()
         return done
 
     def _step(self, editor: SchemaEditor, migration: Migration, direction: str,
               dry_run: bool) -> bool:
-        applied = set(self.applied_versions()) if not dry_run or \
-            self.database.table_info(SCHEMA_MIGRATIONS) is not None else set()
+        # Checked here, inside the migration's transaction where there is one: another
+        # process may have applied (or reverted) it since the plan was made.
+        simulated = self._simulated if editor.dry_run else None
+        applied = simulated if simulated is not None else set(self.applied_versions())
         if (migration.version in applied) == (direction == "up"):
             return False
+        if simulated is not None:
+            (simulated.add if direction == "up" else simulated.discard)(migration.version)
         if dry_run and editor.dry_run is False:
             self.ensure_table(editor)
         migration.run(direction)

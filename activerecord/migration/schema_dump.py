@@ -36,8 +36,16 @@ _CAST = re.compile(r"::(?:\"[^\"]+\"|[a-z_][a-z0-9_]*)(?:\s+(?:varying|precision
                    r"(?:with|without)\s+time\s+zone))*(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?",
                    re.IGNORECASE)
 _BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+_SPELLINGS = [(re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
+    (r"\s*=\s*ANY\s*\(\s*\(?\s*ARRAY\[([^\]]*)\]\s*\)?\s*\)", r" IN (\1)"),
+    (r"\s*<>\s*ALL\s*\(\s*\(?\s*ARRAY\[([^\]]*)\]\s*\)?\s*\)", r" NOT IN (\1)"),
+    (r"\s+!~~\s+", " NOT LIKE "), (r"\s+~~\s+", " LIKE "),
+    (r"\blcase\s*\(", "lower("), (r"\bucase\s*\(", "upper("))]
 _NOW = re.compile(r"^\(?\s*(?:current_timestamp|now)\s*(?:\(\s*\d*\s*\))?\s*\)?$", re.I)
 _TEXT_TYPES = ("text", "tinytext", "mediumtext", "longtext", "clob")
+_TEMPORAL: dict[str, Callable[[str], Any]] = {
+    "date": _dt.date.fromisoformat, "datetime": _dt.datetime.fromisoformat,
+    "timestamptz": _dt.datetime.fromisoformat, "time": _dt.time.fromisoformat}
 
 
 class Schema(Migration):
@@ -57,8 +65,15 @@ class Schema(Migration):
 def portable_expression(text: str) -> str:
     """Return a CHECK or partial-index condition as the catalog reports it, made
     portable: PostgreSQL's ``::type`` casts and MySQL's backticks around plain names
-    removed (``(price >= (0)::numeric)`` -> ``(price >= (0))``)."""
-    return _BACKTICKED.sub(r"\1", _CAST.sub("", text)).strip()
+    removed (``(price >= (0)::numeric)`` -> ``(price >= (0))``), and the spellings
+    each catalog prints for standard SQL written back as it: PostgreSQL's ``= ANY
+    (ARRAY[...])``/``<> ALL (ARRAY[...])`` as ``IN (...)``/``NOT IN (...)``, its
+    ``~~``/``!~~`` as ``LIKE``/``NOT LIKE``, MySQL's ``lcase()``/``ucase()`` as
+    ``lower()``/``upper()``."""
+    text = _BACKTICKED.sub(r"\1", _CAST.sub("", text))
+    for pattern, replacement in _SPELLINGS:
+        text = pattern.sub(replacement, text)
+    return text.strip()
 
 
 def schema_tables(database: Database) -> list[TableInfo]:
@@ -98,8 +113,9 @@ def dump_text(database: Database, version: str | None = None) -> str:
         "",
         "    def define(self) -> None:",
     ]
+    shared = _shared_index_names(tables)
     for k, info in enumerate(tables):
-        lines.extend(_table_lines(info)[0 if k else 1:])
+        lines.extend(_table_lines(info, editor, shared)[0 if k else 1:])
     fks = [(info, fk) for info in tables for fk in info.foreign_keys]
     if fks:
         lines.append("")
@@ -120,8 +136,19 @@ def dump(database: Database, path: str, *, migrations: str | None = None) -> str
     return text
 
 
-def _table_lines(info: TableInfo) -> list[str]:
-    args, key_cols = _key_args(info)
+def _shared_index_names(tables: list[TableInfo]) -> frozenset[str]:
+    # Index names of several tables (MySQL's are per table): written as the
+    # conventional name of their columns, as SQLite and PostgreSQL need one per schema.
+    seen: dict[str, int] = {}
+    for info in tables:
+        for index in info.indexes:
+            seen[index.name] = seen.get(index.name, 0) + 1
+    return frozenset(name for name, count in seen.items() if count > 1)
+
+
+def _table_lines(info: TableInfo, editor: Any, shared: frozenset[str] = frozenset()
+                 ) -> list[str]:
+    args, key_cols = _key_args(info, editor)
     head = f"        with self.create_table({info.name!r}{args}) as t:"
     body = []
     for col in info.columns:
@@ -132,16 +159,19 @@ def _table_lines(info: TableInfo) -> list[str]:
     for index in sorted(info.indexes, key=lambda i: i.name):
         if (index.name, index.columns) in fk_names:
             continue  # the index MySQL makes for a foreign key of its own accord
-        body.append("            " + _index_line(info.name, index))
+        body.append("            " + _index_line(info.name, index,
+                                                     keep_name=index.name not in shared))
     for check in info.checks:
         body.append(f"            t.check_constraint({portable_expression(check.expression)!r}, "
                     f"name={check.name!r})")
     return ["", head, *(body or ["            pass"])]
 
 
-def _key_args(info: TableInfo) -> tuple[str, set[str]]:
+def _key_args(info: TableInfo, editor: Any) -> tuple[str, set[str]]:
     # The create_table arguments for the table's key, and the columns they make (a
-    # generated single-column key: the id); other keys are columns of the block.
+    # generated single-column key: the id); other keys are columns of the block. The
+    # editor's reference_type tells a bigint key (SQLite's rowid included) from an
+    # integer one.
     pk = info.primary_key
     if not pk:
         return ", id=False", set()
@@ -150,7 +180,7 @@ def _key_args(info: TableInfo) -> tuple[str, set[str]]:
             col.auto_increment or (col.type == "uuid" and col.default_sql)):
         if col.type == "uuid":
             args = ", id='uuid'"
-        elif "big" in col.sql_type or _is_rowid(col):
+        elif editor.reference_type(col) == "bigint":
             args = ""
         else:
             args = ", id='integer'"
@@ -158,11 +188,6 @@ def _key_args(info: TableInfo) -> tuple[str, set[str]]:
             args += f", primary_key={pk[0]!r}"
         return args, {pk[0]}
     return f", primary_key={list(pk)!r}", set()
-
-
-def _is_rowid(col: ColumnInfo) -> bool:
-    # SQLite's INTEGER PRIMARY KEY: the "bigint" key of the other databases.
-    return col.sql_type == "integer" and col.auto_increment
 
 
 def column_type(col: ColumnInfo) -> tuple[str | None, dict[str, Any]]:
@@ -183,6 +208,8 @@ def column_type(col: ColumnInfo) -> tuple[str | None, dict[str, Any]]:
             opts["precision"] = col.precision
             opts["scale"] = col.scale or 0
         return "decimal", opts
+    if kind == "interval" and base == "time":
+        kind = "time"  # MySQL's TIME (a duration to its driver)
     if kind in ("datetime", "time"):
         digits, _ = parse_type_args(col.sql_type)
         if digits is not None and digits != 6:
@@ -200,6 +227,10 @@ def _default(col: ColumnInfo, kind: str | None) -> Any:
         value = col.default
         if kind == "boolean" and isinstance(value, (int, str)) and str(value) in ("0", "1"):
             return str(value) == "1"
+        if kind == "float" and isinstance(value, (int, decimal.Decimal)):
+            return float(value)  # SQLite reads 1.5 back as a Decimal
+        if kind in _TEMPORAL and isinstance(value, str):
+            return _temporal(value, kind)
         if kind == "decimal" and isinstance(value, (int, float, decimal.Decimal)):
             value = decimal.Decimal(str(value))
             if col.scale is not None:  # one spelling on every database: 5.00
@@ -214,11 +245,22 @@ def _default(col: ColumnInfo, kind: str | None) -> Any:
     return ddl.SQLDefault(sql)
 
 
+def _temporal(text: str, kind: str) -> Any:
+    # A date/time default the catalog reports as text (SQLite, MySQL's
+    # '2020-01-02 03:04:05.000000') as the value, so every database dumps one spelling.
+    try:
+        return _TEMPORAL[kind](text)
+    except ValueError:
+        return text
+
+
 def _render(value: Any) -> str:
     if isinstance(value, ddl.SQLDefault):
         return f"SQLDefault({value.sql!r})"
     if isinstance(value, decimal.Decimal):
         return f"Decimal({str(value)!r})"
+    if isinstance(value, _dt.datetime):
+        return repr(value.isoformat(sep=" "))
     if isinstance(value, (_dt.date, _dt.time)):
         return repr(value.isoformat())
     return repr(value)
@@ -238,10 +280,10 @@ def _column_line(col: ColumnInfo, info: TableInfo) -> str:
     return f"t.{kind}({', '.join(parts)})"
 
 
-def _index_line(table: str, index: Any) -> str:
+def _index_line(table: str, index: Any, keep_name: bool = True) -> str:
     cols = list(index.columns)
     parts = [repr(cols)]
-    if index.name != ddl.index_name(table, cols):
+    if keep_name and index.name != ddl.index_name(table, cols):
         parts.append(f"name={index.name!r}")
     if index.unique:
         parts.append("unique=True")
@@ -292,13 +334,16 @@ def load(database: Database, path: str, *, force: bool = False, dry_run: bool = 
          migrations: str | None = None, log: Callable[[str], Any] | None = None
          ) -> list[str]:
     """Make the schema of file ``path`` in ``database`` and record its version and the
-    versions of the migration files (in ``migrations``) up to it; returns the
-    statements (in a dry run, those that would run).
+    versions of the migration files (in ``migrations``, by default the ``migrate``
+    folder next to the schema file: ``db/migrate`` for ``db/schema.py``) up to it, so
+    a later ``migrate`` has nothing to do; returns the statements (in a dry run, those
+    that would run).
 
     Raises SchemaError, before any SQL, when the database has tables besides
     ``schema_migrations`` and ``force`` is not given (with ``force`` the schema's
-    tables that exist are dropped first: their data is lost), and MigrationError when
-    a statement fails (rolled back where DDL is transactional)."""
+    tables that exist are dropped first: their data is lost), NotSupportedError, before
+    any SQL, for what the database cannot make (MySQL: a partial index), and
+    MigrationError when a statement fails (rolled back where DDL is transactional)."""
     from .runner import SCHEMA_MIGRATIONS, Migrator
 
     schema_class = load_schema_class(path)
@@ -308,7 +353,9 @@ def load(database: Database, path: str, *, force: bool = False, dry_run: bool = 
                           f"({', '.join(existing[:10])}{'...' if len(existing) > 10 else ''}); "
                           "load the schema into an empty database, or pass --force to "
                           "drop the schema's tables first")
-    migrator = Migrator(migrations or "db/migrate", database, schema_path=None, log=log)
+    if migrations is None:
+        migrations = os.path.join(os.path.dirname(os.path.abspath(path)), "migrate")
+    migrator = Migrator(migrations, database, schema_path=None, log=log)
     versions = _versions_up_to(migrator, schema_class.version, migrations)
     return _load_into(migrator, schema_class, existing, versions, dry_run)
 
@@ -322,18 +369,14 @@ def _versions_up_to(migrator: Any, version: str, migrations: str | None) -> list
 
 def _load_into(migrator: Any, schema_class: type[Schema], existing: list[str],
                versions: list[str], dry_run: bool) -> list[str]:
-    from ..errors import MigrationError, Rollback
+    from ..errors import MigrationError
     from .runner import SCHEMA_MIGRATIONS
 
     database = migrator.database
     transactional = database.features.supports_transactional_ddl
     editor = migrator.editor(dry_run and not transactional)
     schema = schema_class(editor)
-    probe = schema_class(None)
-    probe._recorded = []  # collect the table names without running anything
-    probe.define()
-    probe._flush_unentered()
-    names = [op.table for op, _ in probe._recorded if isinstance(op, ddl.CreateTable)]
+    names = _created_tables(schema_class, editor)
 
     def body() -> None:
         editor.drop_tables([t for t in names if t in existing])
@@ -347,14 +390,7 @@ def _load_into(migrator: Any, schema_class: type[Schema], existing: list[str],
                            f"({editor.literal(version)})")
     try:
         if transactional:
-            try:
-                with database.transaction_manager.transaction(session=editor.session):
-                    body()
-                    editor.check_integrity()
-                    if dry_run:
-                        raise Rollback()
-            except Rollback:
-                pass
+            _in_transaction(database, editor, body, dry_run)
         else:
             body()
     except (SchemaError, MigrationError):
@@ -364,10 +400,38 @@ def _load_into(migrator: Any, schema_class: type[Schema], existing: list[str],
                              + ("; it was rolled back" if transactional else ""),
                              statements=editor.executed, rolled_back=transactional) from exc
     finally:
-        editor.forget()
+        editor.changed()
     if not dry_run:
-        database.adapter.schema_changed(database.pool)
+        editor.schema_changed()
     return list(editor.executed)
+
+
+def _created_tables(schema_class: type[Schema], editor: Any) -> list[str]:
+    # The tables the schema makes, collected without running anything; what the
+    # database cannot make (MySQL: a partial index) is refused here, before any SQL.
+    probe = schema_class(None)
+    probe._recorded = []
+    probe.define()
+    probe._flush_unentered()
+    for op, _ in probe._recorded:
+        editor.check_supported(op)
+    return [op.table for op, _ in probe._recorded if isinstance(op, ddl.CreateTable)]
+
+
+def _in_transaction(database: Database, editor: Any, body: Callable[[], None],
+                    dry_run: bool) -> None:
+    # The load in one transaction (the editor's session: SQLite's foreign keys off),
+    # the integrity checked before the COMMIT; a dry run is rolled back at its end.
+    from ..errors import Rollback
+
+    try:
+        with database.transaction_manager.transaction(session=editor.session):
+            body()
+            editor.check_integrity()
+            if dry_run:
+                raise Rollback()
+    except Rollback:
+        pass
 
 
 def dump_cache(database: Database, path: str) -> int:
@@ -381,3 +445,43 @@ def dump_cache(database: Database, path: str) -> int:
     os.makedirs(folder, exist_ok=True)
     database.schema_cache.dump(path, version)
     return len(tables)
+
+
+# -- the renderings, for other writers of migration text (``diff.py``) -------------------
+def table_lines(info: TableInfo, editor: Any) -> list[str]:
+    """The ``create_table`` block of ``info`` as :func:`dump_text` writes it (a blank
+    line first, indented for a method body; foreign keys are not in it); ``editor``:
+    a schema editor of the database ``info`` was read from."""
+    return _table_lines(info, editor)
+
+
+def key_args(info: TableInfo, editor: Any) -> tuple[str, set[str]]:
+    """The ``create_table`` arguments for the table's key (``", id=False"``...) and the
+    columns they make."""
+    return _key_args(info, editor)
+
+
+def column_line(col: ColumnInfo, info: TableInfo) -> str:
+    """The ``t.<type>(...)`` line of one column (no indentation)."""
+    return _column_line(col, info)
+
+
+def column_default(col: ColumnInfo, kind: str | None) -> Any:
+    """The default of ``col`` as a migration gives it (``ddl.NO_DEFAULT`` for none)."""
+    return _default(col, kind)
+
+
+def render_value(value: Any) -> str:
+    """A default as Python source (``Decimal('5.00')``, ``SQLDefault('...')``)."""
+    return _render(value)
+
+
+def index_line(table: str, index: Any) -> str:
+    """The ``t.index(...)`` line of an index of ``table`` (no indentation)."""
+    return _index_line(table, index)
+
+
+def foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
+    """The ``self.add_foreign_key(...)`` line of ``fk`` (``defaults``: the actions the
+    backend reports for none given, left out)."""
+    return _foreign_key_line(info, fk, defaults)

@@ -58,7 +58,7 @@ class MySQLSchemaEditor(SchemaEditor):
                     self.run(f"DROP TABLE {self.q(table)}")
             finally:
                 self.run("SET FOREIGN_KEY_CHECKS = 1")
-        self.forget(*tables)
+        self.changed(*tables)
 
     def fill_type(self, col: ddl.ColumnDef, template: str, limit: int | None) -> str:
         if col.type in ("datetime", "timestamp", "timestamptz", "time") and \
@@ -101,7 +101,7 @@ class MySQLSchemaEditor(SchemaEditor):
     def explicit_null(self, col: ddl.ColumnDef) -> bool:
         # A TIMESTAMP column is NOT NULL unless it says NULL, when
         # explicit_defaults_for_timestamp is off (MySQL < 8, MariaDB < 10.10).
-        return col.type == "timestamptz"
+        return col.type == "timestamptz" or (col.sql_type or "").startswith("timestamp")
 
     def identity_sql(self, col: ddl.ColumnDef) -> str:
         if col.type == "uuid":
@@ -115,11 +115,19 @@ class MySQLSchemaEditor(SchemaEditor):
     def rename_index(self, table: str, old: str, new: str) -> None:
         self.run(f"ALTER TABLE {self.q(table)} RENAME INDEX {self.q(old)} TO {self.q(new)}")
 
+    def check_supported(self, op: ddl.Operation) -> None:
+        """A partial index (``where=``), of ``add_index`` or of a ``create_table``, is
+        refused before any SQL: MySQL/MariaDB have none."""
+        indexes = op.indexes if isinstance(op, ddl.CreateTable) else \
+            (op.index,) if isinstance(op, ddl.AddIndex) else ()
+        for index in indexes:
+            if index.where:
+                raise NotSupportedError(
+                    f"add_index {index.name!r}: MySQL/MariaDB have no partial indexes "
+                    "(where=); drop where= or use a generated column")
+
     def do_add_index(self, op: ddl.AddIndex) -> None:
-        if op.index.where:
-            raise NotSupportedError(
-                f"add_index {op.index.name!r}: MySQL/MariaDB have no partial indexes "
-                "(where=); drop where= or use a generated column")
+        self.check_supported(op)
         super().do_add_index(op)
 
     def do_remove_index(self, op: ddl.RemoveIndex) -> None:
@@ -159,7 +167,10 @@ class MySQLSchemaEditor(SchemaEditor):
         current = self.column_of(table, column)
         if current.generated:
             raise SchemaError(f"{table}.{column} is a generated column")
-        col = ddl.ColumnDef(name=column, type=current.type, sql_type=current.sql_type,
+        # MariaDB's JSON reads back as LONGTEXT (and a json_valid check, which a MODIFY
+        # to LONGTEXT would drop): it is written as JSON again.
+        sql_type = None if current.type == "json" else current.sql_type
+        col = ddl.ColumnDef(name=column, type=current.type, sql_type=sql_type,
                             null=null, default=_live_default(current))
         sql = self.column_sql(col)
         if current.auto_increment:

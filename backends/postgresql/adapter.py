@@ -81,6 +81,7 @@ The driver
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from typing import Any
@@ -98,7 +99,19 @@ from .introspection import PostgreSQLIntrospector
 from .schema_editor import PostgreSQLSchemaEditor
 from .types import type_for
 
-__all__ = ["PostgreSQLAdapter"]
+__all__ = ["PostgreSQLAdapter", "deallocate_all"]
+
+_deallocations = itertools.count(1)
+
+
+def deallocate_all(conn: Any) -> None:
+    """Send ``DEALLOCATE ALL`` on ``conn``. psycopg forgets its own prepared statements
+    when it sees the command, but only in a statement text it has not counted yet (a
+    text it saw while nothing was prepared is not checked again): each text is made
+    new with a numbered comment, else psycopg would go on naming statements the server
+    no longer has ("prepared statement does not exist")."""
+    conn.execute(f"DEALLOCATE ALL /* activerecord {next(_deallocations)} */", prepare=False)
+
 
 #: Options this adapter (or the pool) reads; every other URL query option goes to libpq.
 _OWN_OPTIONS = frozenset({
@@ -360,13 +373,14 @@ class PostgreSQLAdapter(Adapter):
             if exc.sqlstate != _FEATURE_NOT_SUPPORTED or _STALE_PLAN not in str(exc) or \
                     conn.info.transaction_status != _IDLE:
                 raise
-            conn.execute("DEALLOCATE ALL", prepare=False)
+            deallocate_all(conn)
             cur.execute(sql, params)
 
     def schema_changed(self, pool: Pool) -> None:
-        """``DEALLOCATE ALL`` on each idle pooled connection (psycopg forgets its
-        prepared statements when it sees the command)."""
-        pool.refresh_idle(lambda conn: conn.execute("DEALLOCATE ALL", prepare=False))
+        """``DEALLOCATE ALL`` on each idle pooled connection, so no prepared statement
+        outlives a change of its table's types ("cached plan must not change result
+        type"); see :func:`deallocate_all`."""
+        pool.refresh_idle(deallocate_all)
 
     def last_insert_id(self, cursor: Any) -> Any:
         return None  # psycopg has no lastrowid; keys come back through RETURNING

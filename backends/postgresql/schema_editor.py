@@ -40,7 +40,7 @@ class PostgreSQLSchemaEditor(SchemaEditor):
         """One ``DROP TABLE ... CASCADE`` (foreign keys from other tables go too)."""
         if tables:
             self.run(f"DROP TABLE {self.qs(tables)} CASCADE")
-        self.forget(*tables)
+        self.changed(*tables)
 
     def fill_type(self, col: ddl.ColumnDef, template: str, limit: int | None) -> str:
         if col.type in ("datetime", "timestamp", "timestamptz", "time") and \

@@ -5,6 +5,10 @@ https://www.sqlite.org/pragma.html), so table names are bound parameters there.
 
 SQLite compares table names case-insensitively (ASCII), and so does this introspector.
 
+The PRAGMAs name no constraint: the names of foreign keys and CHECK constraints are
+read from the table's ``CREATE TABLE`` text in ``sqlite_master`` (``CONSTRAINT name
+...``; an unnamed foreign key has the name ``None``).
+
 Generated columns (``GENERATED ALWAYS AS (...)``, SQLite >= 3.31) are listed by
 ``table_xinfo`` only, with ``hidden`` 2 (virtual) or 3 (stored); they are reported with
 ``generated=True`` and no default.
@@ -38,7 +42,7 @@ from activerecord.connection.introspection import (
 from .types import neutral_type, stored_format
 
 __all__ = ["SQLiteIntrospector", "parse_default", "sql_tokens", "unquote_name", "named_checks",
-           "index_where"]
+           "index_where", "foreign_key_names"]
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 _GENERATED_SUFFIX = re.compile(r"\s+GENERATED\s+ALWAYS\s*$", re.IGNORECASE)
@@ -154,6 +158,7 @@ class SQLiteIntrospector(Introspector):
         groups: dict[int, list] = {}
         for row in rows:
             groups.setdefault(row[0], []).append(row)
+        names = foreign_key_names(self._create_sql(conn, table)) if groups else {}
         out = []
         for fk_id in sorted(groups):
             items = groups[fk_id]
@@ -161,8 +166,10 @@ class SQLiteIntrospector(Introspector):
             to_cols = tuple(r[4] for r in items)
             if any(c is None for c in to_cols):  # "REFERENCES t" means t's primary key
                 to_cols = self.primary_key(conn, referred)
+            cols = tuple(r[3] for r in items)
             out.append(ForeignKeyInfo(
-                name=None, columns=tuple(r[3] for r in items), referred_table=referred,
+                name=names.get((tuple(c.lower() for c in cols), referred.lower())),
+                columns=cols, referred_table=referred,
                 referred_columns=to_cols, on_update=items[0][5], on_delete=items[0][6]))
         return out
 
@@ -189,12 +196,15 @@ class SQLiteIntrospector(Introspector):
         """The named table constraints ``CONSTRAINT name CHECK (...)`` of the table's
         ``CREATE TABLE`` text in ``sqlite_master`` (SQLite keeps no other record of
         them)."""
+        sql = self._create_sql(conn, table)
+        return sorted((CheckInfo(name=n, expression=e) for n, e in named_checks(sql)),
+                      key=lambda c: c.name)
+
+    def _create_sql(self, conn: Any, table: str) -> str:
+        # The table's CREATE TABLE text ("" for a view or a table SQLite made itself).
         rows = self.query(conn, "SELECT sql FROM sqlite_master WHERE type = 'table' "
                                 "AND name = ? COLLATE NOCASE", (table,))
-        if not rows or not rows[0][0]:
-            return []
-        return sorted((CheckInfo(name=n, expression=e) for n, e in named_checks(rows[0][0])),
-                      key=lambda c: c.name)
+        return (rows[0][0] or "") if rows else ""
 
 
 # -- reading CREATE statements -----------------------------------------------------------
@@ -274,6 +284,48 @@ def named_checks(sql: str) -> list[tuple[str, str]]:
             if tok2 == ")" and depth2 == 2:
                 out.append((unquote_name(name[0]), sql[paren[2] + 1:end].strip()))
                 break
+    return out
+
+
+def _clauses(sql: str) -> list[list[str]]:
+    # The tokens of each clause of a CREATE TABLE's column list (split at its commas).
+    out: list[list[str]] = []
+    inside = False
+    for tok, depth, _start in sql_tokens(sql):
+        if not inside:
+            if tok == "(" and depth == 1:
+                inside, out = True, [[]]
+            continue
+        if depth == 1 and tok == ")":
+            break
+        if depth == 1 and tok == ",":
+            out.append([])
+        else:
+            out[-1].append(tok)
+    return [c for c in out if c]
+
+
+def foreign_key_names(sql: str) -> dict[tuple[tuple[str, ...], str], str]:
+    """Return ``{(columns, referred table): name}`` (the key in lower case) of the
+    named foreign keys of a ``CREATE TABLE`` statement: table constraints ``CONSTRAINT
+    name FOREIGN KEY (a, b) REFERENCES t`` and column constraints ``a ... CONSTRAINT
+    name REFERENCES t`` (``pragma_foreign_key_list`` reports no names)."""
+    out = {}
+    for clause in _clauses(sql):
+        words = [t.upper() for t in clause]
+        for k, word in enumerate(words[:-3]):
+            if word != "CONSTRAINT" or "REFERENCES" not in words[k:]:
+                continue
+            ref = words.index("REFERENCES", k)
+            if words[k + 2] == "FOREIGN":
+                cols = tuple(unquote_name(t).lower() for t in clause[k + 3:ref]
+                             if t.upper() != "KEY" and t not in ("(", ")", ","))
+            elif words[k + 2] == "REFERENCES" and k > 0:
+                cols = (unquote_name(clause[0]).lower(),)
+            else:
+                continue
+            if ref + 1 < len(clause):
+                out[(cols, unquote_name(clause[ref + 1]).lower())] = unquote_name(clause[k + 1])
     return out
 
 

@@ -8,13 +8,15 @@ Of Table Schema Changes" (https://www.sqlite.org/lang_altertable.html#otheralter
 1. ``PRAGMA foreign_keys = OFF`` before the migration's transaction (the editor's
    :attr:`~SQLiteSchemaEditor.session`; the pragma does nothing inside one);
 2. the migration's transaction begins;
-3. the table's indexes, triggers and views are read from ``sqlite_master``;
+3. the table's indexes and triggers are read from ``sqlite_master``, and the views
+   and other tables' triggers that name it (with the views' triggers), which are
+   dropped;
 4. ``CREATE TABLE`` of the new shape under a temporary name;
 5. ``INSERT INTO new SELECT ... FROM old``;
 6. ``DROP TABLE old``;
 7. ``ALTER TABLE new RENAME TO old``;
 8. the indexes and triggers are created again (those over a removed column are not);
-9. the views are created again;
+9. the views and the other triggers are created again;
 10. ``PRAGMA foreign_key_check`` before the COMMIT (:meth:`check_integrity`): a
     violation fails the migration, which rolls back whole;
 11. COMMIT; 12. ``PRAGMA foreign_keys = ON`` again.
@@ -22,15 +24,20 @@ Of Table Schema Changes" (https://www.sqlite.org/lang_altertable.html#otheralter
 The new shape is written by editing the table's own ``CREATE TABLE`` text, clause by
 clause (:func:`split_definition`), so what the catalog does not describe (collations,
 inline checks, ``WITHOUT ROWID``, ``AUTOINCREMENT``) is kept.
+
+Two processes migrating one database file are serialized by a lock file next to it
+(:meth:`SQLiteSchemaEditor.migration_lock`), and each migration's ``BEGIN IMMEDIATE``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from activerecord.connection.schema_editor import SchemaEditor, SchemaError
+from activerecord.connection.schema_editor import SchemaEditor, SchemaError, lock_busy
 from activerecord.errors import IntegrityError
 from activerecord.sql import ddl
 
@@ -136,9 +143,42 @@ class SQLiteSchemaEditor(SchemaEditor):
         "timestamp": "datetime", "timestamptz": "timestamptz", "time": "time",
         "binary": "blob", "json": "json", "uuid": "uuid",
     }
-    # BEGIN IMMEDIATE takes the write lock at once: a second process running migrate
-    # waits for it (busy timeout), then finds the version recorded and skips it.
+    # BEGIN IMMEDIATE takes the write lock at once: a writer that is not a migration
+    # waits for it (busy timeout); the runner checks inside it that the version is
+    # still pending.
     session = (("PRAGMA foreign_keys = OFF", "BEGIN IMMEDIATE"), ("PRAGMA foreign_keys = ON",))
+
+    @contextmanager
+    def migration_lock(self, timeout: float = 60.0) -> Iterator[None]:
+        """An exclusive ``flock`` on ``<database file>-migrations.lock`` for the whole
+        run (a second process waits up to ``timeout`` seconds, polling every 0.2 s,
+        then raises MigrationError), so a migration longer than the busy timeout does
+        not fail the other process with "database is locked". An in-memory database
+        (one process) and a platform without ``fcntl`` take none: there each
+        migration's ``BEGIN IMMEDIATE`` alone serializes them."""
+        path = self.database.config.path
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX
+            path = None
+        if path is None:
+            yield
+            return
+        with open(path + "-migrations.lock", "a+b") as fh:
+            deadline = time.monotonic() + timeout
+            while True:
+                try:
+                    fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() >= deadline:
+                        raise lock_busy(self.database, f"the lock file {fh.name}",
+                                        timeout) from None
+                    time.sleep(0.2)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
 
     def identity_sql(self, col: ddl.ColumnDef) -> str:
         if col.type == "uuid":
@@ -179,10 +219,17 @@ class SQLiteSchemaEditor(SchemaEditor):
                                                     index.where)))
 
     # -- the operations SQLite's ALTER TABLE lacks -----------------------------------
+    def default_clause(self, value: Any) -> str:
+        return self.sqlite_default(value)
+
     def do_add_column(self, op: ddl.AddColumn) -> None:
+        """``ADD COLUMN``, or a rebuild for what it refuses: a key, a non-constant
+        default, NOT NULL without a default (as Rails; the copy fails, as PostgreSQL's
+        ADD COLUMN does, when the table has rows)."""
         col = op.column
-        if col.primary_key or (isinstance(col.default, ddl.SQLDefault)):
-            # ADD COLUMN takes neither a key nor a non-constant default: rebuild.
+        no_default = col.default is ddl.NO_DEFAULT or col.default is None
+        if col.primary_key or isinstance(col.default, ddl.SQLDefault) or (
+                not col.null and no_default):
             self.rebuild(op.table, add=[self.column_sql(col)])
         else:
             super().do_add_column(op)
@@ -205,7 +252,7 @@ class SQLiteSchemaEditor(SchemaEditor):
             if not col.null:
                 clause.constraints.append("NOT NULL")
             if col.default is not ddl.NO_DEFAULT and col.default is not None:
-                clause.constraints.append("DEFAULT " + self.sqlite_default(col.default))
+                clause.constraints.append("DEFAULT " + self.default_clause(col.default))
         self.rebuild(op.table, edit={col.name: edit})
 
     def set_null(self, table: str, column: str, null: bool) -> None:
@@ -221,7 +268,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         def edit(clause: ColumnClause) -> None:
             clause.without("DEFAULT")
             if op.default is not None:
-                clause.constraints.append("DEFAULT " + self.sqlite_default(op.default))
+                clause.constraints.append("DEFAULT " + self.default_clause(op.default))
         self.rebuild(op.table, edit={op.name: edit})
 
     def sqlite_default(self, value: Any) -> str:
@@ -267,27 +314,13 @@ class SQLiteSchemaEditor(SchemaEditor):
                           "COLLATE NOCASE AND type IN ('table', 'index', 'trigger') "
                           "AND sql IS NOT NULL ORDER BY type, name", (table,))
         create = next(r[2] for r in rows if r[0] == "table")
-        _head, clauses, tail = split_definition(create)
-        out = []
-        for clause in clauses:
-            if is_table_constraint(clause):
-                if self._keep_constraint(clause, drop_column, drop_check, drop_foreign_key):
-                    out.append(clause)
-                continue
-            col = parse_column(clause)
-            if col.name == drop_column:
-                continue
-            if drop_foreign_key is not None and drop_foreign_key.columns == (col.name,):
-                col.without("REFERENCES")
-            if edit and col.name in edit:
-                edit[col.name](col)
-            out.append(col.sql(self.q))
-        out.extend(add or [])
+        clauses, tail = self._new_clauses(create, add or [], drop_column, drop_check,
+                                          drop_foreign_key, edit or {})
         temp = f"_ar_rebuild_{table}"
-        views = self._views_on(table)
-        for name, _sql in views:
-            self.run(f"DROP VIEW {self.q(name)}")
-        self.run(f"CREATE TABLE {self.q(temp)} ({', '.join(out)}){tail}")
+        dependents = self._dependents_of(table)
+        for kind, name, _sql in reversed(dependents):  # triggers before their views
+            self.run(f"DROP {kind.upper()} {self.q(name)}")
+        self.run(f"CREATE TABLE {self.q(temp)} ({', '.join(clauses)}){tail}")
         kept = [c.name for c in info.columns if c.name != drop_column and not c.generated]
         self.run(f"INSERT INTO {self.q(temp)} ({self.qs(kept)}) "
                  f"SELECT {self.qs(kept)} FROM {self.q(table)}")
@@ -299,8 +332,33 @@ class SQLiteSchemaEditor(SchemaEditor):
                 continue
             if kind in ("index", "trigger"):
                 self.run(sql)
-        for _name, sql in views:
+        for _kind, _name, sql in dependents:
             self.run(sql)
+
+    def _new_clauses(self, create: str, add: list[str], drop_column: str | None,
+                     drop_check: str | None, drop_foreign_key: Any,
+                     edit: dict[str, Callable[[ColumnClause], None]]
+                     ) -> tuple[list[str], str]:
+        # The column list of the new table (columns first, then the table constraints,
+        # as SQL wants them) and the text after it, from the table's CREATE TABLE text.
+        _head, clauses, tail = split_definition(create)
+        columns, constraints = [], []
+        for clause in clauses:
+            if is_table_constraint(clause):
+                if self._keep_constraint(clause, drop_column, drop_check, drop_foreign_key):
+                    constraints.append(clause)
+                continue
+            col = parse_column(clause)
+            if col.name == drop_column:
+                continue
+            if drop_foreign_key is not None and drop_foreign_key.columns == (col.name,):
+                col.without("REFERENCES")
+            if col.name in edit:
+                edit[col.name](col)
+            columns.append(col.sql(self.q))
+        for clause in add:
+            (constraints if is_table_constraint(clause) else columns).append(clause)
+        return columns + constraints, tail
 
     @staticmethod
     def _index_columns(info: Any, name: str) -> tuple[str, ...]:
@@ -309,14 +367,24 @@ class SQLiteSchemaEditor(SchemaEditor):
                 return tuple(index.columns)
         return ()
 
-    def _views_on(self, table: str) -> list[tuple[str, str]]:
-        # Views whose text names the table (a conservative textual test): dropped and
-        # created again around the rebuild, which a view would otherwise break.
-        rows = self.query("SELECT name, sql FROM sqlite_master WHERE type = 'view' "
-                          "ORDER BY name")
+    def _dependents_of(self, table: str) -> list[tuple[str, str, str]]:
+        # Views, and triggers of other tables, whose text names the table (a
+        # conservative textual test), and the triggers of those views: dropped and
+        # created again around the rebuild, which they would otherwise break (the
+        # RENAME of step 7 checks them). Views first, so their triggers come after.
+        rows = self.query("SELECT type, name, tbl_name, sql FROM sqlite_master WHERE "
+                          "type IN ('view', 'trigger') AND tbl_name <> ? COLLATE NOCASE "
+                          "AND sql IS NOT NULL ORDER BY type DESC, name", (table,))
         low = table.lower()
-        return [(name, sql) for name, sql in rows
-                if any(unquote_name(t).lower() == low for t, _, _ in sql_tokens(sql))]
+        out: list[tuple[str, str, str]] = []
+        views: set[str] = set()
+        for kind, name, on, sql in rows:
+            if on.lower() in views or any(unquote_name(t).lower() == low
+                                          for t, _, _ in sql_tokens(sql)):
+                out.append((kind, name, sql))
+                if kind == "view":
+                    views.add(name.lower())
+        return out
 
     def _keep_constraint(self, clause: str, drop_column: str | None,
                          drop_check: str | None, drop_foreign_key: Any) -> bool:

@@ -1,8 +1,8 @@
-"""README.md, docs/guide.md and docs/lifecycle.md are runnable: their ```python blocks
-run, in order, in one namespace per page, on every requested database (blocks whose first line is
-``# not run`` are left out). In the code, ``expr  # => value`` must give ``value`` (equal
-and of the same type; text after two spaces following the value is a remark) and
-``expr  # raises Name`` must raise the error of that name.
+"""README.md, docs/guide.md, docs/lifecycle.md and docs/migrations.md are runnable: their
+```python blocks run, in order, in one namespace per page, on every requested database
+(blocks whose first line is ``# not run`` are left out). In the code, ``expr  # => value``
+must give ``value`` (equal and of the same type; text after two spaces following the
+value is a remark) and ``expr  # raises Name`` must raise the error of that name.
 
 The pages connect to ``sqlite:///app.db``: that URL is replaced by the test database's,
 and the tables the examples use are made first (dropped after). Relative SQLite files
@@ -21,6 +21,7 @@ import pytest
 
 import activerecord
 from activerecord.associations import reflection
+from tests.support.migrations import drop_all, private_database
 
 ROOT = Path(__file__).resolve().parents[2]
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -43,7 +44,13 @@ TABLES = {
                            first_name="string(40) NOT NULL", last_name="string(40)",
                            company="string(60)", age="int"), "UNIQUE (email)"),
         "posts": dict(id="pk", title="string(40) NOT NULL", slug="string(60)")},
+    "docs/migrations.md": {},  # its migrations make the tables
 }
+#: Pages run on a database of their own (``private_database``), emptied before and after.
+PRIVATE = {"docs/migrations.md"}
+#: A block whose first line is ``# file: PATH`` is written to PATH (in the temporary
+#: working directory) instead of being run: the migration files of docs/migrations.md.
+_FILE = re.compile(r"^# file: (\S+)\n")
 
 
 def blocks(text: str) -> list[tuple[int, str]]:
@@ -92,6 +99,18 @@ def restored_models():
 def test_page_runs(db, make_table, tmp_path, monkeypatch, restored_registry,
                    restored_models, page):
     monkeypatch.chdir(tmp_path)
+    if page in PRIVATE:  # its migrations dump and load whole schemas: a database of its own
+        target = private_database(db)
+        drop_all(target)
+        try:
+            _run_page(target, make_table, tmp_path, page)
+        finally:
+            drop_all(target)
+    else:
+        _run_page(db, make_table, tmp_path, page)
+
+
+def _run_page(db, make_table, tmp_path, page):
     for name, spec in TABLES[page].items():
         columns, *constraints = spec if isinstance(spec, tuple) else (spec,)
         make_table(name, *constraints, **columns)
@@ -100,6 +119,12 @@ def test_page_runs(db, make_table, tmp_path, monkeypatch, restored_registry,
     assert found, f"{page} has no python blocks"
     namespace = {"__name__": f"docs_{page}", "_check": _check, "_raises": _raises}
     for first_line, code in found:
+        written = _FILE.match(code)
+        if written:
+            target = tmp_path / written.group(1)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(code)
+            continue
         source = instrument(code).replace(_APP_URL, repr(db.config.url))
         exec(compile("\n" * (first_line - 1) + source, str(ROOT / page), "exec"), namespace)
     assert not list(ROOT.glob("*.db")), "a page's example wrote a database into the repo"
