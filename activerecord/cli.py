@@ -41,6 +41,7 @@ from .cli_support import (
     status_table,
 )
 from .connection.database import Database
+from .connection.handling import connect
 from .migration import Migrator, schema_dump
 
 __all__ = ["cli", "main", "State"]
@@ -78,12 +79,28 @@ class State:
                                "(e.g. sqlite:///db/development.db)")
         database = self.opened.get(url)
         if database is None:
-            database = self.opened[url] = Database(url)
+            # The command's database is registered as the default one, so models a
+            # migration uses write through it (and its transaction); another URL
+            # (db diff --from) only reads its catalogs.
+            database = connect(url) if url == self.url else Database(url)
+            self.opened[url] = database
         path = database.config.path
         if must_exist and path is not None and not os.path.isfile(path):
             raise CommandError(f"database {database.config.safe_url()} does not exist "
                                f"(no file {path})")
         return database
+
+    def dry_run_database(self) -> Database:
+        """The database a dry run rehearses on: the command's, or, for a SQLite file
+        that does not exist yet, an empty in-memory database (opening the file would
+        make it; a dry run changes nothing)."""
+        database = self.database()
+        path = database.config.path
+        if path is None or os.path.isfile(path) or self.url is None:
+            return database
+        database.close()
+        memory = self.opened[self.url] = connect("sqlite:///:memory:")
+        return memory
 
     def migrator(self, log: Callable[[str], Any] = click.echo) -> Migrator:
         """The Migrator of the migrations folder and the database."""
@@ -136,7 +153,7 @@ def cli(ctx: click.Context, database_url: str | None, debug: bool, migrations: s
 def _run(state: State, action: Callable[[Migrator], list[str]], dry_run: bool,
          nothing: str) -> None:
     # Run a Migrator action: its progress, or in a dry run its SQL; a summary line.
-    printer = DryRunPrinter(state.database().adapter.describe()) if dry_run else None
+    printer = DryRunPrinter(state.dry_run_database().adapter.describe()) if dry_run else None
     migrator = state.migrator(log=printer.log if printer is not None else click.echo)
     if printer is not None:
         printer.migrator = migrator
@@ -189,6 +206,7 @@ def redo(state: State, step: int, dry_run: bool) -> None:
 @pass_state
 def status(state: State) -> None:
     """List the migrations, each up (applied) or down."""
+    state.database(must_exist=True)  # a read: it makes no SQLite file
     migrator = state.migrator()
     rows = migrator.status()
     for line in status_table(migrator.database.adapter.describe(), rows):
@@ -217,8 +235,8 @@ def schema() -> None:
 @pass_state
 def schema_dump_command(state: State) -> None:
     """Write the schema file from the database."""
-    database = state.database()
-    schema_dump.dump(database, state.schema, migrations=state.migrations)
+    database = state.database(must_exist=True)
+    schema_dump.dump(database, state.schema)
     click.echo(f"wrote {state.schema} ({len(schema_dump.schema_tables(database))} tables)")
 
 
@@ -260,7 +278,7 @@ _CACHE_PATH = click.option("--path", metavar="PATH",
 def schema_cache_dump(state: State, path: str | None) -> None:
     """Write the schema cache file from the database."""
     path = _cache_path(state, path)
-    count = schema_dump.dump_cache(state.database(), path)
+    count = schema_dump.dump_cache(state.database(must_exist=True), path)
     click.echo(f"wrote {path} ({count} tables)")
 
 

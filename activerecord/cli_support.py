@@ -147,7 +147,8 @@ class MigrationTemplate:
                     "        ..."]
         m = re.match(r"^create_(\w+)$", self.name)
         if m:
-            return [f"        with self.create_table({m.group(1)!r}) as t:",
+            table = str(inflection.pluralize(m.group(1)))  # Rails: create_bar -> bars
+            return [f"        with self.create_table({table!r}) as t:",
                     *(f"            {_column(name, kind, index)}"
                       for name, kind, index in self.fields),
                     "            t.timestamps()"]

@@ -122,6 +122,15 @@ def make_table(db):
 
 
 @pytest.fixture
+def mig(db, tmp_path):
+    """A ``db/migrate`` folder for the test (tests/support/migrations.py) on the private
+    migration database of ``db``'s backend: no table before, none left after."""
+    from tests.support.migrations import fresh
+
+    yield from fresh(db, tmp_path)
+
+
+@pytest.fixture
 def restored_registry():
     """Restore the registered databases and the default after the test, closing the
     Databases the test connected (for tests that call ``activerecord.connect``)."""

@@ -20,9 +20,9 @@ from __future__ import annotations
 import datetime as _dt
 import decimal
 import json
+import math
 import time
 import uuid
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .database import Database
     from .introspection import TableInfo
 
-__all__ = ["SchemaEditor", "SchemaError", "fk_action", "lock_name", "held_lock",
+__all__ = ["SchemaEditor", "SchemaError", "fk_action", "LOCK_PREFIX", "held_lock", "live_default",
            "lock_busy", "SCHEMA_CHANGED"]
 
 #: The event sent after a schema change, with the payload keys ``database`` (the
@@ -99,6 +99,16 @@ class SchemaEditor:
             self.database.run(self.dialect.escape_text(sql), ())
         self.executed.append(sql)
 
+    def run_bound(self, sql: str, params: Sequence[Any]) -> None:
+        """Send a statement with ``?`` placeholders and bound ``params`` (a write of
+        data such as a version row), recorded in :attr:`executed` with the values
+        written in as literals; in a dry run only recorded."""
+        if not self.dry_run:
+            self.database.execute(sql, tuple(params))
+        pieces = sql.split("?")
+        shown = pieces[0] + "".join(self.literal(v) + p for v, p in zip(params, pieces[1:]))
+        self.executed.append(shown)
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
         """Run a read (``?`` placeholders), even in a dry run, and return its rows."""
         return self.database.execute(sql, tuple(params)).rows
@@ -131,6 +141,17 @@ class SchemaEditor:
             known = ", ".join(self.database.table_names()) or "none"
             raise SchemaError(f"table {name!r} does not exist (tables: {known})")
         return info
+
+    def live_table(self, table: str) -> TableInfo | None:
+        """Return the live TableInfo of ``table`` (read afresh), or ``None``."""
+        self.forget(table)
+        return self.database.table_info(table)
+
+    def live_column(self, table: str, name: str) -> Any:
+        """Return the live ColumnInfo of ``table.name``, or ``None`` when the table or
+        the column does not exist (yet: a dry run that sends nothing)."""
+        info = self.live_table(table)
+        return info.column(name) if info is not None else None
 
     def column_of(self, table: str, name: str) -> Any:
         """Return the live ColumnInfo of ``table.name``; SchemaError lists the columns."""
@@ -173,7 +194,7 @@ class SchemaEditor:
         """Return ``value`` as an SQL literal for a DEFAULT clause (DDL takes no bound
         parameters): strings quoted with ``'`` doubled, numbers as written, booleans
         as :meth:`boolean_literal`, dates and times in ISO form, JSON as its text.
-        Raises SchemaError for a value of another type."""
+        Raises SchemaError for a value of another type, or an infinite or NaN number."""
         if value is None:
             return "NULL"
         if isinstance(value, ddl.SQLDefault):
@@ -181,6 +202,8 @@ class SchemaEditor:
         if isinstance(value, bool):
             return self.boolean_literal(value)
         if isinstance(value, (int, float, decimal.Decimal)):
+            if not isinstance(value, int) and not math.isfinite(value):
+                raise SchemaError(f"{value!r} cannot be a default: not a finite number")
             return str(value)
         if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
             return self.string_literal(value.isoformat(sep=" ") if isinstance(
@@ -288,8 +311,12 @@ class SchemaEditor:
         return f"CONSTRAINT {self.q(check.name)} CHECK ({check.expression})"
 
     def do_create_table(self, op: ddl.CreateTable) -> None:
-        """``CREATE TABLE`` and its indexes."""
+        """``CREATE TABLE`` and its indexes; with ``if_not_exists``, a table that exists
+        keeps its indexes as they are (none is made)."""
+        existed = op.if_not_exists and self.live_table(op.table) is not None
         self.run(self.create_table_sql(op))
+        if existed:
+            return
         for index in op.indexes:
             self.do_add_index(ddl.AddIndex(index))
 
@@ -450,10 +477,9 @@ def _snake(name: str) -> str:
     return str(inflection.underscore(name))
 
 
-def lock_name(database: Database) -> str:
-    """The name of a database's migration lock: ``activerecord_migrations_<crc32 of
-    the database's URL without password>``, one per database on a shared server."""
-    return f"activerecord_migrations_{zlib.crc32(database.adapter.describe().encode()):08x}"
+#: What a migration lock's name starts with; the backends add the database's own name
+#: as the server reports it (so two spellings of one URL take one lock).
+LOCK_PREFIX = "activerecord_migrations:"
 
 
 @contextmanager
@@ -487,3 +513,14 @@ def lock_busy(database: Database, what: str, timeout: float) -> MigrationError:
     return MigrationError(
         f"another process is running migrations on {database.adapter.describe()} "
         f"(it holds {what}); waited {timeout:g}s: try again when it is done")
+
+
+def live_default(col: Any) -> Any:
+    """The default of an introspected column (a ColumnInfo) as the DSL takes it: the
+    Python value, an :class:`~activerecord.sql.ddl.SQLDefault` of its expression, or
+    :data:`~activerecord.sql.ddl.NO_DEFAULT`."""
+    if col.default is not None:
+        return col.default
+    if col.default_sql is not None and col.default_sql.upper() != "NULL":
+        return ddl.SQLDefault(col.default_sql)
+    return ddl.NO_DEFAULT

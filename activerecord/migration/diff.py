@@ -222,22 +222,26 @@ def _column_changes(src: SchemaSide, dst: SchemaSide, table: str) -> list[str]:
         ours = old.column(col.name)
         if ours is None:
             out.append(f"{_INDENT}self.add_column({table!r}, {col.name!r}, {_args(col)})")
-        elif column_line(ours, old) != column_line(col, new):
-            out.append(f"{_INDENT}self.change_column({table!r}, {col.name!r}, {_args(col)})")
+        elif column_line(ours) != column_line(col):
+            out.append(f"{_INDENT}self.change_column({table!r}, {col.name!r}, "
+                       f"{_args(col, change=True)})")
     out += [f"{_INDENT}self.remove_column({table!r}, {col.name!r})" for col in old.columns
             if col.name not in skip and new.column(col.name) is None]
     return out
 
 
-def _args(col: ColumnInfo) -> str:
-    # The type and options of a column for add_column/change_column.
+def _args(col: ColumnInfo, change: bool = False) -> str:
+    # The type and options of a column for add_column/change_column (which keeps the
+    # nullability and default it is not given, as Rails': both are always given).
     kind, opts = column_type(col)
     parts = [repr(kind)]
-    if not col.nullable:
-        parts.append("null=False")
+    if not col.nullable or change:
+        parts.append(f"null={col.nullable!r}")
     default = column_default(col, kind)
     if default is not ddl.NO_DEFAULT:
         parts.append(f"default={render_value(default)}")
+    elif change:
+        parts.append("default=None")
     parts += [f"{k}={v!r}" for k, v in opts.items()]
     return ", ".join(parts)
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import inflection
 
+from ..connection.schema_editor import live_default
 from ..sql import ddl
 
 if TYPE_CHECKING:
@@ -50,6 +51,15 @@ def column_def(name: str, type: str | None, *, null: bool = True, default: Any =
     return ddl.ColumnDef(name=name, type=kind, null=null, default=default, limit=limit,
                          precision=precision, scale=scale, primary_key=primary_key,
                          sql_type=sql_type)
+
+
+def reference_target(name: str, to_table: str | None, foreign_key: bool | dict) -> str:
+    """The table a reference ``name`` points to: ``foreign_key={"to_table": ...}``, else
+    ``to_table``, else ``name`` pluralized (Rails' rule); its key gives the column's
+    type."""
+    if isinstance(foreign_key, dict) and foreign_key.get("to_table"):
+        return str(foreign_key["to_table"])
+    return to_table or str(inflection.pluralize(name))
 
 
 class TableBuilder:
@@ -149,7 +159,7 @@ class TableBuilder:
         does not exist yet), indexed; ``foreign_key=True`` adds the constraint to
         ``to_table`` (default: ``name`` pluralized), ``polymorphic=True`` a
         ``<name>_type`` string. Rails' ``t.references``."""
-        target = to_table or str(inflection.pluralize(name))
+        target = reference_target(name, to_table, foreign_key)
         ref = self._statements._reference_column(f"{name}_id", target, type, null, options)
         self.columns.append(ref)
         cols = [f"{name}_id"]
@@ -159,8 +169,9 @@ class TableBuilder:
         if index:
             self.index(cols, **(index if isinstance(index, dict) else {}))
         if foreign_key and not polymorphic:
-            fk = foreign_key if isinstance(foreign_key, dict) else {}
-            self.foreign_key(fk.pop("to_table", target), column=f"{name}_id", **fk)
+            fk = dict(foreign_key) if isinstance(foreign_key, dict) else {}
+            fk.pop("to_table", None)
+            self.foreign_key(target, column=f"{name}_id", **fk)
 
     belongs_to = references
 
@@ -289,11 +300,15 @@ class SchemaStatements:
         self._record(ddl.RenameTable(table, new_name), ddl.RenameTable(new_name, table))
 
     # -- columns -----------------------------------------------------------------------
-    def add_column(self, table: str, column: str, type: str, **options: Any) -> None:
+    def add_column(self, table: str, column: str, type: str, *, index: bool | dict = False,
+                   **options: Any) -> None:
         """Add ``column`` of portable ``type`` with Rails' options (``null``,
-        ``default``, ``limit``, ``precision``, ``scale``)."""
+        ``default``, ``limit``, ``precision``, ``scale``; ``index``: True or the
+        options of :meth:`add_index`, for an index over it)."""
         col = column_def(column, type, **options)
         self._record(ddl.AddColumn(table, col), ddl.RemoveColumn(table, column, col))
+        if index:
+            self.add_index(table, [column], **(index if isinstance(index, dict) else {}))
 
     def remove_column(self, table: str, column: str, type: str | None = None,
                       **options: Any) -> None:
@@ -314,8 +329,15 @@ class SchemaStatements:
                      ddl.RenameColumn(table, new_name, column))
 
     def change_column(self, table: str, column: str, type: str, **options: Any) -> None:
-        """Give ``column`` a new type, nullability and default (irreversible in
-        ``change()``: write ``up``/``down``)."""
+        """Give ``column`` a new type (and options); as in Rails, it keeps its
+        nullability and default unless ``null=``/``default=`` are given. Irreversible
+        in ``change()``: write ``up``/``down``."""
+        editor = self._editor
+        live = editor.live_column(table, column) if editor is not None else None
+        if live is not None:
+            options.setdefault("null", live.nullable)
+            if "default" not in options:
+                options["default"] = live_default(live)
         self._record(ddl.ChangeColumn(table, column_def(column, type, **options)),
                      f"change_column {table}.{column} cannot be reversed (use up/down)")
 
@@ -357,7 +379,7 @@ class SchemaStatements:
                       to_table: str | None = None, type: str | None = None,
                       null: bool = True, **options: Any) -> None:
         """Add ``<name>_id`` (as ``t.references``), its index and foreign key."""
-        target = to_table or str(inflection.pluralize(name))
+        target = reference_target(name, to_table, foreign_key)
         col = self._reference_column(f"{name}_id", target, type, null, options)
         cols = [f"{name}_id"]
         if polymorphic:
@@ -367,8 +389,9 @@ class SchemaStatements:
         if index:
             self.add_index(table, cols, **(index if isinstance(index, dict) else {}))
         if foreign_key and not polymorphic:
-            fk = foreign_key if isinstance(foreign_key, dict) else {}
-            self.add_foreign_key(table, fk.pop("to_table", target), column=col.name, **fk)
+            fk = dict(foreign_key) if isinstance(foreign_key, dict) else {}
+            fk.pop("to_table", None)
+            self.add_foreign_key(table, target, column=col.name, **fk)
 
     def remove_reference(self, table: str, name: str, *, foreign_key: bool | dict = False,
                          polymorphic: bool = False, to_table: str | None = None,
@@ -377,7 +400,7 @@ class SchemaStatements:
         """Remove ``<name>_id`` with its foreign key and index (reversible: the
         rollback makes the column, its index and its foreign key again, as Rails'
         inverse ``add_reference``)."""
-        target = to_table or str(inflection.pluralize(name))
+        target = reference_target(name, to_table, foreign_key)
         if foreign_key and not polymorphic:
             self.remove_foreign_key(table, target, column=f"{name}_id")
         col = self._reference_column(f"{name}_id", target, type, null, {})

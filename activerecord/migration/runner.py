@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from ..connection.database import Database
     from ..connection.schema_editor import SchemaEditor
 
-__all__ = ["Migrator", "MigrationFile", "MigrationStatus", "SCHEMA_MIGRATIONS",
+__all__ = ["Migrator", "MigrationFile", "MigrationStatus", "SCHEMA_MIGRATIONS", "record_version",
            "FILE_NAME", "load_migration_file"]
 
 #: The table of applied versions (Rails' name).
@@ -101,6 +101,17 @@ def load_migration_file(path: str, version: str) -> type[Migration]:
         raise SchemaError(f"{path}: a migration file defines exactly one Migration "
                           f"subclass; found {names}")
     return found[0]
+
+
+def record_version(editor: SchemaEditor, version: str, *, up: bool = True) -> None:
+    """Insert (``up``) or delete ``version``'s row of ``schema_migrations`` through
+    ``editor``, the value bound (recorded with it written in: what a dry run prints)."""
+    q = editor.q
+    if up:
+        sql = f"INSERT INTO {q(SCHEMA_MIGRATIONS)} ({q('version')}) VALUES (?)"
+    else:
+        sql = f"DELETE FROM {q(SCHEMA_MIGRATIONS)} WHERE {q('version')} = ?"
+    editor.run_bound(sql, (version,))
 
 
 class Migrator:
@@ -308,7 +319,7 @@ class Migrator:
             editor.schema_changed()
             if self.schema_path:
                 from .schema_dump import dump
-                dump(self.database, self.schema_path, migrations=self.path)
+                dump(self.database, self.schema_path)
         except Exception as exc:
             if not quiet:
                 raise
@@ -317,17 +328,15 @@ class Migrator:
     def _rehearse(self, editor: SchemaEditor, steps: list[tuple[MigrationFile, str]]
                   ) -> list[str]:
         # A dry run where DDL is transactional: the steps run for real in one
-        # transaction, rolled back at its end (so each sees what the ones before did).
+        # transaction, rolled back at its end (so each sees what the ones before did;
+        # the transaction swallows the Rollback).
         ran: list[str] = []
-        try:
-            with self.database.transaction_manager.transaction(session=editor.session):
-                for migration_file, direction in steps:
-                    if self._run_one(migration_file, direction, True, joined=True):
-                        ran.append(migration_file.version)
-                self.editor().check_integrity()  # (a dry-run editor checks nothing)
-                raise Rollback()
-        except Rollback:
-            pass
+        with self.database.transaction_manager.transaction(session=editor.session):
+            for migration_file, direction in steps:
+                if self._run_one(migration_file, direction, True, joined=True):
+                    ran.append(migration_file.version)
+            self.editor().check_integrity()  # (a dry-run editor checks nothing)
+            raise Rollback()
         return ran
 
     def _run_one(self, mf: MigrationFile, direction: str, dry_run: bool,
@@ -381,11 +390,7 @@ class Migrator:
         if dry_run and editor.dry_run is False:
             self.ensure_table(editor)
         migration.run(direction)
-        q, version = editor.q, editor.literal(migration.version)
-        if direction == "up":
-            editor.run(f"INSERT INTO {q(SCHEMA_MIGRATIONS)} ({q('version')}) VALUES ({version})")
-        else:
-            editor.run(f"DELETE FROM {q(SCHEMA_MIGRATIONS)} WHERE {q('version')} = {version}")
+        record_version(editor, migration.version, up=direction == "up")
         return True
 
     def _failure(self, mf: MigrationFile, direction: str, editor: SchemaEditor,
@@ -396,9 +401,14 @@ class Migrator:
             return MigrationError(f"{what}; it was rolled back, nothing of it is applied",
                                   version=mf.version, name=mf.name,
                                   statements=list(editor.executed), rolled_back=True)
+        if editor.dry_run:  # nothing was sent: the statements are what it would run
+            return MigrationError(f"{what}; (dry run: nothing was changed)", version=mf.version,
+                                  name=mf.name, statements=[], rolled_back=True)
         ran = list(editor.executed)
-        tail = (f"; {len(ran)} statement(s) of it ran and stay applied (DDL commits at "
-                "once on this database), its version is not recorded" if ran else
-                "; no statement of it ran")
+        why = ("it ran outside a transaction (disable_transaction)"
+               if self.database.features.supports_transactional_ddl
+               else "DDL commits at once on this database")
+        tail = (f"; {len(ran)} statement(s) of it ran and stay applied ({why}), its version "
+                "is not recorded" if ran else "; no statement of it ran")
         return MigrationError(what + tail, version=mf.version, name=mf.name,
                               statements=ran, rolled_back=False)

@@ -17,11 +17,12 @@ import importlib.util
 import os
 import re
 import sys
+import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..connection.introspection import ColumnInfo, TableInfo, parse_type_args
-from ..errors import SchemaError
+from ..errors import NotSupportedError, SchemaError
 from ..sql import ddl
 from .migration import Migration
 
@@ -35,14 +36,22 @@ _ACTIONS = {sql: name for name, sql in ddl.FK_ACTIONS.items()}
 _CAST = re.compile(r"::(?:\"[^\"]+\"|[a-z_][a-z0-9_]*)(?:\s+(?:varying|precision|"
                    r"(?:with|without)\s+time\s+zone))*(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?",
                    re.IGNORECASE)
+_QUOTED = re.compile(r'"([a-z_][a-z0-9_]*)"')
+_STRING = re.compile(r"('(?:[^']|'')*')")
 _BACKTICKED = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
 _SPELLINGS = [(re.compile(pattern, re.IGNORECASE), replacement) for pattern, replacement in (
     (r"\s*=\s*ANY\s*\(\s*\(?\s*ARRAY\[([^\]]*)\]\s*\)?\s*\)", r" IN (\1)"),
     (r"\s*<>\s*ALL\s*\(\s*\(?\s*ARRAY\[([^\]]*)\]\s*\)?\s*\)", r" NOT IN (\1)"),
     (r"\s+!~~\s+", " NOT LIKE "), (r"\s+~~\s+", " LIKE "),
-    (r"\blcase\s*\(", "lower("), (r"\bucase\s*\(", "upper("))]
+    (r"\blcase\s*\(", "lower("), (r"\bucase\s*\(", "upper("), (r"\s+MOD\s+", " % "))]
 _NOW = re.compile(r"^\(?\s*(?:current_timestamp|now)\s*(?:\(\s*\d*\s*\))?\s*\)?$", re.I)
 _TEXT_TYPES = ("text", "tinytext", "mediumtext", "longtext", "clob")
+#: The byte widths of the narrower integer types (the editors map ``limit`` back).
+_INT_BYTES = {"smallint": 2, "int2": 2, "tinyint": 1, "mediumint": 3}
+#: The byte sizes of MySQL's wider text and blob types, written as ``limit=`` (the
+#: schema editors pick the type back from it).
+_SIZES = {"tinytext": 255, "mediumtext": 16777215, "longtext": 4294967295,
+          "tinyblob": 255, "mediumblob": 16777215, "longblob": 4294967295}
 _TEMPORAL: dict[str, Callable[[str], Any]] = {
     "date": _dt.date.fromisoformat, "datetime": _dt.datetime.fromisoformat,
     "timestamptz": _dt.datetime.fromisoformat, "time": _dt.time.fromisoformat}
@@ -64,14 +73,21 @@ class Schema(Migration):
 
 def portable_expression(text: str) -> str:
     """Return a CHECK or partial-index condition as the catalog reports it, made
-    portable: PostgreSQL's ``::type`` casts and MySQL's backticks around plain names
-    removed (``(price >= (0)::numeric)`` -> ``(price >= (0))``), and the spellings
-    each catalog prints for standard SQL written back as it: PostgreSQL's ``= ANY
-    (ARRAY[...])``/``<> ALL (ARRAY[...])`` as ``IN (...)``/``NOT IN (...)``, its
-    ``~~``/``!~~`` as ``LIKE``/``NOT LIKE``, MySQL's ``lcase()``/``ucase()`` as
-    ``lower()``/``upper()``."""
-    text = _BACKTICKED.sub(r"\1", _CAST.sub("", text))
-    for pattern, replacement in _SPELLINGS:
+    portable: PostgreSQL's ``::type`` casts removed (``(price >= (0)::numeric)`` ->
+    ``(price >= (0))``), MySQL's backticks and SQLite's and PostgreSQL's double quotes
+    around plain lower-case names removed, and the spellings each catalog prints for
+    standard SQL written back as it: PostgreSQL's ``= ANY (ARRAY[...])``/``<> ALL
+    (ARRAY[...])`` as ``IN (...)``/``NOT IN (...)``, its ``~~``/``!~~`` as ``LIKE``/``NOT
+    LIKE``, MySQL's ``lcase()``/``ucase()`` as ``lower()``/``upper()`` and ``MOD`` as
+    ``%``. String literals are left as they are."""
+    pieces = _STRING.split(text)  # odd pieces: string literals, left as they are
+    for k in range(0, len(pieces), 2):
+        piece = _QUOTED.sub(r"\1", _BACKTICKED.sub(r"\1", _CAST.sub("", pieces[k])))
+        for pattern, replacement in _SPELLINGS[2:]:
+            piece = pattern.sub(replacement, piece)
+        pieces[k] = piece
+    text = "".join(pieces)
+    for pattern, replacement in _SPELLINGS[:2]:  # ANY/ALL (ARRAY[...]) hold literals
         text = pattern.sub(replacement, text)
     return text.strip()
 
@@ -115,18 +131,18 @@ def dump_text(database: Database, version: str | None = None) -> str:
     ]
     shared = _shared_index_names(tables)
     for k, info in enumerate(tables):
-        lines.extend(_table_lines(info, editor, shared)[0 if k else 1:])
+        lines.extend(table_lines(info, editor, shared)[0 if k else 1:])
     fks = [(info, fk) for info in tables for fk in info.foreign_keys]
     if fks:
         lines.append("")
     for info, fk in sorted(fks, key=lambda p: (p[0].name, p[1].columns)):
-        lines.append("        " + _foreign_key_line(info, fk, editor.default_fk_actions))
+        lines.append("        " + foreign_key_line(info, fk, editor.default_fk_actions))
     if not tables:
         lines.append("        pass")
     return "\n".join(lines) + "\n"
 
 
-def dump(database: Database, path: str, *, migrations: str | None = None) -> str:
+def dump(database: Database, path: str) -> str:
     """Write the schema file ``path`` (folders made as needed); returns its text."""
     text = dump_text(database)
     folder = os.path.dirname(os.path.abspath(path))
@@ -146,28 +162,39 @@ def _shared_index_names(tables: list[TableInfo]) -> frozenset[str]:
     return frozenset(name for name, count in seen.items() if count > 1)
 
 
-def _table_lines(info: TableInfo, editor: Any, shared: frozenset[str] = frozenset()
+def table_lines(info: TableInfo, editor: Any, shared: frozenset[str] = frozenset()
                  ) -> list[str]:
-    args, key_cols = _key_args(info, editor)
+    """The ``create_table`` block of ``info`` as :func:`dump_text` writes it: a blank
+    line first, indented for a method body, foreign keys left out (they follow all the
+    tables). ``editor``: a schema editor of the database ``info`` was read from;
+    ``shared``: index names several tables use, written by the convention instead."""
+    args, key_cols = key_args(info, editor)
     head = f"        with self.create_table({info.name!r}{args}) as t:"
     body = []
     for col in info.columns:
         if col.name in key_cols:
             continue
-        body.append("            " + _column_line(col, info))
+        body.append("            " + column_line(col))
     fk_names = {(fk.name, fk.columns) for fk in info.foreign_keys}
+    names = {c.name for c in info.columns}
     for index in sorted(info.indexes, key=lambda i: i.name):
         if (index.name, index.columns) in fk_names:
             continue  # the index MySQL makes for a foreign key of its own accord
-        body.append("            " + _index_line(info.name, index,
-                                                     keep_name=index.name not in shared))
+        if not all(c in names for c in index.columns):  # over an expression
+            body.append(f"            # index {index.name!r} is over an expression: "
+                        "not portable, make it with execute() in a migration")
+            continue
+        keep = index.name not in shared and not index.name.startswith("sqlite_autoindex_")
+        body.append("            " + index_line(info.name, index, keep_name=keep))
     for check in info.checks:
         body.append(f"            t.check_constraint({portable_expression(check.expression)!r}, "
                     f"name={check.name!r})")
     return ["", head, *(body or ["            pass"])]
 
 
-def _key_args(info: TableInfo, editor: Any) -> tuple[str, set[str]]:
+def key_args(info: TableInfo, editor: Any) -> tuple[str, set[str]]:
+    """The ``create_table`` arguments for the table's key (``", id=False"``, ...) and
+    the columns they make."""
     # The create_table arguments for the table's key, and the columns they make (a
     # generated single-column key: the id); other keys are columns of the block. The
     # editor's reference_type tells a bigint key (SQLite's rowid included) from an
@@ -196,9 +223,13 @@ def column_type(col: ColumnInfo) -> tuple[str | None, dict[str, Any]]:
     base = col.sql_type.split("(", 1)[0].strip()
     kind, opts = col.type, dict[str, Any]()
     if kind == "integer":
+        if base in _INT_BYTES:  # a narrower integer keeps its width on load (limit=)
+            opts["limit"] = _INT_BYTES[base]
         return ("bigint" if "big" in base else "integer"), opts
     if kind == "string":
         if base in _TEXT_TYPES:
+            if base in _SIZES:  # MySQL's wider text: a limit keeps its size on load
+                opts["limit"] = _SIZES[base]
             return "text", opts
         if col.length is not None and col.length != 255:
             opts["limit"] = col.length
@@ -217,12 +248,19 @@ def column_type(col: ColumnInfo) -> tuple[str | None, dict[str, Any]]:
         if kind == "datetime":
             return ("timestamptz" if col.timezone else "datetime"), opts
         return "time", opts
+    if kind == "binary" and base in _SIZES:
+        opts["limit"] = _SIZES[base]
+        return kind, opts
     if kind in ("float", "boolean", "date", "binary", "json", "uuid"):
         return kind, opts
     return None, {"sql_type": col.sql_type}
 
 
-def _default(col: ColumnInfo, kind: str | None) -> Any:
+def column_default(col: ColumnInfo, kind: str | None) -> Any:
+    """The default of ``col`` as a migration gives it (one spelling on every database;
+    ``SQLDefault`` for an expression or a value a schema file cannot write as a Python
+    literal; ``ddl.NO_DEFAULT`` for none). ``kind``: the portable type of
+    :func:`column_type`."""
     if col.default is not None:
         value = col.default
         if kind == "boolean" and isinstance(value, (int, str)) and str(value) in ("0", "1"):
@@ -235,6 +273,10 @@ def _default(col: ColumnInfo, kind: str | None) -> Any:
             value = decimal.Decimal(str(value))
             if col.scale is not None:  # one spelling on every database: 5.00
                 value = value.quantize(decimal.Decimal(1).scaleb(-col.scale))
+        if isinstance(value, uuid.UUID):
+            return str(value)
+        if not isinstance(value, _RENDERED) and col.default_sql:
+            return ddl.SQLDefault(col.default_sql)  # an interval, bytes...: as the SQL
         return value
     sql = col.default_sql
     if sql is None or sql.upper() == "NULL" or col.auto_increment or col.generated or \
@@ -243,6 +285,10 @@ def _default(col: ColumnInfo, kind: str | None) -> Any:
     if _NOW.match(sql):
         return ddl.SQLDefault("CURRENT_TIMESTAMP")
     return ddl.SQLDefault(sql)
+
+
+#: Default values a schema file writes as Python literals (others: as their SQL).
+_RENDERED = (str, int, float, bool, decimal.Decimal, _dt.date, _dt.time)
 
 
 def _temporal(text: str, kind: str) -> Any:
@@ -254,7 +300,8 @@ def _temporal(text: str, kind: str) -> Any:
         return text
 
 
-def _render(value: Any) -> str:
+def render_value(value: Any) -> str:
+    """A default as Python source (``Decimal('5.00')``, ``SQLDefault('...')``)."""
     if isinstance(value, ddl.SQLDefault):
         return f"SQLDefault({value.sql!r})"
     if isinstance(value, decimal.Decimal):
@@ -266,21 +313,24 @@ def _render(value: Any) -> str:
     return repr(value)
 
 
-def _column_line(col: ColumnInfo, info: TableInfo) -> str:
+def column_line(col: ColumnInfo) -> str:
+    """The ``t.<type>(...)`` line of one column (no indentation)."""
     kind, opts = column_type(col)
     parts = [repr(col.name)]
     if not col.nullable:
         parts.append("null=False")
-    default = _default(col, kind)
+    default = column_default(col, kind)
     if default is not ddl.NO_DEFAULT:
-        parts.append(f"default={_render(default)}")
+        parts.append(f"default={render_value(default)}")
     parts.extend(f"{k}={v!r}" for k, v in opts.items())
     if kind is None:
         return f"t.column({', '.join(parts[:1] + ['None'] + parts[1:])})"
     return f"t.{kind}({', '.join(parts)})"
 
 
-def _index_line(table: str, index: Any, keep_name: bool = True) -> str:
+def index_line(table: str, index: Any, keep_name: bool = True) -> str:
+    """The ``t.index(...)`` line of an index of ``table`` (no indentation); its name
+    is written when it is not the conventional one and ``keep_name``."""
     cols = list(index.columns)
     parts = [repr(cols)]
     if keep_name and index.name != ddl.index_name(table, cols):
@@ -292,7 +342,9 @@ def _index_line(table: str, index: Any, keep_name: bool = True) -> str:
     return f"t.index({', '.join(parts)})"
 
 
-def _foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
+def foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
+    """The ``self.add_foreign_key(...)`` line of ``fk`` (``defaults``: the actions the
+    backend reports for none given, left out)."""
     parts = [repr(info.name), repr(fk.referred_table)]
     cols = list(fk.columns)
     parts.append(f"column={cols[0]!r}" if len(cols) == 1 else f"column={cols!r}")
@@ -360,6 +412,24 @@ def load(database: Database, path: str, *, force: bool = False, dry_run: bool = 
     return _load_into(migrator, schema_class, existing, versions, dry_run)
 
 
+def _refuse_outside_references(database: Database, names: list[str],
+                               existing: list[str]) -> None:
+    # ``force`` drops the schema's tables that exist; a table the schema does not make
+    # may refer to one of them (its foreign key would go, or stop the drop): refused
+    # before any SQL, naming them.
+    dropped = {n.lower() for n in names if n in existing}
+    found = [f"{table}.{', '.join(fk.columns)} -> {fk.referred_table}"
+             for table in existing if table not in names
+             for fk in (database.table_info(table) or _NO_TABLE).foreign_keys
+             if fk.referred_table.lower() in dropped]
+    if found:
+        raise SchemaError("schema load --force would drop tables that other tables refer to "
+                          f"({'; '.join(found)}): drop or change those first")
+
+
+_NO_TABLE = TableInfo(name="", columns=(), primary_key=())
+
+
 def _versions_up_to(migrator: Any, version: str, migrations: str | None) -> list[str]:
     found = [version] if version else []
     if migrations is not None and os.path.isdir(migrations):
@@ -370,24 +440,23 @@ def _versions_up_to(migrator: Any, version: str, migrations: str | None) -> list
 def _load_into(migrator: Any, schema_class: type[Schema], existing: list[str],
                versions: list[str], dry_run: bool) -> list[str]:
     from ..errors import MigrationError
-    from .runner import SCHEMA_MIGRATIONS
+    from .runner import record_version
 
     database = migrator.database
     transactional = database.features.supports_transactional_ddl
     editor = migrator.editor(dry_run and not transactional)
     schema = schema_class(editor)
     names = _created_tables(schema_class, editor)
+    _refuse_outside_references(database, names, existing)
 
     def body() -> None:
         editor.drop_tables([t for t in names if t in existing])
         migrator.ensure_table(editor)
         applied = set(migrator.applied_versions())
         schema.run("up")
-        q = editor.q
         for version in versions:
             if version not in applied:
-                editor.run(f"INSERT INTO {q(SCHEMA_MIGRATIONS)} ({q('version')}) VALUES "
-                           f"({editor.literal(version)})")
+                record_version(editor, version)
     try:
         if transactional:
             _in_transaction(database, editor, body, dry_run)
@@ -411,8 +480,14 @@ def _created_tables(schema_class: type[Schema], editor: Any) -> list[str]:
     # database cannot make (MySQL: a partial index) is refused here, before any SQL.
     probe = schema_class(None)
     probe._recorded = []
-    probe.define()
-    probe._flush_unentered()
+    try:
+        probe.define()
+        probe._flush_unentered()
+    except (SchemaError, NotSupportedError):
+        raise
+    except Exception as exc:
+        raise SchemaError(f"the schema file's define() fails: {type(exc).__name__}: "
+                          f"{exc}") from exc
     for op, _ in probe._recorded:
         editor.check_supported(op)
     return [op.table for op, _ in probe._recorded if isinstance(op, ddl.CreateTable)]
@@ -424,14 +499,11 @@ def _in_transaction(database: Database, editor: Any, body: Callable[[], None],
     # the integrity checked before the COMMIT; a dry run is rolled back at its end.
     from ..errors import Rollback
 
-    try:
-        with database.transaction_manager.transaction(session=editor.session):
-            body()
-            editor.check_integrity()
-            if dry_run:
-                raise Rollback()
-    except Rollback:
-        pass
+    with database.transaction_manager.transaction(session=editor.session):
+        body()
+        editor.check_integrity()
+        if dry_run:
+            raise Rollback()  # swallowed by the transaction, which rolls back
 
 
 def dump_cache(database: Database, path: str) -> int:
@@ -445,43 +517,3 @@ def dump_cache(database: Database, path: str) -> int:
     os.makedirs(folder, exist_ok=True)
     database.schema_cache.dump(path, version)
     return len(tables)
-
-
-# -- the renderings, for other writers of migration text (``diff.py``) -------------------
-def table_lines(info: TableInfo, editor: Any) -> list[str]:
-    """The ``create_table`` block of ``info`` as :func:`dump_text` writes it (a blank
-    line first, indented for a method body; foreign keys are not in it); ``editor``:
-    a schema editor of the database ``info`` was read from."""
-    return _table_lines(info, editor)
-
-
-def key_args(info: TableInfo, editor: Any) -> tuple[str, set[str]]:
-    """The ``create_table`` arguments for the table's key (``", id=False"``...) and the
-    columns they make."""
-    return _key_args(info, editor)
-
-
-def column_line(col: ColumnInfo, info: TableInfo) -> str:
-    """The ``t.<type>(...)`` line of one column (no indentation)."""
-    return _column_line(col, info)
-
-
-def column_default(col: ColumnInfo, kind: str | None) -> Any:
-    """The default of ``col`` as a migration gives it (``ddl.NO_DEFAULT`` for none)."""
-    return _default(col, kind)
-
-
-def render_value(value: Any) -> str:
-    """A default as Python source (``Decimal('5.00')``, ``SQLDefault('...')``)."""
-    return _render(value)
-
-
-def index_line(table: str, index: Any) -> str:
-    """The ``t.index(...)`` line of an index of ``table`` (no indentation)."""
-    return _index_line(table, index)
-
-
-def foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
-    """The ``self.add_foreign_key(...)`` line of ``fk`` (``defaults``: the actions the
-    backend reports for none given, left out)."""
-    return _foreign_key_line(info, fk, defaults)

@@ -8,11 +8,18 @@ not exist (``where=`` is refused before any SQL)."""
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from activerecord.connection.schema_editor import SchemaEditor, SchemaError, held_lock, lock_name
+from activerecord.connection.schema_editor import (
+    LOCK_PREFIX,
+    SchemaEditor,
+    SchemaError,
+    held_lock,
+)
 from activerecord.errors import NotSupportedError
 from activerecord.sql import ddl
 
@@ -38,11 +45,12 @@ class MySQLSchemaEditor(SchemaEditor):
 
     @contextmanager
     def migration_lock(self, timeout: float = 60.0) -> Iterator[None]:
-        """A named lock (``GET_LOCK``, the manual's "Locking Functions"), keyed by the
-        database, held by a connection of its own for the whole run."""
-        name = lock_name(self.database)
-        with held_lock(self.database, "SELECT GET_LOCK(%s, 0)", (name,), timeout,
-                       f"the lock {name!r}"):
+        """A named lock (``GET_LOCK``, the manual's "Locking Functions"), held by a
+        connection of its own for the whole run, named after the database as the server
+        names it (``SHA1`` of the prefix and ``DATABASE()``: every URL spelling of one
+        database takes the same lock; lock names have at most 64 characters)."""
+        with held_lock(self.database, "SELECT GET_LOCK(SHA1(CONCAT(%s, DATABASE())), 0)",
+                       (LOCK_PREFIX,), timeout, "the named lock of its migrations"):
             yield
 
     def drop_tables(self, tables: Sequence[str]) -> None:
@@ -83,9 +91,28 @@ class MySQLSchemaEditor(SchemaEditor):
         return bool(getattr(adapter, "mariadb", False)) and version >= (10, 7)
 
     def string_literal(self, text: str) -> str:
-        # Backslash is an escape character in MySQL string literals (unless the
-        # sql_mode has NO_BACKSLASH_ESCAPES, which this adapter does not set).
-        return "'" + text.replace("\\", "\\\\").replace("'", "''") + "'"
+        """A string literal; backslashes doubled unless the session's ``sql_mode`` has
+        ``NO_BACKSLASH_ESCAPES`` (the MySQL manual, "String Literals")."""
+        if self._backslash_escapes:
+            text = text.replace("\\", "\\\\")
+        return "'" + text.replace("'", "''") + "'"
+
+    @functools.cached_property
+    def _backslash_escapes(self) -> bool:
+        # The adapter keeps the server's sql_mode (made strict): read it once.
+        rows = self.query("SELECT @@SESSION.sql_mode")
+        return "NO_BACKSLASH_ESCAPES" not in str(rows[0][0] or "").upper()
+
+    def column_sql(self, col: ddl.ColumnDef, *, inline_primary_key: bool = False) -> str:
+        """As the base class; ``CURRENT_TIMESTAMP`` as the default of a datetime with
+        fractional seconds gets the column's precision (MySQL 8 refuses them unequal)."""
+        default = col.default
+        if isinstance(default, ddl.SQLDefault) and default.sql.upper() == "CURRENT_TIMESTAMP" \
+                and col.type in ("datetime", "timestamp", "timestamptz") and not col.sql_type:
+            digits = 6 if col.precision is None else col.precision
+            if digits:
+                col = col.with_(default=ddl.SQLDefault(f"CURRENT_TIMESTAMP({digits})"))
+        return super().column_sql(col, inline_primary_key=inline_primary_key)
 
     def boolean_literal(self, value: bool) -> str:
         return "1" if value else "0"
@@ -145,7 +172,23 @@ class MySQLSchemaEditor(SchemaEditor):
         for index in info.indexes:
             if op.name in index.columns and len(index.columns) > 1:
                 self.run(f"DROP INDEX {self.q(index.name)} ON {self.q(op.table)}")
+        for check in info.checks:  # MySQL refuses to drop a column a check uses
+            if op.name.lower() in _identifiers(check.expression):
+                self.run(f"ALTER TABLE {self.q(op.table)} DROP CONSTRAINT {self.q(check.name)}")
         self.run(f"ALTER TABLE {self.q(op.table)} DROP COLUMN {self.q(op.name)}")
+
+    def do_add_column(self, op: ddl.AddColumn) -> None:
+        """``ADD COLUMN``; a NOT NULL column without a default is refused for a table
+        that has rows (MySQL would fill them with 0, '' or a zero date, where SQLite
+        and PostgreSQL refuse): give it a default."""
+        col = op.column
+        if not col.null and col.default is ddl.NO_DEFAULT and not col.auto_increment and \
+                self.query(f"SELECT 1 FROM {self.q(op.table)} LIMIT 1"):
+            raise SchemaError(
+                f"add_column {op.table}.{col.name}: NOT NULL without a default on a table "
+                "with rows (MySQL would fill them with zero values): give default=, or add "
+                "it nullable, fill it, then change_column_null")
+        super().do_add_column(op)
 
     def drop_foreign_key_clause(self) -> str:
         return "DROP FOREIGN KEY"
@@ -162,26 +205,53 @@ class MySQLSchemaEditor(SchemaEditor):
         self.run(f"ALTER TABLE {self.q(op.table)} MODIFY COLUMN {sql}")
 
     def set_null(self, table: str, column: str, null: bool) -> None:
-        """``MODIFY COLUMN`` with the column's live type and default, and the new
-        nullability (MySQL has no ``SET NOT NULL``)."""
+        """``MODIFY COLUMN`` with the column's definition as ``SHOW CREATE TABLE``
+        prints it (collation, comment, ``ON UPDATE``, ``AUTO_INCREMENT`` and MariaDB's
+        JSON check kept) and only its ``NULL``/``NOT NULL`` changed: MySQL has no
+        ``SET NOT NULL``."""
         current = self.column_of(table, column)
         if current.generated:
             raise SchemaError(f"{table}.{column} is a generated column")
-        # MariaDB's JSON reads back as LONGTEXT (and a json_valid check, which a MODIFY
-        # to LONGTEXT would drop): it is written as JSON again.
-        sql_type = None if current.type == "json" else current.sql_type
-        col = ddl.ColumnDef(name=column, type=current.type, sql_type=sql_type,
-                            null=null, default=_live_default(current))
-        sql = self.column_sql(col)
-        if current.auto_increment:
-            sql += " AUTO_INCREMENT"
-        self.run(f"ALTER TABLE {self.q(table)} MODIFY COLUMN {sql}")
+        definition = self._column_definition(table, column)
+        self.run(f"ALTER TABLE {self.q(table)} MODIFY COLUMN {self.q(column)} "
+                 f"{with_null(definition, null)}")
+
+    def _column_definition(self, table: str, column: str) -> str:
+        # The text after the column's name in SHOW CREATE TABLE (no trailing comma).
+        text = str(self.query(f"SHOW CREATE TABLE {self.q(table)}")[0][1])
+        name = self.q(column) + " "
+        for line in text.splitlines():
+            line = line.strip()
+            if line.startswith(name):
+                return line[len(name):].rstrip(",")
+        raise SchemaError(f"SHOW CREATE TABLE {table} has no line for column {column!r}")
 
 
-def _live_default(col: Any) -> Any:
-    """The default of an introspected column as the DSL takes it."""
-    if col.default is not None:
-        return col.default
-    if col.default_sql is not None and col.default_sql.upper() != "NULL":
-        return ddl.SQLDefault(col.default_sql)
-    return ddl.NO_DEFAULT
+_IDENT = re.compile(r"`((?:[^`]|``)+)`|\b([A-Za-z_][A-Za-z0-9_$]*)\b")
+
+
+def _identifiers(expression: str) -> set[str]:
+    """The names (lower case) an expression of the catalog mentions."""
+    return {(a or b).replace("``", "`").lower() for a, b in _IDENT.findall(expression)}
+
+
+_STRING = re.compile(r"('(?:[^'\\]|\\.|'')*')")
+_NULLS = re.compile(r"\s+(?:NOT\s+NULL|DEFAULT\s+NULL)\b|(?<!DEFAULT)\s+NULL\b", re.I)
+_CHECK = re.compile(r"\s+CHECK\s*\(", re.I)
+
+
+def with_null(definition: str, null: bool) -> str:
+    """A column definition of ``SHOW CREATE TABLE`` with its nullability set: every
+    ``NULL``, ``NOT NULL`` and ``DEFAULT NULL`` outside string literals removed, and
+    ``NULL``/``NOT NULL`` written before an inline ``CHECK`` (which must come last), or
+    at the end."""
+    pieces = _STRING.split(definition)  # odd pieces: string literals
+    for k in range(0, len(pieces), 2):
+        pieces[k] = _NULLS.sub("", pieces[k])
+    clause = " NULL" if null else " NOT NULL"
+    for k in range(0, len(pieces), 2):
+        m = _CHECK.search(pieces[k])
+        if m is not None:
+            pieces[k] = pieces[k][:m.start()] + clause + pieces[k][m.start():]
+            return "".join(pieces)
+    return "".join(pieces) + clause

@@ -5,11 +5,10 @@ and ``ALTER TABLE`` pages."""
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from activerecord.connection.schema_editor import SchemaEditor, held_lock, lock_name
+from activerecord.connection.schema_editor import LOCK_PREFIX, SchemaEditor, held_lock
 from activerecord.sql import ddl
 
 __all__ = ["PostgreSQLSchemaEditor"]
@@ -30,10 +29,12 @@ class PostgreSQLSchemaEditor(SchemaEditor):
     @contextmanager
     def migration_lock(self, timeout: float = 60.0) -> Iterator[None]:
         """A session-level advisory lock (``pg_try_advisory_lock``, the PostgreSQL
-        manual's "Advisory Locks"), keyed by the database, held for the whole run."""
-        key = zlib.crc32(lock_name(self.database).encode())
-        with held_lock(self.database, "SELECT pg_try_advisory_lock(%s)", (key,), timeout,
-                       f"advisory lock {key}"):
+        manual's "Advisory Locks") held for the whole run, keyed by the name the server
+        gives the database (``current_database()``: every URL spelling of one database
+        takes the same lock)."""
+        with held_lock(self.database, "SELECT pg_try_advisory_lock(hashtext(%s || "
+                       "current_database()))", (LOCK_PREFIX,), timeout,
+                       "the advisory lock of its migrations"):
             yield
 
     def drop_tables(self, tables: Sequence[str]) -> None:

@@ -1,8 +1,9 @@
 """Creating and dropping SQLite databases: the file (``activerecord db create|drop``).
 
 ``create`` makes an empty database file (and its folder); ``drop`` deletes the file
-with its ``-wal``, ``-shm`` and ``-journal`` companions. An in-memory database (or a
-``file:`` URI) has no file to make: both refuse it.
+with its ``-wal``, ``-shm`` and ``-journal`` companions and the ``-migrations.lock``
+file the migrations lock (``SQLiteSchemaEditor.migration_lock``). An in-memory
+database (or a ``file:`` URI) has no file to make: both refuse it.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from activerecord.connection.url import DatabaseConfig
 
 __all__ = ["SQLiteCreation"]
 
-#: The files SQLite keeps beside a database (write-ahead log, shared memory, journal).
-COMPANIONS = ("-wal", "-shm", "-journal")
+#: The files kept beside a database: SQLite's (write-ahead log, shared memory,
+#: journal) and the migrations' lock file (backends/sqlite/schema_editor.py).
+COMPANIONS = ("-wal", "-shm", "-journal", "-migrations.lock")
 
 
 class SQLiteCreation(DatabaseCreation):

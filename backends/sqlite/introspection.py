@@ -27,7 +27,7 @@ from __future__ import annotations
 import decimal
 import re
 import sqlite3
-from typing import Any
+from typing import Any, NamedTuple
 
 from activerecord.connection.introspection import (
     UNTYPED,
@@ -38,11 +38,13 @@ from activerecord.connection.introspection import (
     Introspector,
     parse_type_args,
 )
+from activerecord.errors import SchemaError
 
 from .types import neutral_type, stored_format
 
 __all__ = ["SQLiteIntrospector", "parse_default", "sql_tokens", "unquote_name", "named_checks",
-           "index_where", "foreign_key_names"]
+           "index_where", "foreign_key_names", "split_definition", "ForeignKeyClause",
+           "clause_foreign_keys", "constraint_columns", "expression_names"]
 
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d*)?([eE][+-]?\d+)?$")
 _GENERATED_SUFFIX = re.compile(r"\s+GENERATED\s+ALWAYS\s*$", re.IGNORECASE)
@@ -223,15 +225,7 @@ def sql_tokens(sql: str) -> list[tuple[str, int, int]]:
         if ch.isspace():
             i += 1
         elif ch in "'\"`[":
-            close = "]" if ch == "[" else ch
-            j = i + 1
-            while j < size:
-                if sql[j] == close:
-                    if close != "]" and j + 1 < size and sql[j + 1] == close:
-                        j += 2
-                        continue
-                    break
-                j += 1
+            j = _quoted_end(sql, i)
             out.append((sql[i:j + 1], depth, i))
             i = j + 1
         elif ch == "-" and sql.startswith("--", i):
@@ -257,6 +251,21 @@ def sql_tokens(sql: str) -> list[tuple[str, int, int]]:
                 out.append((ch, depth, i))
                 i += 1
     return out
+
+
+def _quoted_end(sql: str, start: int) -> int:
+    """The index of the character closing the quoted name or string at ``start``
+    (doubled quotes inside it skipped; ``[...]`` has no escape)."""
+    close = "]" if sql[start] == "[" else sql[start]
+    j, size = start + 1, len(sql)
+    while j < size:
+        if sql[j] == close:
+            if close != "]" and j + 1 < size and sql[j + 1] == close:
+                j += 2
+                continue
+            return j
+        j += 1
+    return size - 1
 
 
 def unquote_name(token: str) -> str:
@@ -287,46 +296,124 @@ def named_checks(sql: str) -> list[tuple[str, str]]:
     return out
 
 
-def _clauses(sql: str) -> list[list[str]]:
-    # The tokens of each clause of a CREATE TABLE's column list (split at its commas).
-    out: list[list[str]] = []
-    inside = False
-    for tok, depth, _start in sql_tokens(sql):
-        if not inside:
-            if tok == "(" and depth == 1:
-                inside, out = True, [[]]
+def split_definition(sql: str) -> tuple[str, list[str], str]:
+    """Split a ``CREATE TABLE`` statement into the text before its column list, the
+    clauses of the list (columns and table constraints, split at top-level commas),
+    and the text after the list (``WITHOUT ROWID``, ``STRICT``). Raises SchemaError
+    when the statement has no column list."""
+    tokens = sql_tokens(sql)
+    start = next((pos for tok, depth, pos in tokens if tok == "(" and depth == 1), -1)
+    cuts, end = [start], -1
+    for tok, depth, pos in tokens:
+        if start < 0 or pos <= start:
             continue
-        if depth == 1 and tok == ")":
+        if tok == "," and depth == 1:
+            cuts.append(pos)
+        elif tok == ")" and depth == 1:
+            end = pos
             break
-        if depth == 1 and tok == ",":
-            out.append([])
-        else:
-            out[-1].append(tok)
-    return [c for c in out if c]
+    if end < 0:
+        raise SchemaError(f"cannot read the column list of {sql!r}")
+    cuts.append(end)
+    clauses = [sql[a + 1:b].strip() for a, b in zip(cuts, cuts[1:])]
+    return sql[:start], clauses, sql[end + 1:]
+
+
+class ForeignKeyClause(NamedTuple):
+    """A foreign key as a ``CREATE TABLE`` clause declares it: its name (``None``
+    without ``CONSTRAINT name``), its own columns and the table it refers to."""
+
+    name: str | None
+    columns: tuple[str, ...]
+    referred_table: str
+
+
+def clause_foreign_keys(clause: str) -> list[ForeignKeyClause]:
+    """The foreign keys one clause of a ``CREATE TABLE``'s column list declares: a
+    table constraint ``[CONSTRAINT n] FOREIGN KEY (a, b) REFERENCES t (x, y)`` (its
+    own columns ``a, b``, not the referred ``x, y``), or a column's ``[CONSTRAINT n]
+    REFERENCES t`` (its own column: the column)."""
+    tokens = sql_tokens(clause)
+    words = [t.upper() for t, _, _ in tokens]
+    out: list[ForeignKeyClause] = []
+    k = 0
+    while k < len(tokens):
+        name = unquote_name(tokens[k - 1][0]) if k >= 2 and words[k - 2] == "CONSTRAINT" \
+            else None
+        if tokens[k][1] == 0 and words[k] == "FOREIGN" and words[k + 1:k + 3] == ["KEY", "("]:
+            columns, k = _name_list(tokens, k + 2)
+            if k + 1 < len(tokens) and words[k] == "REFERENCES":
+                out.append(ForeignKeyClause(name, columns, unquote_name(tokens[k + 1][0])))
+                k += 2
+            continue
+        if tokens[k][1] == 0 and words[k] == "REFERENCES" and 0 < k < len(tokens) - 1:
+            out.append(ForeignKeyClause(name, (unquote_name(tokens[0][0]),),
+                                        unquote_name(tokens[k + 1][0])))
+        k += 1
+    return out
 
 
 def foreign_key_names(sql: str) -> dict[tuple[tuple[str, ...], str], str]:
     """Return ``{(columns, referred table): name}`` (the key in lower case) of the
-    named foreign keys of a ``CREATE TABLE`` statement: table constraints ``CONSTRAINT
-    name FOREIGN KEY (a, b) REFERENCES t`` and column constraints ``a ... CONSTRAINT
-    name REFERENCES t`` (``pragma_foreign_key_list`` reports no names)."""
-    out = {}
-    for clause in _clauses(sql):
-        words = [t.upper() for t in clause]
-        for k, word in enumerate(words[:-3]):
-            if word != "CONSTRAINT" or "REFERENCES" not in words[k:]:
-                continue
-            ref = words.index("REFERENCES", k)
-            if words[k + 2] == "FOREIGN":
-                cols = tuple(unquote_name(t).lower() for t in clause[k + 3:ref]
-                             if t.upper() != "KEY" and t not in ("(", ")", ","))
-            elif words[k + 2] == "REFERENCES" and k > 0:
-                cols = (unquote_name(clause[0]).lower(),)
-            else:
-                continue
-            if ref + 1 < len(clause):
-                out[(cols, unquote_name(clause[ref + 1]).lower())] = unquote_name(clause[k + 1])
-    return out
+    named foreign keys of a ``CREATE TABLE`` statement (:func:`clause_foreign_keys`;
+    ``pragma_foreign_key_list`` reports no names)."""
+    try:
+        clauses = split_definition(sql)[1]
+    except SchemaError:
+        return {}
+    return {(tuple(c.lower() for c in fk.columns), fk.referred_table.lower()): fk.name
+            for clause in clauses for fk in clause_foreign_keys(clause)
+            if fk.name is not None}
+
+
+def constraint_columns(clause: str) -> frozenset[str]:
+    """The columns a table constraint of a ``CREATE TABLE`` is over, in lower case:
+    the list of a PRIMARY KEY or UNIQUE, a FOREIGN KEY's own columns (not those it
+    refers to), the names a CHECK's expression mentions (:func:`expression_names`)."""
+    tokens = sql_tokens(clause)
+    at = 2 if tokens and tokens[0][0].upper() == "CONSTRAINT" else 0
+    kind = tokens[at][0].upper() if at < len(tokens) else ""
+    paren = next((k for k in range(at, len(tokens)) if tokens[k][0] == "("), None)
+    if paren is None:
+        return frozenset()
+    if kind == "CHECK":
+        return expression_names(clause[tokens[paren][2]:])
+    if kind == "FOREIGN":
+        columns = tuple(c for fk in clause_foreign_keys(clause) for c in fk.columns)
+    else:
+        columns = _name_list(tokens, paren)[0]
+    return frozenset(c.lower() for c in columns)
+
+
+def expression_names(sql: str) -> frozenset[str]:
+    """The names an SQL expression mentions, in lower case: its words and quoted names
+    (keywords too), not its string literals nor the functions it calls."""
+    tokens = sql_tokens(sql)
+    out = set()
+    for k, (tok, _depth, _start) in enumerate(tokens):
+        quoted = tok[:1] in ('"', "`", "[")
+        call = not quoted and k + 1 < len(tokens) and tokens[k + 1][0] == "("
+        if (quoted or _WORD.fullmatch(tok)) and not call:
+            out.add(unquote_name(tok).lower())
+    return frozenset(out)
+
+
+def _name_list(tokens: list[tuple[str, int, int]], at: int) -> tuple[tuple[str, ...], int]:
+    # The names of the parenthesized list opening at tokens[at] (the first token of
+    # each element: a column, before its COLLATE or ASC/DESC), and the index after
+    # its closing parenthesis.
+    depth, first = tokens[at][1], True
+    names: list[str] = []
+    for k in range(at + 1, len(tokens)):
+        tok, d, _start = tokens[k]
+        if d == depth and tok in (",", ")"):
+            if tok == ")":
+                return tuple(names), k + 1
+            first = True
+        elif first:
+            names.append(unquote_name(tok))
+            first = False
+    return tuple(names), len(tokens)
 
 
 def index_where(sql: str) -> str | None:

@@ -8,22 +8,30 @@ Of Table Schema Changes" (https://www.sqlite.org/lang_altertable.html#otheralter
 1. ``PRAGMA foreign_keys = OFF`` before the migration's transaction (the editor's
    :attr:`~SQLiteSchemaEditor.session`; the pragma does nothing inside one);
 2. the migration's transaction begins;
-3. the table's indexes and triggers are read from ``sqlite_master``, and the views
-   and other tables' triggers that name it (with the views' triggers), which are
-   dropped;
+3. the table's indexes and triggers are read from ``sqlite_master``, its
+   ``AUTOINCREMENT`` counter from ``sqlite_sequence``, and the views and other
+   tables' triggers that name it (with the views' triggers), which are dropped;
 4. ``CREATE TABLE`` of the new shape under a temporary name;
 5. ``INSERT INTO new SELECT ... FROM old``;
 6. ``DROP TABLE old``;
-7. ``ALTER TABLE new RENAME TO old``;
-8. the indexes and triggers are created again (those over a removed column are not);
+7. ``ALTER TABLE new RENAME TO old``, and the ``AUTOINCREMENT`` counter is set back
+   (the copy would leave it at the largest key kept: a deleted key given again);
+8. the indexes and triggers are created again (not an index over a removed column,
+   or whose ``WHERE`` names it: PostgreSQL drops those);
 9. the views and the other triggers are created again;
 10. ``PRAGMA foreign_key_check`` before the COMMIT (:meth:`check_integrity`): a
     violation fails the migration, which rolls back whole;
 11. COMMIT; 12. ``PRAGMA foreign_keys = ON`` again.
 
 The new shape is written by editing the table's own ``CREATE TABLE`` text, clause by
-clause (:func:`split_definition`), so what the catalog does not describe (collations,
-inline checks, ``WITHOUT ROWID``, ``AUTOINCREMENT``) is kept.
+clause (``introspection.split_definition``), so what the catalog does not describe
+(collations, inline checks, ``WITHOUT ROWID``, ``AUTOINCREMENT``) is kept. Removing a
+column drops the table constraints over it, by their own columns (a FOREIGN KEY's
+list, not the columns it refers to; the names a CHECK mentions:
+``introspection.constraint_columns``).
+
+``drop_tables`` turns foreign keys off around its drops outside a migration too
+(:meth:`SQLiteSchemaEditor.drop_tables`).
 
 Two processes migrating one database file are serialized by a lock file next to it
 (:meth:`SQLiteSchemaEditor.migration_lock`), and each migration's ``BEGIN IMMEDIATE``.
@@ -32,18 +40,26 @@ Two processes migrating one database file are serialized by a lock file next to 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from activerecord.connection.schema_editor import SchemaEditor, SchemaError, lock_busy
-from activerecord.errors import IntegrityError
+from activerecord.errors import DatabaseError, IntegrityError
 from activerecord.sql import ddl
 
-from .introspection import sql_tokens, unquote_name
+from .introspection import (
+    clause_foreign_keys,
+    constraint_columns,
+    expression_names,
+    index_where,
+    split_definition,
+    sql_tokens,
+    unquote_name,
+)
 
-__all__ = ["SQLiteSchemaEditor", "split_definition", "ColumnClause"]
+__all__ = ["SQLiteSchemaEditor", "ColumnClause"]
 
 _TABLE_CONSTRAINTS = frozenset({"CONSTRAINT", "PRIMARY", "UNIQUE", "CHECK", "FOREIGN"})
 _COLUMN_CONSTRAINTS = frozenset({"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
@@ -62,9 +78,10 @@ class ColumnClause:
     type_sql: str
     constraints: list[str] = field(default_factory=list)
 
-    def kind(self, clause: str) -> str:
-        """The first keyword of a clause (after ``CONSTRAINT name``)."""
-        words = [t for t, _, _ in sql_tokens(clause)]
+    @staticmethod
+    def kind(clause: str) -> str:
+        """The first keyword of a clause (after ``CONSTRAINT name``), upper case."""
+        words = [t for t, _, _ in sql_tokens(clause)[:3]]
         if words and words[0].upper() == "CONSTRAINT" and len(words) > 2:
             return words[2].upper()
         return words[0].upper() if words else ""
@@ -73,31 +90,21 @@ class ColumnClause:
         """Drop the clauses whose first keyword is one of ``kinds``."""
         self.constraints = [c for c in self.constraints if self.kind(c) not in kinds]
 
+    def without_check(self, name: str) -> None:
+        """Drop the column's ``CONSTRAINT name CHECK (...)``."""
+        self.constraints = [c for c in self.constraints if not is_named_check(c, name)]
+
     def sql(self, quote: Callable[[str], str]) -> str:
         """The definition's text."""
         return " ".join(p for p in (quote(self.name), self.type_sql, *self.constraints) if p)
 
 
-def split_definition(sql: str) -> tuple[str, list[str], str]:
-    """Split a ``CREATE TABLE`` statement into the text before its column list, the
-    clauses of the list (columns and table constraints, split at top-level commas),
-    and the text after the list (``WITHOUT ROWID``, ``STRICT``)."""
-    tokens = sql_tokens(sql)
-    start = next(pos for tok, depth, pos in tokens if tok == "(" and depth == 1)
-    cuts, end = [start], None
-    for tok, depth, pos in tokens:
-        if pos <= start:
-            continue
-        if tok == "," and depth == 1:
-            cuts.append(pos)
-        elif tok == ")" and depth == 1:
-            end = pos
-            break
-    if end is None:
-        raise SchemaError(f"cannot read the column list of {sql!r}")
-    cuts.append(end)
-    clauses = [sql[a + 1:b].strip() for a, b in zip(cuts, cuts[1:])]
-    return sql[:start], clauses, sql[end + 1:]
+def is_named_check(clause: str, name: str) -> bool:
+    """Whether a clause (a table constraint, or a constraint of a column) is the check
+    ``CONSTRAINT name CHECK (...)``."""
+    words = [t for t, _, _ in sql_tokens(clause)[:3]]
+    return len(words) == 3 and words[0].upper() == "CONSTRAINT" and \
+        unquote_name(words[1]) == name and words[2].upper() == "CHECK"
 
 
 def is_table_constraint(clause: str) -> bool:
@@ -180,6 +187,28 @@ class SQLiteSchemaEditor(SchemaEditor):
             finally:
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
+    def drop_tables(self, tables: Sequence[str]) -> None:
+        """Drop ``tables`` whatever foreign keys join them, with foreign keys off.
+        Outside a transaction, in one of its own on one connection (the pragma does
+        nothing inside one): ``PRAGMA foreign_keys = OFF``, ``BEGIN``, the drops,
+        ``COMMIT``, ``PRAGMA foreign_keys = ON``. Inside one, the drops alone: in a
+        migration, whose :attr:`session` turned foreign keys off already (in another
+        transaction a foreign key still fails a drop that would break it)."""
+        if not tables:
+            return
+        manager = self.database.transaction_manager
+        if self.dry_run or manager.current is not None:
+            self._drop_each(tables)
+        else:
+            with manager.transaction(session=(("PRAGMA foreign_keys = OFF", "BEGIN"),
+                                              ("PRAGMA foreign_keys = ON",))):
+                self._drop_each(tables)
+        self.changed(*tables)
+
+    def _drop_each(self, tables: Sequence[str]) -> None:
+        for table in tables:
+            self.run(f"DROP TABLE {self.q(table)}")
+
     def identity_sql(self, col: ddl.ColumnDef) -> str:
         if col.type == "uuid":
             # A random (version 4 layout) UUID as text: SQLite has no generator.
@@ -187,7 +216,8 @@ class SQLiteSchemaEditor(SchemaEditor):
                     "lower(hex(randomblob(2))) || '-4' || substr(lower(hex(randomblob(2))), 2) "
                     "|| '-' || substr('89ab', 1 + (abs(random()) % 4), 1) || "
                     "substr(lower(hex(randomblob(2))), 2) || '-' || lower(hex(randomblob(6))))")
-        # Only INTEGER PRIMARY KEY is the rowid; AUTOINCREMENT never reuses a key.
+        # Only INTEGER PRIMARY KEY is the rowid; AUTOINCREMENT never reuses the key
+        # of a deleted row (its counter, in sqlite_sequence, outlives a rebuild).
         return "integer PRIMARY KEY AUTOINCREMENT NOT NULL"
 
     def reference_type(self, key: Any) -> str:
@@ -205,8 +235,10 @@ class SQLiteSchemaEditor(SchemaEditor):
         rows = self.query("PRAGMA foreign_key_check")
         if rows:
             shown = "; ".join(f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows[:5])
-            raise IntegrityError(f"the migration leaves {len(rows)} row(s) breaking a "
-                                 f"foreign key ({shown}); it was rolled back")
+            raise IntegrityError(f"{len(rows)} row(s) break a foreign key at the end of the "
+                                 f"migration ({shown}): delete or fix them (with foreign keys "
+                                 "off during a migration on SQLite, the migration must "
+                                 "delete dependent rows itself)")
 
     def rename_index(self, table: str, old: str, new: str) -> None:
         """SQLite cannot rename an index: it is dropped and made again, as it is now."""
@@ -292,6 +324,7 @@ class SQLiteSchemaEditor(SchemaEditor):
         self.rebuild(op.check.table, add=[self.check_clause(op.check)])
 
     def do_remove_check_constraint(self, op: ddl.RemoveCheckConstraint) -> None:
+        """Rebuild without the check, a table constraint or a column's."""
         info = self.table(op.table)
         if not any(c.name == op.name for c in info.checks):
             raise SchemaError(f"table {op.table!r} has no check constraint {op.name!r} "
@@ -305,7 +338,16 @@ class SQLiteSchemaEditor(SchemaEditor):
                 edit: dict[str, Callable[[ColumnClause], None]] | None = None) -> None:
         """Rebuild ``table`` with its definition changed: clauses added, a column, a
         check or a foreign key removed, column definitions edited (steps 3 to 9 of the
-        module docstring; the caller's transaction holds steps 2 and 10)."""
+        module docstring; the caller's transaction holds steps 2 and 10). Outside a
+        transaction (a migration with ``disable_transaction``) the rebuild takes one of
+        its own with foreign keys off, so its DROP TABLE never fires ``ON DELETE``
+        actions, and checks the foreign keys before its COMMIT."""
+        if not self.dry_run and not self.database.in_transaction:
+            with self.database.transaction_manager.transaction(session=self.session):
+                self.rebuild(table, add=add, drop_column=drop_column, drop_check=drop_check,
+                             drop_foreign_key=drop_foreign_key, edit=edit)
+                self.check_integrity()
+            return
         info = self.table(table)
         if any(c.generated for c in info.columns) and drop_column is not None:
             raise SchemaError(f"table {table!r} has generated columns: removing a column "
@@ -318,6 +360,7 @@ class SQLiteSchemaEditor(SchemaEditor):
                                           drop_foreign_key, edit or {})
         temp = f"_ar_rebuild_{table}"
         dependents = self._dependents_of(table)
+        sequence = self._sequence(table)
         for kind, name, _sql in reversed(dependents):  # triggers before their views
             self.run(f"DROP {kind.upper()} {self.q(name)}")
         self.run(f"CREATE TABLE {self.q(temp)} ({', '.join(clauses)}){tail}")
@@ -326,14 +369,25 @@ class SQLiteSchemaEditor(SchemaEditor):
                  f"SELECT {self.qs(kept)} FROM {self.q(table)}")
         self.run(f"DROP TABLE {self.q(table)}")
         self.run(f"ALTER TABLE {self.q(temp)} RENAME TO {self.q(table)}")
+        self._restore_sequence(table, sequence)
         for kind, name, sql in rows:
-            if kind == "index" and drop_column is not None and drop_column in \
-                    self._index_columns(info, name):
-                continue
-            if kind in ("index", "trigger"):
+            if kind == "trigger" or (kind == "index" and self._keeps_index(
+                    info, name, sql, drop_column)):
                 self.run(sql)
-        for _kind, _name, sql in dependents:
+        for kind, name, sql in dependents:
             self.run(sql)
+            if kind == "view":  # SQLite checks a view's columns only when it is read
+                self._check_view(name, table, drop_column)
+
+    def _check_view(self, view: str, table: str, drop_column: str | None) -> None:
+        """Read nothing from ``view`` to check it still works (a view naming a removed
+        column fails here, and the migration with it, as on PostgreSQL)."""
+        try:
+            self.query(f"SELECT * FROM {self.q(view)} LIMIT 0")
+        except DatabaseError as exc:
+            what = f" (it uses {table}.{drop_column})" if drop_column else ""
+            raise SchemaError(f"view {view!r} no longer works after rebuilding {table!r}"
+                              f"{what}: {exc}; drop or change the view first") from exc
 
     def _new_clauses(self, create: str, add: list[str], drop_column: str | None,
                      drop_check: str | None, drop_foreign_key: Any,
@@ -351,8 +405,10 @@ class SQLiteSchemaEditor(SchemaEditor):
             col = parse_column(clause)
             if col.name == drop_column:
                 continue
-            if drop_foreign_key is not None and drop_foreign_key.columns == (col.name,):
+            if drop_foreign_key is not None and self._declares(clause, drop_foreign_key):
                 col.without("REFERENCES")
+            if drop_check is not None:
+                col.without_check(drop_check)
             if col.name in edit:
                 edit[col.name](col)
             columns.append(col.sql(self.q))
@@ -361,11 +417,37 @@ class SQLiteSchemaEditor(SchemaEditor):
         return columns + constraints, tail
 
     @staticmethod
-    def _index_columns(info: Any, name: str) -> tuple[str, ...]:
-        for index in info.indexes:
-            if index.name == name:
-                return tuple(index.columns)
-        return ()
+    def _keeps_index(info: Any, name: str, sql: str, drop_column: str | None) -> bool:
+        # Whether an index is made again after the rebuild: not when it is over the
+        # removed column, or its WHERE names it (PostgreSQL drops both).
+        if drop_column is None:
+            return True
+        low = drop_column.lower()
+        index = next((i for i in info.indexes if i.name == name), None)
+        if index is not None and low in (c.lower() for c in index.columns if c):
+            return False
+        where = index_where(sql)
+        return where is None or low not in expression_names(where)
+
+    def _sequence(self, table: str) -> int | None:
+        # The table's AUTOINCREMENT counter (its row of sqlite_sequence), or None.
+        if not self.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                          "name = 'sqlite_sequence'"):
+            return None
+        rows = self.query("SELECT seq FROM sqlite_sequence WHERE name = ? COLLATE NOCASE",
+                          (table,))
+        return int(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def _restore_sequence(self, table: str, seq: int | None) -> None:
+        # The counter back after the RENAME of step 7: the DROP deleted the table's
+        # row, and the new table's row (if its copy inserted any) holds its largest
+        # key only, so a deleted key would be given again.
+        if seq is None:
+            return
+        name = self.string_literal(table)
+        self.run(f"UPDATE sqlite_sequence SET seq = max(seq, {seq}) WHERE name = {name}")
+        self.run(f"INSERT INTO sqlite_sequence (name, seq) SELECT {name}, {seq} WHERE NOT "
+                 f"EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = {name})")
 
     def _dependents_of(self, table: str) -> list[tuple[str, str, str]]:
         # Views, and triggers of other tables, whose text names the table (a
@@ -388,25 +470,24 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     def _keep_constraint(self, clause: str, drop_column: str | None,
                          drop_check: str | None, drop_foreign_key: Any) -> bool:
-        tokens = [t for t, _, _ in sql_tokens(clause)]
-        words = [t.upper() for t in tokens]
-        names = {unquote_name(t) for t in tokens}
-        if drop_check is not None and len(tokens) > 2 and words[0] == "CONSTRAINT" and \
-                unquote_name(tokens[1]) == drop_check and words[2] == "CHECK":
+        # Whether a table constraint stays: not the check removed, nor one whose own
+        # columns include the removed column (a FOREIGN KEY by its own list, not the
+        # columns it refers to: constraint_columns), nor the foreign key removed.
+        if drop_check is not None and is_named_check(clause, drop_check):
             return False
-        if drop_column is not None and drop_column in names:
-            if "PRIMARY" in words:
+        if drop_column is not None and drop_column.lower() in constraint_columns(clause):
+            if ColumnClause.kind(clause) == "PRIMARY":
                 raise SchemaError(f"column {drop_column!r} is part of the primary key")
             return False  # a FOREIGN KEY, UNIQUE or CHECK over the removed column
-        if drop_foreign_key is not None and "FOREIGN" in words:
-            return not self._is_foreign_key(tokens, drop_foreign_key)
+        if drop_foreign_key is not None:
+            return not self._declares(clause, drop_foreign_key)
         return True
 
     @staticmethod
-    def _is_foreign_key(tokens: list[str], fk: Any) -> bool:
-        words = [t.upper() for t in tokens]
-        at = words.index("FOREIGN")
-        ref = words.index("REFERENCES") if "REFERENCES" in words else len(words)
-        cols = tuple(unquote_name(t) for t in tokens[at + 2:ref] if t not in "(),")
-        target = unquote_name(tokens[ref + 1]) if ref + 1 < len(tokens) else ""
-        return cols == tuple(fk.columns) and target.lower() == fk.referred_table.lower()
+    def _declares(clause: str, fk: Any) -> bool:
+        # Whether a clause (a column or a table constraint) declares the foreign key
+        # ``fk`` (a ForeignKeyInfo): its own columns, to its table (clause_foreign_keys).
+        columns = tuple(c.lower() for c in fk.columns)
+        return any(tuple(c.lower() for c in found.columns) == columns and
+                   found.referred_table.lower() == fk.referred_table.lower()
+                   for found in clause_foreign_keys(clause))

@@ -264,6 +264,9 @@ def test_dry_run_prints_the_sql_and_changes_nothing(db, project, fresh):
     assert out.startswith("-- dry run on ")
     create = re.findall(r"^CREATE TABLE .artists. .*$", out, re.M)
     assert len(create) == 1 and create[0].endswith(";")
+    if url.startswith("sqlite:///"):  # the file is not made (nor its lock file)
+        file = Path(url[len("sqlite:///"):])
+        assert list(file.parent.glob(file.name + "*")) == []
     assert "artists" not in tables(url) and applied(url) == []
     assert not (project / "db" / "schema.py").exists()
 

@@ -17,7 +17,7 @@ import pytest
 from activerecord import Model
 from activerecord.errors import MigrationError, SchemaError
 from activerecord.migration import Migrator
-from tests.support.migrations import fresh, migration, up_down, write_migrations
+from tests.support.migrations import migration, up_down, write_migrations
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -27,11 +27,6 @@ GIGS = migration('''
         t.integer("seats", default=10)''', "CreateGigs")
 VENUE = migration('self.add_column("gigs", "venue", "string", default="hall")', "AddVenue")
 RENAME = migration('self.rename_column("gigs", "seats", "capacity")', "RenameSeats")
-
-
-@pytest.fixture
-def mig(db, tmp_path):
-    yield from fresh(db, tmp_path)
 
 
 def tables(db):
@@ -326,3 +321,25 @@ def test_second_process_stops_with_a_clear_message(mig):
     assert len(errors) == 1 and "another process is running migrations" in errors[0]
     assert "waited 0.4s" in errors[0]
     assert mig.db.execute("SELECT count(*) FROM tags").rows == [(1,)]
+
+
+@pytest.mark.databases("postgresql", "mysql")
+def test_two_spellings_of_one_database_take_one_migration_lock(mig):
+    """The lock is named after the database as the server names it, not the URL's text:
+    a run through ``localhost`` waits for one through ``127.0.0.1``."""
+    from activerecord.connection.database import Database
+
+    url = mig.db.config.url
+    other = Database(url.replace("127.0.0.1", "localhost", 1), name="lock-spelling")
+    assert other.config.url != url
+    try:
+        editor = mig.db.adapter.schema_editor_class(mig.db)
+        with editor.migration_lock(5):
+            rival = other.adapter.schema_editor_class(other)
+            with pytest.raises(MigrationError, match="another process is running migrations"):
+                with rival.migration_lock(0.5):
+                    pass
+        with other.adapter.schema_editor_class(other).migration_lock(1):
+            pass  # free again once the first run ended
+    finally:
+        other.close()

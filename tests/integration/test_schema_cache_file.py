@@ -13,7 +13,7 @@ from activerecord import events
 from activerecord.connection.database import Database, SchemaCacheWarning
 from activerecord.migration import Migrator
 from activerecord.migration.schema_dump import dump_cache
-from tests.support.schema import drop_table
+from tests.support.migrations import drop_all, private_database
 
 MIGRATION = '''
 from activerecord.migration import Migration
@@ -29,17 +29,18 @@ class CreateScfItems(Migration):
 
 @pytest.fixture
 def migrated(db, tmp_path):
-    """The ``scf_items`` table made by a migration, and its schema cache file."""
+    """The ``scf_items`` table made by a migration on the private migration database
+    of ``db``'s backend (tests/support/migrations.py), and its schema cache file."""
+    target = private_database(db)
+    drop_all(target)
     folder = tmp_path / "db" / "migrate"
     folder.mkdir(parents=True)
     (folder / "20260101000000_create_scf_items.py").write_text(MIGRATION)
-    migrator = Migrator(str(folder), db, schema_path=None)
-    migrator.migrate()
+    Migrator(str(folder), target, schema_path=None).migrate()
     path = str(tmp_path / "db" / "schema_cache.json")
-    dump_cache(db, path)
-    yield path
-    drop_table(db, "scf_items")
-    drop_table(db, "schema_migrations")
+    dump_cache(target, path)
+    yield target, path
+    drop_all(target)
 
 
 def _catalog_reads(fn):
@@ -52,7 +53,8 @@ def _catalog_reads(fn):
     return seen
 
 
-def test_models_boot_from_the_file_without_catalog_queries(db, migrated):
+def test_models_boot_from_the_file_without_catalog_queries(migrated):
+    db, migrated = migrated
     data = json.load(open(migrated))
     assert data["version"] == "20260101000000"
     assert "scf_items" in data["tables"]
@@ -67,7 +69,8 @@ def test_models_boot_from_the_file_without_catalog_queries(db, migrated):
         fresh.close()
 
 
-def test_a_file_of_another_version_is_ignored_with_a_warning(db, migrated):
+def test_a_file_of_another_version_is_ignored_with_a_warning(migrated):
+    db, migrated = migrated
     data = json.load(open(migrated))
     data["version"] = "19990101000000"
     json.dump(data, open(migrated, "w"))
@@ -81,7 +84,8 @@ def test_a_file_of_another_version_is_ignored_with_a_warning(db, migrated):
         fresh.close()
 
 
-def test_an_unreadable_file_is_ignored_with_a_warning(db, migrated, tmp_path):
+def test_an_unreadable_file_is_ignored_with_a_warning(migrated, tmp_path):
+    db, _path = migrated
     bad = tmp_path / "broken.json"
     bad.write_text("{not json")
     fresh = _reopen(db, schema_cache=str(bad))

@@ -17,7 +17,7 @@ from activerecord.errors import NotSupportedError, SchemaError
 from activerecord.migration import Migrator, schema_dump
 from activerecord.sql.ddl import NO_DEFAULT
 from tests.conftest import _get, requested_databases
-from tests.support.migrations import drop_all, fresh, migration, normalized, server_url
+from tests.support.migrations import drop_all, migration, normalized, server_url
 
 RICH = [
     ("create_people", migration('''
@@ -135,11 +135,6 @@ def expected(db) -> dict:
     events = EXPECTED["events"]
     partial = ("heavy_events", ("kind",), False, "weight>10")
     return {**EXPECTED, "events": {**events, "indexes": sorted([*events["indexes"], partial])}}
-
-
-@pytest.fixture
-def mig(db, tmp_path):
-    yield from fresh(db, tmp_path)
 
 
 def test_the_same_migrations_make_the_same_schema_everywhere(mig):
@@ -327,7 +322,7 @@ def test_mariadb_refuses_a_partial_index_of_a_schema_before_any_sql(mig, tmp_pat
 
 
 @pytest.mark.databases("mysql")
-def test_an_index_name_mysql_allows_twice_is_dumped_by_convention(mig, targets):
+def test_an_index_name_mysql_allows_twice_is_dumped_by_convention(mig, tmp_path):
     """MySQL's index names are per table; SQLite's and PostgreSQL's per schema: a name
     two tables share is written as the conventional one, so the file loads elsewhere."""
     mig.run(("two_tables", migration('''
@@ -344,9 +339,24 @@ def test_an_index_name_mysql_allows_twice_is_dumped_by_convention(mig, targets):
     text = open(mig.schema_path).read()
     assert "name='by_code'" not in text
     assert "t.index(['code'], name='bin_code')" in text  # a name of its own is kept
-    target = targets["sqlite"]
-    drop_all(target)
-    schema_dump.load(target, mig.schema_path)
-    names = {i.name for t in ("shelves", "boxes") for i in target.table_info(t).indexes}
-    assert names == {"index_shelves_on_code", "index_boxes_on_code"}
-    drop_all(target)
+    target = Database(f"sqlite:///{tmp_path}/load.db")
+    try:
+        schema_dump.load(target, mig.schema_path)
+        names = {i.name for t in ("shelves", "boxes") for i in target.table_info(t).indexes}
+        assert names == {"index_shelves_on_code", "index_boxes_on_code"}
+    finally:
+        target.close()
+
+
+def test_load_force_refuses_when_another_table_refers_to_a_schema_table(mig):
+    """--force drops the schema's tables; one the schema does not make but that refers
+    to them would lose its foreign key (or stop the drop half-way on MySQL): refused
+    before any SQL, naming it."""
+    mig.run(*RICH[:2], schema=True)
+    mig.run(("outsider", migration('''
+        with self.create_table("badges") as t:
+            t.references("team", foreign_key=True)''')))
+    before = normalized(mig.db)  # (the schema file was written before badges came)
+    with pytest.raises(SchemaError, match=r"badges\.team_id -> teams"):
+        schema_dump.load(mig.db, mig.schema_path, force=True)
+    assert normalized(mig.db) == before

@@ -91,7 +91,7 @@ def _value(value: Any) -> Any:
 def column(col) -> tuple:
     """One column: name, portable type, options, nullability, default."""
     kind, opts = schema_dump.column_type(col)
-    default = _value(schema_dump._default(col, kind))
+    default = _value(schema_dump.column_default(col, kind))
     return (col.name, kind, tuple(sorted(opts.items())), col.nullable, default)
 
 
@@ -215,3 +215,9 @@ def fresh(db, root):
     finally:
         drop_all(private)
         set_default_database(db)
+
+
+def info(db, table):
+    """The live TableInfo of ``table`` (the schema cache entry read afresh)."""
+    db.schema_cache.clear(table)
+    return db.table_info(table)
