@@ -129,7 +129,8 @@ class SchemaEditor:
 
     def schema_changed(self) -> None:
         """Called after a migration run changed the schema: pooled connections forget
-        what they cached about it (``Adapter.schema_changed``; PostgreSQL overrides)."""
+        what they cached about it (``Adapter.schema_changed``: the PostgreSQL adapter
+        deallocates their prepared statements)."""
         self.database.adapter.schema_changed(self.database.pool)
 
     def table(self, name: str) -> TableInfo:

@@ -365,18 +365,24 @@ class TransactionManager:
                 if isinstance(entry, RecordCallbacks):
                     entry.settle()
         finally:
-            tx.closed = True
-            try:
-                self.var.reset(token)
-            except ValueError:
-                pass  # the block's generator was closed from another context
-            if session is not None and not broken:
-                # Undo the session's setup; a connection that refuses goes away.
-                broken = not all([self._quiet(tx.conn, sql) for sql in session[1]])
-            pool.checkin(tx.conn, broken)
-            for entry in tx.rolled_back.values():
-                entry.rolled_back()
+            self._close(tx, token, pool, broken, session)
         return committed
+
+    def _close(self, tx: Transaction, token: contextvars.Token, pool: Pool, broken: bool,
+               session: Session | None) -> None:
+        # The end of an outermost transaction, whatever happened: the context forgets
+        # it, a session's setup is undone (a connection that refuses it is discarded),
+        # the connection goes back, and the after_rollback callbacks run.
+        tx.closed = True
+        try:
+            self.var.reset(token)
+        except ValueError:
+            pass  # the block's generator was closed from another context
+        if session is not None and not broken:
+            broken = not all([self._quiet(tx.conn, sql) for sql in session[1]])
+        pool.checkin(tx.conn, broken)
+        for entry in tx.rolled_back.values():
+            entry.rolled_back()
 
     def _send_begin(self, tx: Transaction, begin: tuple[str, ...]) -> None:
         # BEGIN (and a SET TRANSACTION first). A connection the server dropped while

@@ -59,8 +59,11 @@ class Migration(SchemaStatements):
     version: str = ""
     name: str = ""
 
-    def __init__(self, editor: SchemaEditor | None = None):
+    def __init__(self, editor: SchemaEditor | None = None,
+                 log: Callable[[str], Any] | None = None):
         self._editor = editor
+        #: Where :meth:`say` writes (the Migrator's ``log``).
+        self.log: Callable[[str], Any] = log or (lambda line: None)
         self.reverting = False
         self._recorded: list[tuple[Any, Any]] | None = None
 
@@ -145,5 +148,6 @@ class Migration(SchemaStatements):
         self._editor.apply(op)
 
     def say(self, message: str) -> None:
-        """Print ``message`` in the runner's output (Rails' ``say``)."""
-        print(f"-- {message}")
+        """Write ``message`` to the runner's output (its ``log``: the command line
+        prints it), as Rails' ``say``; nothing when run without one."""
+        self.log(f"-- {message}")

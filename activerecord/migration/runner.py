@@ -17,8 +17,9 @@ keeps the ``schema_migrations`` table (Rails' ``Migrator``/``MigrationContext``)
   transaction rolled back at the end, so each one sees what the ones before it did.
 * After a run that changed anything (also one that a failing migration ended: those
   before it stay applied) the schema file is written again (``schema_dump.dump``),
-  models see the new columns (the schema cache of each touched table is cleared and
-  loaded models told, ``SchemaEditor.changed``) and PostgreSQL's pooled connections
+  models see the new columns (each operation clears the schema cache of the tables it
+  touched and tells the loaded models, ``SchemaEditor.changed``; each migration then
+  clears the whole cache) and PostgreSQL's pooled connections
   forget their prepared statements (``SchemaEditor.schema_changed``).
 """
 
@@ -347,7 +348,7 @@ class Migrator:
         transactional = db.features.supports_transactional_ddl and \
             not mf.migration.disable_transaction
         editor = self.editor(dry_run and not transactional)
-        migration = mf.migration(editor)
+        migration = mf.migration(editor, self.log)
         migration.version, migration.name = mf.version, mf.name
         verb = "migrating" if direction == "up" else "reverting"
         self.log(f"== {mf.version} {mf.migration.__name__}: {verb}")

@@ -8,6 +8,7 @@ not exist (``where=`` is refused before any SQL)."""
 
 from __future__ import annotations
 
+import datetime as _dt
 import functools
 import re
 from collections.abc import Iterator, Sequence
@@ -113,6 +114,13 @@ class MySQLSchemaEditor(SchemaEditor):
             if digits:
                 col = col.with_(default=ddl.SQLDefault(f"CURRENT_TIMESTAMP({digits})"))
         return super().column_sql(col, inline_primary_key=inline_primary_key)
+
+    def literal(self, value: Any) -> str:
+        """As the base class; an aware datetime is written in UTC without its offset
+        (MySQL's literals take none; the adapter's sessions are in UTC)."""
+        if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc).replace(tzinfo=None)
+        return super().literal(value)
 
     def boolean_literal(self, value: bool) -> str:
         return "1" if value else "0"

@@ -209,6 +209,11 @@ class SQLiteSchemaEditor(SchemaEditor):
         for table in tables:
             self.run(f"DROP TABLE {self.q(table)}")
 
+    def __init__(self, database: Any, *, dry_run: bool = False):
+        super().__init__(database, dry_run=dry_run)
+        #: The foreign key violations before the first statement (None: none sent yet).
+        self._baseline: set[tuple] | None = None
+
     def identity_sql(self, col: ddl.ColumnDef) -> str:
         if col.type == "uuid":
             # A random (version 4 layout) UUID as text: SQLite has no generator.
@@ -227,12 +232,22 @@ class SQLiteSchemaEditor(SchemaEditor):
             return "bigint"
         return super().reference_type(key)
 
+    def run(self, sql: str) -> None:
+        """As the base class; before the first statement, the rows that already break a
+        foreign key are noted, so :meth:`check_integrity` blames a migration only for
+        the ones it leaves."""
+        if self._baseline is None and not self.dry_run:
+            self._baseline = set(self.query("PRAGMA foreign_key_check"))
+        super().run(sql)
+
     def check_integrity(self) -> None:
         """``PRAGMA foreign_key_check``: rows that break a foreign key (possible while
-        the migration ran with foreign keys off) fail the migration before COMMIT."""
+        the migration ran with foreign keys off), and did not before its first
+        statement, fail the migration before COMMIT."""
         if self.dry_run:
             return
-        rows = self.query("PRAGMA foreign_key_check")
+        rows = [r for r in self.query("PRAGMA foreign_key_check")
+                if r not in (self._baseline or set())]
         if rows:
             shown = "; ".join(f"{r[0]} rowid {r[1]} -> {r[2]}" for r in rows[:5])
             raise IntegrityError(f"{len(rows)} row(s) break a foreign key at the end of the "
@@ -349,6 +364,7 @@ class SQLiteSchemaEditor(SchemaEditor):
                 self.check_integrity()
             return
         info = self.table(table)
+        table = self._stored_name(table)  # the name's case as the table was created
         if any(c.generated for c in info.columns) and drop_column is not None:
             raise SchemaError(f"table {table!r} has generated columns: removing a column "
                               "by a rebuild is not supported for it")
@@ -378,6 +394,12 @@ class SQLiteSchemaEditor(SchemaEditor):
             self.run(sql)
             if kind == "view":  # SQLite checks a view's columns only when it is read
                 self._check_view(name, table, drop_column)
+
+    def _stored_name(self, table: str) -> str:
+        # SQLite finds tables case-insensitively; the rebuild keeps the stored spelling.
+        rows = self.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = ? "
+                          "COLLATE NOCASE", (table,))
+        return str(rows[0][0]) if rows else table
 
     def _check_view(self, view: str, table: str, drop_column: str | None) -> None:
         """Read nothing from ``view`` to check it still works (a view naming a removed

@@ -22,7 +22,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
@@ -30,6 +29,7 @@ from activerecord.connection.database import Database
 from activerecord.migration import Migrator
 from activerecord.migration.diff import diff_migration
 from activerecord.migration.schema_dump import dump_text, schema_tables
+from tests.support.migrations import server_url
 
 ROOT = Path(__file__).resolve().parents[2]
 V1, V2 = "20260101000000", "20260101000100"
@@ -157,11 +157,6 @@ def project(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def _server_url(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
 @pytest.fixture
 def fresh(db: Database, tmp_path: Path) -> Iterator[Callable[[], str]]:
     """``fresh()``: the URL of a new, empty database of ``db``'s backend (a SQLite file
@@ -171,7 +166,7 @@ def fresh(db: Database, tmp_path: Path) -> Iterator[Callable[[], str]]:
     def make() -> str:
         if db.config.scheme == "sqlite":
             return f"sqlite:///{tmp_path}/db{len(made)}_{uuid.uuid4().hex[:6]}.sqlite3"
-        url = _server_url(db.config.url, f"cli_{uuid.uuid4().hex[:12]}")
+        url = server_url(db.config.url, f"cli_{uuid.uuid4().hex[:12]}")
         database = Database(url)
         database.adapter.creation_class(database.adapter).create(database.config)
         made.append(database)
