@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import NotSupportedError
+from ..errors import ConfigurationError, NotSupportedError
 
 if TYPE_CHECKING:
     from .adapter import Adapter
@@ -67,6 +67,13 @@ class DatabaseCreation:
         raise self._unsupported("look for")
 
     # -- helpers for the server backends --------------------------------------------
+    @staticmethod
+    def database_name(config: DatabaseConfig) -> str:
+        """The database ``config`` names. Raises ConfigurationError when it names none."""
+        if not config.database:
+            raise ConfigurationError(f"the URL {config.safe_url()} names no database")
+        return config.database
+
     def _unsupported(self, what: str) -> NotSupportedError:
         return NotSupportedError(f"the {self.adapter.name} adapter cannot {what} "
                                  "databases")

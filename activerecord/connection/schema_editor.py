@@ -241,7 +241,11 @@ class SchemaEditor:
 
     def fill_type(self, col: ddl.ColumnDef, template: str, limit: int | None) -> str:
         """Fill a type template; a part whose value is missing is left out with its
-        parentheses (``decimal`` without precision: ``DECIMAL``)."""
+        parentheses (``decimal`` without precision: ``DECIMAL``). Datetime and time
+        columns get 6 fractional digits unless given a precision (Rails 7)."""
+        if col.type in ("datetime", "timestamp", "timestamptz", "time") and \
+                col.precision is None:
+            col = col.with_(precision=6)
         if "{precision}" in template and col.precision is None:
             template = template.split("(", 1)[0]
         elif "{scale}" in template and col.scale is None:

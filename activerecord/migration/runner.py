@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from ..connection.schema_editor import SchemaEditor
 
 __all__ = ["Migrator", "MigrationFile", "MigrationStatus", "SCHEMA_MIGRATIONS", "record_version",
+           "load_subclass",
            "FILE_NAME", "load_migration_file"]
 
 #: The table of applied versions (Rails' name).
@@ -72,36 +73,43 @@ class MigrationStatus:
     status: str
 
 
-def load_migration_file(path: str, version: str) -> type[Migration]:
-    """Import a migration file and return its one Migration subclass.
+def load_subclass(path: str, module_name: str, base: type, what: str) -> Any:
+    """Import the Python file ``path`` as module ``module_name`` and return the one
+    subclass of ``base`` it defines (``what`` names the kind of file in messages).
 
-    Raises SchemaError naming the file when it does not compile, fails on import, or
-    defines no or several Migration subclasses."""
+    Raises SchemaError naming the file when it does not compile (with the line), fails
+    on import, or defines no or several such subclasses."""
     try:
         with open(path, encoding="utf-8") as fh:
-            source = fh.read()
-        code = compile(source, path, "exec")
+            code = compile(fh.read(), path, "exec")
     except SyntaxError as exc:
         raise SchemaError(f"{path}: syntax error at line {exc.lineno}: {exc.msg}") from exc
-    module_name = f"activerecord_migration_{version}"
     spec = importlib.util.spec_from_loader(module_name, loader=None, origin=path)
     assert spec is not None
     module = importlib.util.module_from_spec(spec)
     module.__file__ = path
     sys.modules[module_name] = module
     try:
-        exec(code, module.__dict__)  # noqa: S102 - the user's own migration file
+        exec(code, module.__dict__)  # noqa: S102 - the user's own file
     except Exception as exc:
         raise SchemaError(f"{path}: fails on import: {type(exc).__name__}: {exc}") from exc
     finally:
         sys.modules.pop(module_name, None)
     found = [v for v in vars(module).values() if isinstance(v, type) and
-             issubclass(v, Migration) and v.__module__ == module_name]
+             issubclass(v, base) and v.__module__ == module_name]
     if len(found) != 1:
         names = ", ".join(sorted(c.__name__ for c in found)) or "none"
-        raise SchemaError(f"{path}: a migration file defines exactly one Migration "
+        raise SchemaError(f"{path}: a {what} file defines exactly one {base.__name__} "
                           f"subclass; found {names}")
     return found[0]
+
+
+def load_migration_file(path: str, version: str) -> type[Migration]:
+    """Import a migration file and return its one Migration subclass (SchemaError
+    naming the file otherwise: see :func:`load_subclass`)."""
+    found: type[Migration] = load_subclass(path, f"activerecord_migration_{version}",
+                                           Migration, "migration")
+    return found
 
 
 def record_version(editor: SchemaEditor, version: str, *, up: bool = True) -> None:

@@ -13,10 +13,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
-import importlib.util
 import os
 import re
-import sys
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -363,23 +361,12 @@ def foreign_key_line(info: TableInfo, fk: Any, defaults: frozenset[str]) -> str:
 def load_schema_class(path: str) -> type[Schema]:
     """Import a schema file and return its Schema subclass (SchemaError naming the file
     when it is missing, does not compile, or defines none)."""
+    from .runner import load_subclass
+
     if not os.path.isfile(path):
         raise SchemaError(f"no schema file {path!r} (`activerecord schema dump` writes it)")
-    spec = importlib.util.spec_from_file_location("activerecord_schema_file", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise SchemaError(f"{path}: cannot be loaded: {type(exc).__name__}: {exc}") from exc
-    finally:
-        sys.modules.pop(spec.name, None)
-    found = [v for v in vars(module).values() if isinstance(v, type) and
-             issubclass(v, Schema) and v is not Schema]
-    if len(found) != 1:
-        raise SchemaError(f"{path}: a schema file defines exactly one Schema subclass")
-    return found[0]
+    found: type[Schema] = load_subclass(path, "activerecord_schema_file", Schema, "schema")
+    return found
 
 
 def load(database: Database, path: str, *, force: bool = False, dry_run: bool = False,

@@ -32,7 +32,7 @@ class MySQLCreation(DatabaseCreation):
             activerecord.errors.DatabaseError: it already exists, or the server refuses.
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
+        name = self.database_name(config)
         with self.server_connection(self._server(config)) as (adapter, conn):
             if self._exists_on(adapter, conn, name):
                 raise errors.DatabaseError(f"database {config.safe_url()} already exists")
@@ -46,7 +46,7 @@ class MySQLCreation(DatabaseCreation):
             activerecord.errors.DatabaseError: it does not exist, or the server refuses.
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
+        name = self.database_name(config)
         with self.server_connection(self._server(config)) as (adapter, conn):
             if not self._exists_on(adapter, conn, name):
                 raise errors.DatabaseError(f"database {config.safe_url()} does not exist")
@@ -58,17 +58,11 @@ class MySQLCreation(DatabaseCreation):
         Raises:
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
+        name = self.database_name(config)
         with self.server_connection(self._server(config)) as (adapter, conn):
             return self._exists_on(adapter, conn, name)
 
     # -- helpers -----------------------------------------------------------------------
-    @staticmethod
-    def _name(config: DatabaseConfig) -> str:
-        if not config.database:
-            raise errors.ConfigurationError(f"the URL {config.safe_url()} names no database")
-        return config.database
-
     @staticmethod
     def _server(config: DatabaseConfig) -> DatabaseConfig:
         return dataclasses.replace(config, database=None)

@@ -70,9 +70,6 @@ class MySQLSchemaEditor(SchemaEditor):
         self.changed(*tables)
 
     def fill_type(self, col: ddl.ColumnDef, template: str, limit: int | None) -> str:
-        if col.type in ("datetime", "timestamp", "timestamptz", "time") and \
-                col.precision is None:
-            col = col.with_(precision=6)
         if col.type == "integer" and col.limit is not None:
             return _INT_SIZES.get(col.limit, "int")
         if col.type in ("text", "binary") and col.limit is not None:

@@ -10,6 +10,8 @@ identifiers: ``"MyApp"`` keeps its case.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from activerecord import errors
@@ -35,14 +37,11 @@ class PostgreSQLCreation(DatabaseCreation):
                 refuses (no CREATEDB privilege).
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
-        adapter, conn = self._connect(config)
-        try:
+        name = self.database_name(config)
+        with self._maintenance(config) as (adapter, conn):
             if self._exists_on(adapter, conn, name):
                 raise errors.DatabaseError(f"database {config.safe_url()} already exists")
             self.run(adapter, conn, f"CREATE DATABASE {adapter.dialect.quote_identifier(name)}")
-        finally:
-            adapter.close(conn)
 
     def drop(self, config: DatabaseConfig) -> None:
         """Drop the database ``config`` names.
@@ -52,14 +51,11 @@ class PostgreSQLCreation(DatabaseCreation):
                 (other sessions are connected to it: the message says so).
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
-        adapter, conn = self._connect(config)
-        try:
+        name = self.database_name(config)
+        with self._maintenance(config) as (adapter, conn):
             if not self._exists_on(adapter, conn, name):
                 raise errors.DatabaseError(f"database {config.safe_url()} does not exist")
             self.run(adapter, conn, f"DROP DATABASE {adapter.dialect.quote_identifier(name)}")
-        finally:
-            adapter.close(conn)
 
     def exists(self, config: DatabaseConfig) -> bool:
         """Return whether the database ``config`` names exists on the server.
@@ -67,29 +63,27 @@ class PostgreSQLCreation(DatabaseCreation):
         Raises:
             activerecord.errors.ConnectionError: the server cannot be reached.
         """
-        name = self._name(config)
-        adapter, conn = self._connect(config)
-        try:
+        name = self.database_name(config)
+        with self._maintenance(config) as (adapter, conn):
             return self._exists_on(adapter, conn, name)
-        finally:
-            adapter.close(conn)
 
     # -- helpers -----------------------------------------------------------------------
-    @staticmethod
-    def _name(config: DatabaseConfig) -> str:
-        if not config.database:
-            raise errors.ConfigurationError(f"the URL {config.safe_url()} names no database")
-        return config.database
-
-    def _connect(self, config: DatabaseConfig) -> tuple[Adapter, Any]:
-        # The first maintenance database that accepts the connection.
+    @contextmanager
+    def _maintenance(self, config: DatabaseConfig) -> Iterator[tuple[Adapter, Any]]:
+        # A connection to the first maintenance database that accepts it, closed after.
         failure: errors.ConnectionError | None = None
         for maintenance in MAINTENANCE_DATABASES:
             adapter = self.server_adapter(dataclasses.replace(config, database=maintenance))
             try:
-                return adapter, adapter.connect()
+                conn = adapter.connect()
             except errors.ConnectionError as exc:
                 failure = failure or exc
+                continue
+            try:
+                yield adapter, conn
+            finally:
+                adapter.close(conn)
+            return
         assert failure is not None
         raise failure
 

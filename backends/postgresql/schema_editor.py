@@ -44,9 +44,6 @@ class PostgreSQLSchemaEditor(SchemaEditor):
         self.changed(*tables)
 
     def fill_type(self, col: ddl.ColumnDef, template: str, limit: int | None) -> str:
-        if col.type in ("datetime", "timestamp", "timestamptz", "time") and \
-                col.precision is None:
-            col = col.with_(precision=6)
         if col.type == "integer" and col.limit is not None:
             return {2: "smallint", 8: "bigint"}.get(col.limit, "integer")
         return super().fill_type(col, template, limit)

@@ -273,7 +273,7 @@ def test_load_refuses_a_missing_or_broken_file(mig, tmp_path):
         schema_dump.load(mig.db, str(tmp_path / "nope.py"))
     broken = tmp_path / "broken.py"
     broken.write_text("from activerecord.migration import Schema\nclass S(Schema)\n")
-    with pytest.raises(SchemaError, match="cannot be loaded: SyntaxError"):
+    with pytest.raises(SchemaError, match=r"broken\.py: syntax error at line 2"):
         schema_dump.load(mig.db, str(broken))
 
 
