@@ -102,6 +102,15 @@ class State:
         memory = self.opened[self.url] = connect("sqlite:///:memory:")
         return memory
 
+    def dry_run_label(self, database: Database) -> str:
+        """What a dry run's first line names: the database, or the SQLite file that
+        does not exist yet and the in-memory database rehearsing for it."""
+        if self.url and database.config.database == ":memory:" and \
+                not self.url.endswith(":memory:"):
+            return (f"{Database(self.url).adapter.describe()} (no such file yet: rehearsed "
+                    "on an empty in-memory database)")
+        return database.adapter.describe()
+
     def migrator(self, log: Callable[[str], Any] = click.echo) -> Migrator:
         """The Migrator of the migrations folder and the database."""
         return Migrator(self.migrations, self.database(), schema_path=self.schema, log=log)
@@ -123,6 +132,10 @@ class Group(click.Group):
             return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
             raise
+        except BrokenPipeError:  # `activerecord ... | head`: the reader went away
+            # (the Python manual's "Note on SIGPIPE": no further output, exit 1)
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(1) from None
         except Exception as exc:
             debug = bool(ctx.find_root().params.get("debug"))
             raise failure(exc, debug) from exc
@@ -153,7 +166,8 @@ def cli(ctx: click.Context, database_url: str | None, debug: bool, migrations: s
 def _run(state: State, action: Callable[[Migrator], list[str]], dry_run: bool,
          nothing: str) -> None:
     # Run a Migrator action: its progress, or in a dry run its SQL; a summary line.
-    printer = DryRunPrinter(state.dry_run_database().adapter.describe()) if dry_run else None
+    printer = DryRunPrinter(state.dry_run_label(state.dry_run_database())) if dry_run \
+        else None
     migrator = state.migrator(log=printer.log if printer is not None else click.echo)
     if printer is not None:
         printer.migrator = migrator
@@ -247,11 +261,11 @@ def schema_dump_command(state: State) -> None:
 @pass_state
 def schema_load(state: State, force: bool, dry_run: bool) -> None:
     """Make the schema of the schema file in the database."""
-    database = state.database()
+    database = state.dry_run_database() if dry_run else state.database()
     done = schema_dump.load(database, state.schema, force=force, dry_run=dry_run,
                             migrations=state.migrations)
     if dry_run:
-        printer = DryRunPrinter(database.adapter.describe())
+        printer = DryRunPrinter(state.dry_run_label(database))
         printer.flush(done)
         return
     click.echo(f"loaded {state.schema} into {database.adapter.describe()} "
@@ -359,6 +373,8 @@ def stubs(ctx: click.Context, models: str | None, use_automap: bool, out: str,
         sys.path.insert(0, os.getcwd())  # the project's modules, as `python -m` has them
     state = ctx.find_object(State)
     assert state is not None
+    if state.url:
+        state.database(must_exist=True)  # reading a schema makes no SQLite file
     exit_code, text = stubs_command_impl(state.url, models, use_automap, out, check)
     click.echo(text, err=exit_code != 0)
     ctx.exit(exit_code)

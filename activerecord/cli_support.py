@@ -157,8 +157,9 @@ class MigrationTemplate:
             raise CommandError(f"fields (name:type) go with a migration named "
                                f"create_<table>, add_<columns>_to_<table> or "
                                f"remove_<columns>_from_<table>, not {self.name!r}")
+        table = str(inflection.pluralize(m.group(2)))  # as Rails: add_x_to_bar -> bars
         return [f"        {line}" for name, kind, index in self.fields
-                for line in _table_change(m.group(1), m.group(2), name, kind, index)]
+                for line in _table_change(m.group(1), table, name, kind, index)]
 
     def text(self) -> str:
         """The file's source."""

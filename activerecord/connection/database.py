@@ -398,6 +398,12 @@ class Database:
 
     # -- schema --------------------------------------------------------------------
     def _introspect_table(self, table: str) -> TableInfo | None:
+        if self._pool is None and self.schema_cache_file:
+            # The first lookup opens the pool, which boots the cache from its file.
+            self._ready()
+            booted = self.schema_cache.peek(table)
+            if booted is not None:
+                return booted
         return self._on_own_connection(
             lambda conn: self.adapter.introspector.table_info(conn, table))
 

@@ -49,6 +49,10 @@ class SchemaCache:
                     self._tables[table] = info
             return info
 
+    def peek(self, table: str) -> TableInfo | None:
+        """Return the cached :class:`TableInfo` of ``table`` or ``None``, never loading."""
+        return self._tables.get(table)
+
     def clear(self, table: str | None = None) -> None:
         """Forget ``table``, or every table when ``None``."""
         with self._lock:

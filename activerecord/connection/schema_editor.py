@@ -194,7 +194,8 @@ class SchemaEditor:
     def literal(self, value: Any) -> str:
         """Return ``value`` as an SQL literal for a DEFAULT clause (DDL takes no bound
         parameters): strings quoted with ``'`` doubled, numbers as written, booleans
-        as :meth:`boolean_literal`, dates and times in ISO form, JSON as its text.
+        as :meth:`boolean_literal`, dates and times in ISO form (an aware datetime in
+        UTC, as the models write it), JSON as its text.
         Raises SchemaError for a value of another type, or an infinite or NaN number."""
         if value is None:
             return "NULL"
@@ -206,6 +207,8 @@ class SchemaEditor:
             if not isinstance(value, int) and not math.isfinite(value):
                 raise SchemaError(f"{value!r} cannot be a default: not a finite number")
             return str(value)
+        if isinstance(value, _dt.datetime) and value.tzinfo is not None:
+            value = value.astimezone(_dt.timezone.utc)  # one instant on every database
         if isinstance(value, (_dt.datetime, _dt.date, _dt.time)):
             return self.string_literal(value.isoformat(sep=" ") if isinstance(
                 value, _dt.datetime) else value.isoformat())

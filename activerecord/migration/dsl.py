@@ -402,7 +402,10 @@ class SchemaStatements:
         inverse ``add_reference``)."""
         target = reference_target(name, to_table, foreign_key)
         if foreign_key and not polymorphic:
-            self.remove_foreign_key(table, target, column=f"{name}_id")
+            fk = foreign_key if isinstance(foreign_key, dict) else {}
+            actions = {k: fk[k] for k in ("on_delete", "on_update", "name", "primary_key")
+                       if k in fk}  # the rollback makes the foreign key as it was
+            self.remove_foreign_key(table, target, column=f"{name}_id", **actions)
         col = self._reference_column(f"{name}_id", target, type, null, {})
         inverse: list[ddl.Operation] = [ddl.AddColumn(table, col)]
         if index:

@@ -418,6 +418,9 @@ class Migrator:
                if self.database.features.supports_transactional_ddl
                else "DDL commits at once on this database")
         tail = (f"; {len(ran)} statement(s) of it ran and stay applied ({why}), its version "
-                "is not recorded" if ran else "; no statement of it ran")
+                "is not recorded" if ran else "; no schema statement of it ran, its version "
+                "is not recorded")
+        tail += " (writes it made through models or Database.execute are not tracked: " \
+                "check its tables)"
         return MigrationError(what + tail, version=mf.version, name=mf.name,
                               statements=ran, rolled_back=False)

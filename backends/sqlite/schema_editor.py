@@ -255,6 +255,23 @@ class SQLiteSchemaEditor(SchemaEditor):
                                  "off during a migration on SQLite, the migration must "
                                  "delete dependent rows itself)")
 
+    def do_drop_table(self, op: ddl.DropTable) -> None:
+        """``DROP TABLE``, refused (SchemaError, before any SQL) while another table's
+        foreign key refers to it, as PostgreSQL and MySQL refuse it: with foreign keys
+        off during a migration SQLite would drop it, and leave the other table
+        unwritable."""
+        low = op.table.lower()
+        for name in self.database.table_names():
+            if name.lower() == low:
+                continue
+            info = self.live_table(name)
+            for fk in info.foreign_keys if info is not None else ():
+                if fk.referred_table.lower() == low:
+                    raise SchemaError(f"drop_table {op.table!r}: the foreign key of "
+                                      f"{name}.{', '.join(fk.columns)} refers to it; remove "
+                                      "that foreign key (or drop that table) first")
+        super().do_drop_table(op)
+
     def rename_index(self, table: str, old: str, new: str) -> None:
         """SQLite cannot rename an index: it is dropped and made again, as it is now."""
         info = self.table(table)

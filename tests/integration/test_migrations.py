@@ -676,3 +676,39 @@ def test_mysql_refuses_a_not_null_column_without_default_on_a_table_with_rows(mi
     with pytest.raises(MigrationError, match="NOT NULL without a default on a table with rows"):
         mig.run(("stamp", migration('self.add_timestamps("jobs")')))
     assert col(mig.db, "jobs", "created_at") is None
+
+
+def test_remove_reference_rolls_back_to_the_foreign_key_it_removed(mig):
+    """Rails' inverse of remove_reference is add_reference with the same options: the
+    foreign key comes back with its actions (ON DELETE CASCADE still cascades)."""
+    mig.run(("base", migration('''
+        with self.create_table("authors") as t:
+            t.string("name")
+        with self.create_table("books") as t:
+            t.references("author", foreign_key={"on_delete": "cascade"})''')),
+            ("unref", migration('self.remove_reference("books", "author", '
+                                'foreign_key={"on_delete": "cascade"})')))
+    m = mig.migrator()
+    m.rollback()
+    mig.db.execute("INSERT INTO authors (name) VALUES ('a')")
+    mig.db.execute("INSERT INTO books (author_id) VALUES (1)")
+    mig.db.execute("DELETE FROM authors")
+    assert mig.db.execute("SELECT count(*) FROM books").rows == [(0,)]
+
+
+def test_an_aware_datetime_written_by_a_migration_is_stored_in_utc(mig):
+    """As the models write them: 03:04:05+02:00 is 01:04:05 UTC in a column without a
+    time zone, on every database."""
+    mig.run(("base", migration('''
+        with self.create_table("stamps") as t:
+            t.datetime("at")''')))
+    mig.db.execute("INSERT INTO stamps (at) VALUES (NULL)")
+    mig.run(("fill", migration('''
+        at = datetime.datetime(2020, 1, 2, 3, 4, 5, tzinfo=datetime.timezone(
+            datetime.timedelta(hours=2)))
+        self.change_column_null("stamps", "at", False, at)''')))
+
+    class Stamp(Model):
+        table_name = "stamps"
+
+    assert Stamp.first().at.replace(tzinfo=None) == dt.datetime(2020, 1, 2, 1, 4, 5)

@@ -60,7 +60,7 @@ def test_models_boot_from_the_file_without_catalog_queries(migrated):
     assert "scf_items" in data["tables"]
     fresh = _reopen(db, schema_cache=migrated)
     try:
-        fresh.execute("SELECT 1")  # connects: the file fills the cache
+        # The very first lookup (it opens the pool, which boots the cache from the file).
         reads = _catalog_reads(lambda: fresh.table_info("scf_items"))
         assert reads == []  # served by the file
         cols = [c.name for c in fresh.table_info("scf_items").columns]

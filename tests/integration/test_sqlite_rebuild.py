@@ -269,3 +269,14 @@ def test_a_rebuild_keeps_the_table_names_case(mig):
     names = [r[0] for r in mig.db.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'users'").rows]
     assert names == ["Users"]
+
+
+@pytest.mark.databases("sqlite")
+def test_drop_table_is_refused_while_another_table_refers_to_it(mig):
+    """PostgreSQL and MySQL refuse it; SQLite, with foreign keys off during the
+    migration, would drop it and leave the child table unwritable."""
+    mig.run(("parents", NOTX_PARENTS))
+    with pytest.raises(MigrationError, match=r"books\.author_id refers to it"):
+        mig.run(("drop", migration('self.drop_table("authors")')))
+    assert info(mig.db, "authors") is not None
+    mig.db.execute("INSERT INTO books (author_id) VALUES (NULL)")  # still writable
