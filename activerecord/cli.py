@@ -388,7 +388,8 @@ def stubs(ctx: click.Context, models: str | None, use_automap: bool, out: str,
               help="auto: IPython when it is installed, else Python's own REPL.")
 @pass_state
 def console(state: State, source: str | None, interface: str) -> None:
-    """A Python prompt with a model per table (automap) and the database as `db`."""
+    """A Python prompt with a model per table (automap) and the database as `db`
+    (piped input runs as a script)."""
     from .automap import automap
     from .connection.handling import set_default_database
     from .migration.runner import SCHEMA_MIGRATIONS
@@ -398,8 +399,12 @@ def console(state: State, source: str | None, interface: str) -> None:
     models = automap(database, tables=[t for t in database.table_names()
                                        if t != SCHEMA_MIGRATIONS])
     namespace: dict[str, Any] = {"db": database, "models": models, **models.models}
+    if source is None and not sys.stdin.isatty():  # piped: a script, as `python < file`
+        source, name = sys.stdin.read(), "<stdin>"  # (an error stops it, exit code 1)
+    else:
+        name = "<console -c>"
     if source is not None:
-        exec(compile(source, "<console -c>", "exec"), namespace)  # noqa: S102 - the user's
+        exec(compile(source, name, "exec"), namespace)  # noqa: S102 - the user's
         return
     banner = (f"activerecord console: {database.adapter.describe()}\n"
               f"models: {', '.join(models.models) or 'none'}; `db` is the database")

@@ -251,6 +251,9 @@ def test_migrate_status_rollback_redo_console(db, project, fresh):
     script = ('a = Artist.create(name="AC/DC")\n'
               'print("artists", Artist.count(), a.name, "SchemaMigration" in dir())\n')
     assert "artists 1 AC/DC False" in ok(run(project, "console", url=url, stdin=script))
+    failing = run(project, "console", url=url, stdin="1/0\nprint('after the error')\n")
+    assert failing.returncode == 1 and "after the error" not in failing.stdout
+    assert "ZeroDivisionError" in failing.stderr  # piped input runs as a script
 
 
 def test_dry_run_prints_the_sql_and_changes_nothing(db, project, fresh):
