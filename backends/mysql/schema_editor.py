@@ -181,6 +181,17 @@ class MySQLSchemaEditor(SchemaEditor):
             if op.name.lower() in _identifiers(check.expression):
                 self.run(f"ALTER TABLE {self.q(op.table)} DROP CONSTRAINT {self.q(check.name)}")
         self.run(f"ALTER TABLE {self.q(op.table)} DROP COLUMN {self.q(op.name)}")
+        self._restore_column_free_checks(op.table, info)
+
+    def _restore_column_free_checks(self, table: str, before: Any) -> None:
+        # MariaDB drops a check that names no column (``CHECK (1 = 1)``) with any column
+        # (10.11 does): it is added back, as SQLite and PostgreSQL keep it.
+        columns = {c.name.lower() for c in before.columns}
+        kept = {c.name for c in self.table(table).checks}
+        for check in before.checks:
+            if check.name not in kept and not _identifiers(check.expression) & columns:
+                self.run(f"ALTER TABLE {self.q(table)} ADD "
+                         + self.check_clause(ddl.CheckDef(table, check.expression, check.name)))
 
     def do_add_column(self, op: ddl.AddColumn) -> None:
         """``ADD COLUMN``; a NOT NULL column without a default is refused for a table

@@ -308,7 +308,12 @@ class SQLiteSchemaEditor(SchemaEditor):
 
     def do_change_column(self, op: ddl.ChangeColumn) -> None:
         col = op.column
-        self.column_of(op.table, col.name)
+        current = self.column_of(op.table, col.name)
+        if current.auto_increment:  # the rowid key: INTEGER, 64-bit, or nothing
+            if col.type not in ("integer", "bigint") or col.sql_type:
+                raise SchemaError(f"{op.table}.{col.name} is the table's rowid key (INTEGER "
+                                  "PRIMARY KEY): SQLite cannot give it another type")
+            col = col.with_(sql_type="integer", null=False)
 
         def edit(clause: ColumnClause) -> None:
             clause.type_sql = self.column_type(col)
@@ -375,10 +380,16 @@ class SQLiteSchemaEditor(SchemaEditor):
         its own with foreign keys off, so its DROP TABLE never fires ``ON DELETE``
         actions, and checks the foreign keys before its COMMIT."""
         if not self.dry_run and not self.database.in_transaction:
-            with self.database.transaction_manager.transaction(session=self.session):
-                self.rebuild(table, add=add, drop_column=drop_column, drop_check=drop_check,
-                             drop_foreign_key=drop_foreign_key, edit=edit)
-                self.check_integrity()
+            mark = len(self.executed)
+            try:
+                with self.database.transaction_manager.transaction(session=self.session):
+                    self.rebuild(table, add=add, drop_column=drop_column,
+                                 drop_check=drop_check, drop_foreign_key=drop_foreign_key,
+                                 edit=edit)
+                    self.check_integrity()
+            except BaseException:
+                del self.executed[mark:]  # rolled back: none of them stays applied
+                raise
             return
         info = self.table(table)
         table = self._stored_name(table)  # the name's case as the table was created

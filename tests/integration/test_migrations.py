@@ -712,3 +712,17 @@ def test_an_aware_datetime_written_by_a_migration_is_stored_in_utc(mig):
         table_name = "stamps"
 
     assert Stamp.first().at.replace(tzinfo=None) == dt.datetime(2020, 1, 2, 1, 4, 5)
+
+
+@pytest.mark.databases("mysql")
+def test_mariadb_keeps_a_check_that_names_no_column_when_a_column_goes(mig):
+    """MariaDB drops ``CHECK (1 = 1)`` with any column it drops: it is added back, so
+    the rollback (and SQLite and PostgreSQL) agree."""
+    m = mig.run(("base", migration('''
+        with self.create_table("ck") as t:
+            t.integer("b")
+            t.check_constraint("1 = 1", name="always")''')),
+                ("drop_b", migration('self.remove_column("ck", "b", "integer")')))
+    assert [c.name for c in info(mig.db, "ck").checks] == ["always"]
+    m.rollback()
+    assert info(mig.db, "ck").column("b") is not None

@@ -21,7 +21,7 @@ from backends.sqlite.introspection import (
     split_definition,
 )
 from backends.sqlite.schema_editor import SQLiteSchemaEditor
-from tests.support.migrations import info, migration, write_migrations
+from tests.support.migrations import info, migration, up_down, write_migrations
 
 
 def create_sql(db, table):
@@ -280,3 +280,42 @@ def test_drop_table_is_refused_while_another_table_refers_to_it(mig):
         mig.run(("drop", migration('self.drop_table("authors")')))
     assert info(mig.db, "authors") is not None
     mig.db.execute("INSERT INTO books (author_id) VALUES (NULL)")  # still writable
+
+
+@pytest.mark.databases("sqlite")
+def test_change_column_of_the_rowid_key(mig):
+    """The rowid key stays INTEGER PRIMARY KEY AUTOINCREMENT (64-bit already) for an
+    integer or bigint; another type is refused by name, before any SQL."""
+    mig.run(("base", migration('''
+        with self.create_table("tags") as t:
+            t.string("label")''')),
+            ("widen", up_down('self.change_column("tags", "id", "bigint")',
+                              'self.change_column("tags", "id", "integer")')))
+    assert "AUTOINCREMENT" in create_sql(mig.db, "tags")
+    with pytest.raises(MigrationError, match="rowid key"):
+        mig.run(("text_key", migration('self.change_column("tags", "id", "string")')))
+
+
+@pytest.mark.databases("sqlite")
+def test_a_failed_rebuild_outside_a_transaction_reports_nothing_applied(mig):
+    """Its own transaction rolled back: the error does not claim its statements stay."""
+    mig.run(("base", migration('''
+        with self.create_table("items") as t:
+            t.string("a")
+            t.string("b")
+        self.execute("CREATE VIEW item_bs AS SELECT a, b FROM items")''')))
+    mig.add(("no_tx", '''from activerecord.migration import Migration
+
+
+class NoTx(Migration):
+    disable_transaction = True
+
+    def change(self):
+        self.remove_column("items", "b", "string")
+'''))
+    try:
+        with pytest.raises(MigrationError, match="no schema statement of it ran"):
+            mig.migrator().migrate()
+        assert info(mig.db, "items").column("b") is not None
+    finally:
+        mig.db.execute("DROP VIEW IF EXISTS item_bs")
