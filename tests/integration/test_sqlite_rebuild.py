@@ -196,6 +196,13 @@ def test_the_readers_of_create_table_text():
         {"archived", "and", "x", "is", "not", "null"}
 
 
+#: A table and a view reading both its columns.
+VIEWED = migration('''
+    with self.create_table("items") as t:
+        t.string("a")
+        t.string("b")
+    self.execute("CREATE VIEW item_bs AS SELECT a, b FROM items")''')
+
 NOTX_PARENTS = migration('''
     with self.create_table("authors") as t:
         t.string("name")
@@ -231,11 +238,7 @@ def test_removing_a_column_a_view_reads_fails_and_keeps_everything(mig):
     """SQLite checks a view's columns only when it is read: the rebuild reads each view
     it made again, so a view of the removed column fails the migration (rolled back
     whole, the view and the column still there), as PostgreSQL refuses it."""
-    mig.run(("base", migration('''
-        with self.create_table("items") as t:
-            t.string("a")
-            t.string("b")
-        self.execute("CREATE VIEW item_bs AS SELECT a, b FROM items")''')))
+    mig.run(("base", VIEWED))
     try:
         with pytest.raises(MigrationError, match="view 'item_bs' no longer works"):
             mig.run(("drop_b", migration('self.remove_column("items", "b", "string")')))
@@ -299,11 +302,7 @@ def test_change_column_of_the_rowid_key(mig):
 @pytest.mark.databases("sqlite")
 def test_a_failed_rebuild_outside_a_transaction_reports_nothing_applied(mig):
     """Its own transaction rolled back: the error does not claim its statements stay."""
-    mig.run(("base", migration('''
-        with self.create_table("items") as t:
-            t.string("a")
-            t.string("b")
-        self.execute("CREATE VIEW item_bs AS SELECT a, b FROM items")''')))
+    mig.run(("base", VIEWED))
     mig.add(("no_tx", '''from activerecord.migration import Migration
 
 
