@@ -11,17 +11,18 @@ timeouts), so connection errors read as everywhere else.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError, NotSupportedError
+from ..errors import ConfigurationError, DatabaseError, NotSupportedError
 
 if TYPE_CHECKING:
     from .adapter import Adapter
     from .url import DatabaseConfig
 
-__all__ = ["DatabaseCreation"]
+__all__ = ["DatabaseCreation", "ServerDatabaseCreation"]
 
 
 class DatabaseCreation:
@@ -110,3 +111,74 @@ class DatabaseCreation:
                 cur.close()
         except adapter.driver_errors as exc:
             raise adapter.translate_error(exc, sql, params) from exc
+
+
+class ServerDatabaseCreation(DatabaseCreation):
+    """Creation for a database server: ``CREATE DATABASE``/``DROP DATABASE`` (the name
+    a quoted identifier) on a connection that names no database of the URL, after
+    looking the name up in the server's catalog (Rails' ``DatabaseTasks``).
+
+    What a backend declares:
+        exists_sql: the catalog query (one ``%s``: the name) answering a row when the
+            database exists.
+        maintenance(config): the connection to send them on (default: the URL without
+            its database, through :meth:`server_connection`).
+        create_options(config): text after ``CREATE DATABASE name`` (default none).
+    """
+
+    exists_sql: str = ""
+
+    @contextmanager
+    def maintenance(self, config: DatabaseConfig) -> Iterator[tuple[Adapter, Any]]:
+        """Yield ``(adapter, connection)`` for the statements, closed afterwards.
+
+        Raises:
+            activerecord.errors.ConnectionError: the server cannot be reached.
+        """
+        with self.server_connection(dataclasses.replace(config, database=None)) as pair:
+            yield pair
+
+    def create_options(self, config: DatabaseConfig) -> str:
+        """The text after ``CREATE DATABASE "name"`` (a leading space), or ``""``."""
+        return ""
+
+    def create(self, config: DatabaseConfig) -> None:
+        """Create the database ``config`` names.
+
+        Raises:
+            activerecord.errors.DatabaseError: it already exists, or the server refuses.
+            activerecord.errors.ConnectionError: the server cannot be reached.
+        """
+        name = self.database_name(config)
+        with self.maintenance(config) as (adapter, conn):
+            if self._exists_on(adapter, conn, name):
+                raise DatabaseError(f"database {config.safe_url()} already exists")
+            self.run(adapter, conn, f"CREATE DATABASE {adapter.dialect.quote_identifier(name)}"
+                                    f"{self.create_options(config)}")
+
+    def drop(self, config: DatabaseConfig) -> None:
+        """Drop the database ``config`` names, and all its data.
+
+        Raises:
+            activerecord.errors.DatabaseError: it does not exist, or the server refuses
+                (PostgreSQL: other sessions are connected to it; the message says so).
+            activerecord.errors.ConnectionError: the server cannot be reached.
+        """
+        name = self.database_name(config)
+        with self.maintenance(config) as (adapter, conn):
+            if not self._exists_on(adapter, conn, name):
+                raise DatabaseError(f"database {config.safe_url()} does not exist")
+            self.run(adapter, conn, f"DROP DATABASE {adapter.dialect.quote_identifier(name)}")
+
+    def exists(self, config: DatabaseConfig) -> bool:
+        """Return whether the database ``config`` names exists on the server.
+
+        Raises:
+            activerecord.errors.ConnectionError: the server cannot be reached.
+        """
+        name = self.database_name(config)
+        with self.maintenance(config) as (adapter, conn):
+            return self._exists_on(adapter, conn, name)
+
+    def _exists_on(self, adapter: Adapter, conn: Any, name: str) -> bool:
+        return bool(self.run(adapter, conn, self.exists_sql, (name,)))

@@ -16,7 +16,7 @@ from typing import Any
 
 from activerecord import errors
 from activerecord.connection.adapter import Adapter
-from activerecord.connection.creation import DatabaseCreation
+from activerecord.connection.creation import ServerDatabaseCreation
 from activerecord.connection.url import DatabaseConfig
 
 __all__ = ["PostgreSQLCreation", "MAINTENANCE_DATABASES"]
@@ -25,52 +25,20 @@ __all__ = ["PostgreSQLCreation", "MAINTENANCE_DATABASES"]
 MAINTENANCE_DATABASES = ("postgres", "template1")
 
 
-class PostgreSQLCreation(DatabaseCreation):
-    """``CREATE DATABASE "name"`` / ``DROP DATABASE "name"`` on the server."""
+class PostgreSQLCreation(ServerDatabaseCreation):
+    """``CREATE DATABASE "name"`` / ``DROP DATABASE "name"`` on the server (its default
+    template and encoding), from a maintenance database."""
 
-    def create(self, config: DatabaseConfig) -> None:
-        """Create the database ``config`` names (the server's default template and
-        encoding).
+    exists_sql = "SELECT 1 FROM pg_catalog.pg_database WHERE datname = %s"
 
-        Raises:
-            activerecord.errors.DatabaseError: it already exists, or the server
-                refuses (no CREATEDB privilege).
-            activerecord.errors.ConnectionError: the server cannot be reached.
-        """
-        name = self.database_name(config)
-        with self._maintenance(config) as (adapter, conn):
-            if self._exists_on(adapter, conn, name):
-                raise errors.DatabaseError(f"database {config.safe_url()} already exists")
-            self.run(adapter, conn, f"CREATE DATABASE {adapter.dialect.quote_identifier(name)}")
-
-    def drop(self, config: DatabaseConfig) -> None:
-        """Drop the database ``config`` names.
-
-        Raises:
-            activerecord.errors.DatabaseError: it does not exist, or the server refuses
-                (other sessions are connected to it: the message says so).
-            activerecord.errors.ConnectionError: the server cannot be reached.
-        """
-        name = self.database_name(config)
-        with self._maintenance(config) as (adapter, conn):
-            if not self._exists_on(adapter, conn, name):
-                raise errors.DatabaseError(f"database {config.safe_url()} does not exist")
-            self.run(adapter, conn, f"DROP DATABASE {adapter.dialect.quote_identifier(name)}")
-
-    def exists(self, config: DatabaseConfig) -> bool:
-        """Return whether the database ``config`` names exists on the server.
-
-        Raises:
-            activerecord.errors.ConnectionError: the server cannot be reached.
-        """
-        name = self.database_name(config)
-        with self._maintenance(config) as (adapter, conn):
-            return self._exists_on(adapter, conn, name)
-
-    # -- helpers -----------------------------------------------------------------------
     @contextmanager
-    def _maintenance(self, config: DatabaseConfig) -> Iterator[tuple[Adapter, Any]]:
-        # A connection to the first maintenance database that accepts it, closed after.
+    def maintenance(self, config: DatabaseConfig) -> Iterator[tuple[Adapter, Any]]:
+        """A connection to the first of :data:`MAINTENANCE_DATABASES` that accepts it,
+        closed afterwards (Rails falls back to ``template1`` the same way).
+
+        Raises:
+            activerecord.errors.ConnectionError: none of them can be reached.
+        """
         failure: errors.ConnectionError | None = None
         for maintenance in MAINTENANCE_DATABASES:
             adapter = self.server_adapter(dataclasses.replace(config, database=maintenance))
@@ -86,8 +54,3 @@ class PostgreSQLCreation(DatabaseCreation):
             return
         assert failure is not None
         raise failure
-
-    def _exists_on(self, adapter: Adapter, conn: Any, name: str) -> bool:
-        rows = self.run(adapter, conn, "SELECT 1 FROM pg_catalog.pg_database "
-                                       "WHERE datname = %s", (name,))
-        return bool(rows)
