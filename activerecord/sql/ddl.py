@@ -144,6 +144,8 @@ class Operation:
 
     @property
     def tables(self) -> tuple[str, ...]:
+        """The names of the tables the operation touches (here: its ``table`` field,
+        when it has one; operations on another field override this)."""
         table = getattr(self, "table", None)
         return (table,) if table else ()
 
