@@ -9,7 +9,7 @@ DB ?= sqlite postgresql mysql
 PYTEST_ARGS ?=
 DEMO_DB := /tmp/activerecord-demo.db
 
-.PHONY: venv test demo bench clean servers-up servers-down lint
+.PHONY: venv test demo bench clean servers-up servers-down lint docs
 
 venv: $(VENV)/.installed
 
@@ -18,7 +18,7 @@ $(VENV)/bin/python:
 
 # Reinstall when the project metadata changes; the stamp records the last install.
 $(VENV)/.installed: pyproject.toml $(wildcard setup.cfg) | $(VENV)/bin/python
-	$(VENV)/bin/python -m pip install -q -e '.[postgresql,mysql,dev]'
+	$(VENV)/bin/python -m pip install -q -e '.[postgresql,mysql,flask,testing,docs,dev]'
 	touch $@
 
 test: venv
@@ -29,6 +29,10 @@ demo: venv
 	rm -f $(DEMO_DB)
 	cd examples && DATABASE_URL=sqlite:///$(DEMO_DB) ../$(VENV)/bin/activerecord migrate
 	DATABASE_URL=sqlite:///$(DEMO_DB) $(VENV)/bin/python examples/quickstart.py
+
+# The documentation site (MkDocs Material); --strict fails on a broken link or page.
+docs: venv
+	$(VENV)/bin/mkdocs build --strict --site-dir build/site
 
 # Speed as a ratio to the raw driver (SQLite by default; start servers for the others:
 #   make servers-up && make bench BENCH_DB=sqlite,postgresql,mysql).
