@@ -24,7 +24,7 @@ from __future__ import annotations
 import functools
 import importlib
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import ModuleType
 from typing import Any, ClassVar
 
@@ -145,7 +145,8 @@ class Adapter(ABC):
                     close=self.close, ping=self.ping if ping else None,
                     ping_interval=self.options.get("ping_interval", 2.0) if ping else None,
                     recycle=self.options.get("pool_recycle", self.default_recycle),
-                    describe=self.describe())
+                    describe=self.describe(), in_transaction=self.transaction_probe(),
+                    rollback=self.reset)
 
     def create_pool(self) -> Pool:
         """Return the pool this adapter's Database uses: a :class:`ConnectionPool`
@@ -262,6 +263,29 @@ class Adapter(ABC):
         COMMIT answers ROLLBACK without an error). False where an error leaves the
         transaction usable (SQLite, MySQL/MariaDB), the default."""
         return False
+
+    def in_transaction(self, conn: Any) -> bool:
+        """Return whether the driver reports ``conn`` inside a transaction (a BEGIN
+        not yet ended by COMMIT or ROLLBACK). The Database asks after a statement sent
+        by hand (``execute("BEGIN")``) and keeps such a connection with its context
+        until the transaction ends; the pool asks before taking a connection back.
+        Each backend reads its driver's own flag, without a round trip; False here."""
+        return False
+
+    def transaction_probe(self) -> Callable[[Any], Any]:
+        """Return the callable the pool asks, for each connection given back, whether
+        the driver reports it inside a transaction (truthy: yes): :meth:`in_transaction`
+        by default; a backend whose driver keeps the answer in one attribute returns an
+        ``operator.attrgetter`` of it, which costs no Python call per check-in."""
+        return self.in_transaction
+
+    def reset(self, conn: Any) -> None:
+        """Make ``conn`` fit to go back to the pool: roll back a transaction the
+        driver reports open (:meth:`in_transaction`), so no connection is ever handed
+        out inside one. Raises the driver's error when the ROLLBACK fails (the pool
+        then discards the connection)."""
+        if self.in_transaction(conn):
+            conn.rollback()
 
     def schema_changed(self, pool: Pool) -> None:  # noqa: B027 - optional hook
         """Called after a migration changed the schema: forget what connections cached

@@ -14,12 +14,15 @@ docs/architecture.md ("Connections and transactions").
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
+import math
 import os
 import threading
+import time
 import warnings
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from .. import events
@@ -28,9 +31,10 @@ from ..sql import nodes as n
 from ..sql.compiler import Compiler
 from .features import Features
 from .introspection import TableInfo
-from .pool import Pool
+from .pool import Pool, caller
 from .registry import adapter_class_for, known_schemes
 from .schema_cache import SchemaCache
+from .scope import ConnectionScope, HeldConnection
 from .transaction import TransactionManager, doomed_error
 from .url import parse_url
 
@@ -45,6 +49,7 @@ class SchemaCacheWarning(UserWarning):
     cannot be read (``connect(url, schema_cache=path)``)."""
 
 _SQL = events.SQL
+_clock = time.perf_counter
 
 
 class Result:
@@ -75,6 +80,10 @@ class Database:
         pool_timeout: seconds a checkout waits before ``ConnectionTimeoutError``
             (default: the URL's ``?pool_timeout=``, else 5).
         name: a name for :func:`get_database` (default: the URL without password).
+        slow_query_ms: statements slower than this many milliseconds are logged at
+            WARNING on ``activerecord.sql`` with their redacted parameters (reported,
+            never run again); default the URL's ``?slow_query_ms=``, else 500; ``0``
+            or ``None`` turns it off.
         schema_cache: the path of a schema cache file (``db/schema_cache.json``,
             written by ``activerecord schema cache dump``): at the first connection its
             tables fill the schema cache, so models boot without reading the catalogs,
@@ -90,7 +99,8 @@ class Database:
 
     def __init__(self, url: str | None = None, *, pool_size: int | None = None,
                  pool_timeout: float | None = None, name: str | None = None,
-                 schema_cache: str | None = None, **options: Any):
+                 schema_cache: str | None = None, slow_query_ms: float | None = -1.0,
+                 **options: Any):
         url = url or os.environ.get("DATABASE_URL")
         if not url:
             raise ConfigurationError(
@@ -102,6 +112,12 @@ class Database:
         query = dict(config.query)
         pool_size = _pool_option(query, "pool_size", pool_size, int, 5)
         pool_timeout = _pool_option(query, "pool_timeout", pool_timeout, float, 5.0)
+        slow = query.pop("slow_query_ms", None)
+        if slow_query_ms is not None and slow_query_ms < 0:
+            slow_query_ms = _slow_option(slow)
+        #: Milliseconds over which a statement is logged as slow (None: never).
+        self.slow_query_ms: float | None = slow_query_ms or None
+        self._slow_s = slow_query_ms / 1000.0 if slow_query_ms else math.inf
         self.config = dataclasses.replace(config, query=query)
         options.update(pool_size=pool_size, pool_timeout=pool_timeout)
         self.adapter = adapter_class_for(self.config.scheme)(self.config, options)
@@ -117,6 +133,12 @@ class Database:
         #: ContextVar, read by every statement.
         self.transaction_manager = TransactionManager(self)
         self._tx = self.transaction_manager.var
+        #: The connection this context holds past its statements (scope.py), and
+        #: the request scope it runs in.
+        self._held: contextvars.ContextVar[HeldConnection | None] = \
+            contextvars.ContextVar(f"activerecord_held_{id(self)}", default=None)
+        self._scope: contextvars.ContextVar[ConnectionScope | None] = \
+            contextvars.ContextVar(f"activerecord_scope_{id(self)}", default=None)
         self._closed = False
         #: Why it was closed, for the error a further use raises ("": ``close()``).
         self._closed_why = ""
@@ -256,13 +278,21 @@ class Database:
             except DatabaseError as exc:
                 self.transaction_manager.statement_failed(tx, exc)
                 raise
+        held = self._held.get()
+        if held is not None and not held.released:
+            return self._run_held(held, sql, params, read)
         assert pool is not None
         attempts = 2 if read else 1
         for attempt in range(attempts):
             conn = pool.checkout()
-            broken = False
+            broken = kept = False
             try:
-                return self._run_on(conn, sql, params, read)
+                result = self._run_on(conn, sql, params, read)
+                # A statement sent by hand that began a transaction (BEGIN, START
+                # TRANSACTION): the connection stays with this context until it ends.
+                if not read and self.adapter.in_transaction(conn):
+                    kept = self._hold(conn, pinned=False)
+                return result
             except DatabaseError as exc:
                 # Translated from the driver's error (its __cause__): a lost connection
                 # is discarded, and an ORM-built read is sent once more on a new one.
@@ -271,8 +301,94 @@ class Database:
                 if not broken or attempt + 1 >= attempts:
                     raise
             finally:
-                pool.checkin(conn, broken)
+                if not kept:
+                    pool.checkin(conn, broken)
         raise AssertionError("unreachable")
+
+    # -- connections held with a context (scope.py) ----------------------------------
+    def _run_held(self, held: HeldConnection, sql: str, params: Sequence[Any],
+                  read: bool) -> Result:
+        # A statement on the connection this context holds; a COMMIT or ROLLBACK that
+        # ends a raw transaction gives the connection back, and so does its loss.
+        try:
+            result = self._run_on(held.conn, sql, params, read)
+        except DatabaseError as exc:
+            cause = exc.__cause__
+            if cause is not None and self.adapter.is_disconnect(cause):
+                self._release_held(held, broken=True)
+            raise
+        if not held.pinned and not self.adapter.in_transaction(held.conn):
+            self._release_held(held)
+        return result
+
+    def _hold(self, conn: Any, pinned: bool) -> bool:
+        held = HeldConnection(conn, pinned, caller())
+        self._held.set(held)
+        scope = self._scope.get()
+        if scope is not None and not scope.closed:
+            scope.held.append(held)
+        return True
+
+    def _held_connection(self) -> HeldConnection | None:
+        """The connection this context holds (a pinned one, or one a raw BEGIN left
+        inside a transaction), or None."""
+        held = self._held.get()
+        return held if held is not None and not held.released else None
+
+    def _release_held(self, held: HeldConnection, *, broken: bool = False,
+                      rollback: bool = False) -> None:
+        # Give a held connection back (rolled back first when asked and needed; a
+        # connection that refuses the ROLLBACK is discarded); the context forgets it.
+        if held.released:
+            return
+        held.released = True
+        if self._held.get() is held:
+            self._held.set(None)
+        if rollback and not broken and self.adapter.in_transaction(held.conn):
+            try:
+                self.adapter.reset(held.conn)
+            except Exception:  # noqa: BLE001 - a connection that cannot roll back goes
+                broken = True
+        pool = self._pool
+        if pool is not None:
+            pool.checkin(held.conn, broken)
+
+    @contextmanager
+    def connection_scope(self, pin: bool = False) -> Iterator[ConnectionScope]:
+        """Run a block (one web request) so that it leaves nothing held on this
+        Database: at its end a transaction still open in it (an abandoned
+        ``transaction()`` context, a raw ``BEGIN`` not ended) is rolled back and its
+        connection returned to the pool, each leak logged at WARNING on
+        ``activerecord.pool`` and listed in the yielded scope's ``leaks``.
+
+        ``pin=True`` checks one connection out for the whole block: every statement
+        and transaction in it runs on that connection (session state such as ``SET``
+        or temporary tables lasts between statements); it goes back at the end,
+        rolled back first if a transaction is open on it.
+
+        Code in a copy of the block's context (a thread pool running a sync
+        endpoint) is covered too. Yields the :class:`~activerecord.connection.scope.
+        ConnectionScope`. Raises ConnectionTimeoutError when ``pin`` finds no free
+        connection. Rails' executor and Django's request-finished handling do the same
+        at the end of a request (docs/web.md).
+        """
+        scope = ConnectionScope(self, pin)
+        token = self._scope.set(scope)
+        held_token = None
+        try:
+            if pin:
+                pool = self._ready()
+                held = HeldConnection(pool.checkout(), True, caller())
+                scope.held.append(held)
+                held_token = self._held.set(held)
+            yield scope
+        finally:
+            try:
+                scope.close()
+            finally:
+                if held_token is not None:
+                    _reset_var(self._held, held_token)
+                _reset_var(self._scope, token)
 
     def _too_many_parameters(self, sql: str, params: Sequence[Any]) -> ProgrammingError:
         limit = self.dialect.features.max_parameters
@@ -283,18 +399,15 @@ class Database:
             sql=sql, params=None)
 
     def _run_on(self, conn: Any, sql: str, params: Sequence[Any], read: bool = False,
-                kind: str = "query", _timing: bool = False) -> Result:
+                kind: str = "query") -> Result:
         """Send one statement on ``conn``; the one place every statement goes through.
 
-        Reports it as the ``"sql"`` event when anyone listens: then it calls itself
-        once more, timed (``_timing``), inside ``events.timed``; when nobody listens
-        the hot path costs one attribute test. Raises the adapter's translation of a
+        Reports it as the ``"sql"`` event when anyone listens, and logs it at WARNING
+        when it took longer than :attr:`slow_query_ms` (whoever listens): the hot path
+        costs two clock reads and two tests. Raises the adapter's translation of a
         driver error, ``from`` the driver's exception."""
-        if _SQL.subscribers and not _timing:
-            return events.timed("sql", {
-                "sql": sql, "params": params, "database": self.name, "read": read,
-                "kind": kind}, self._run_on, conn, sql, params, read, kind, True)
         adapter = self.adapter
+        start = _clock()
         try:
             cur = adapter.execute(conn, sql, params)
             desc = cur.description
@@ -302,9 +415,28 @@ class Database:
             result = Result(rows, [d[0] for d in desc] if desc else None,
                             cur.rowcount, adapter.last_insert_id(cur))
             cur.close()
-            return result
         except adapter.driver_errors as exc:
-            raise adapter.translate_error(exc, sql, params) from exc
+            error = adapter.translate_error(exc, sql, params)
+            elapsed = _clock() - start
+            if _SQL.subscribers or elapsed >= self._slow_s:
+                self._report(sql, params, read, kind, elapsed, None, error)
+            raise error from exc
+        elapsed = _clock() - start
+        if _SQL.subscribers or elapsed >= self._slow_s:
+            self._report(sql, params, read, kind, elapsed,
+                         len(rows) if desc is not None else result.rowcount, None)
+        return result
+
+    def _report(self, sql: str, params: Sequence[Any], read: bool, kind: str,
+                elapsed: float, rowcount: int | None, error: BaseException | None) -> None:
+        # The "sql" event and the slow-query warning, with redacted parameters.
+        event = events.SQLEvent("sql", sql, events.redacted_params(sql, params),
+                                elapsed * 1000.0, rowcount, self.name, caller(), kind,
+                                read, error)
+        if elapsed >= self._slow_s:
+            events.log_slow(event, self.slow_query_ms or 0.0)
+        if _SQL.subscribers:
+            events.instrument("sql", event)
 
     def select_rows(self, node: n.Node) -> list[tuple]:
         """Compile and run a SELECT built by the ORM; return its rows (retried once
@@ -412,10 +544,14 @@ class Database:
         # the transaction made, and a one-connection pool has no other), errors
         # translated; outside one, on a checked-out connection (retried once).
         tx = self.transaction_manager.current
-        if tx is None:
-            return self._with_checkout(fn)
+        conn = tx.conn if tx is not None else None
+        if conn is None:
+            held = self._held_connection()
+            if held is None:
+                return self._with_checkout(fn)
+            conn = held.conn
         try:
-            return fn(tx.conn)
+            return fn(conn)
         except self.adapter.driver_errors as exc:
             raise self.adapter.translate_error(exc) from exc
 
@@ -445,6 +581,28 @@ class Database:
         """Return the names of the user tables in this database, sorted."""
         names: list[str] = self._on_own_connection(self.adapter.introspector.table_names)
         return names
+
+
+def _reset_var(var: contextvars.ContextVar[Any], token: contextvars.Token) -> None:
+    try:
+        var.reset(token)
+    except ValueError:  # the scope ended in another context than it began in
+        var.set(None)
+
+
+def _slow_option(text: str | None) -> float | None:
+    """``slow_query_ms`` from the URL's query (a number of ms, ``0`` for off), or the
+    default 500. Raises ConfigurationError for anything else."""
+    if text is None:
+        return 500.0
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if value < 0 or math.isnan(value):
+        raise ConfigurationError(f"slow_query_ms={text!r} in the database URL: a number "
+                                 "of milliseconds (0 turns the slow-query log off) is needed")
+    return value
 
 
 def _pool_option(query: dict, name: str, given: Any, kind: type, default: Any) -> Any:

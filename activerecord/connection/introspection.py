@@ -7,12 +7,14 @@ returns these plain, frozen records; nothing above the adapter sees a catalog ro
 from __future__ import annotations
 
 import re
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import events
+from .pool import caller
 
 __all__ = ["ColumnInfo", "ForeignKeyInfo", "IndexInfo", "CheckInfo", "TableInfo", "Introspector",
            "NEUTRAL_TYPES", "UNTYPED", "parse_type_args"]
@@ -165,11 +167,23 @@ class Introspector(ABC):
         (``activerecord.events``). Driver errors propagate raw: the Database
         translates them.
         """
-        if events.SQL.subscribers:
-            return events.timed("sql", {
-                "sql": sql, "params": params, "database": self.database_name,
-                "read": True, "kind": "schema"}, self._fetch, conn, sql, params)
-        return self._fetch(conn, sql, params)
+        if not events.SQL.subscribers:
+            return self._fetch(conn, sql, params)
+        start = time.perf_counter()
+        rows: list[tuple] | None = None
+        error: BaseException | None = None
+        try:
+            rows = self._fetch(conn, sql, params)
+            return rows
+        except BaseException as exc:
+            error = exc
+            raise
+        finally:
+            events.instrument("sql", events.SQLEvent(
+                "sql", sql, events.redacted_params(sql, params),
+                (time.perf_counter() - start) * 1000.0,
+                None if rows is None else len(rows), self.database_name, caller(),
+                "schema", True, error))
 
     @staticmethod
     def _fetch(conn: Any, sql: str, params: Sequence[Any]) -> list[tuple]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import inspect
+import logging
 import os
 import sys
 import threading
@@ -27,9 +28,13 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
+from .. import events
 from ..errors import ConnectionTimeoutError
 
-__all__ = ["Pool", "ConnectionPool", "user_frame"]
+__all__ = ["Pool", "ConnectionPool", "user_frame", "caller"]
+
+log = logging.getLogger("activerecord.pool")
+_CHECKOUT = events.POOL_CHECKOUT
 
 
 class Pool(ABC):
@@ -56,8 +61,15 @@ class Pool(ABC):
         return 0
 
     @abstractmethod
-    def stats(self) -> dict:
-        """Return ``{"size", "in_use", "idle", "open"}`` counts."""
+    def stats(self) -> dict[str, int]:
+        """Return the pool's counts, read at one instant:
+
+        * ``size``: most connections open at once;
+        * ``in_use``: checked out now;
+        * ``idle``: open and waiting in the pool;
+        * ``waiting``: threads (or tasks) waiting for a free connection;
+        * ``open``: open connections (``in_use + idle``, plus any being opened).
+        """
 
 
 class ConnectionPool(Pool):
@@ -73,13 +85,20 @@ class ConnectionPool(Pool):
             checkout (``0`` pings every time, ``None`` never).
         recycle: seconds after which a connection is replaced on checkout, or ``None``.
         describe: text naming the database, for error messages (no password).
+        in_transaction: returns whether the driver reports a connection inside a
+            transaction (``Adapter.in_transaction``); such a connection coming back
+            is rolled back (``rollback``) before anyone else gets it, or discarded
+            when that fails, and a WARNING is logged on ``activerecord.pool``.
+        rollback: rolls a connection's transaction back (``Adapter.reset``).
     """
 
     def __init__(self, connect: Callable[[], Any], *, size: int = 5, timeout: float = 5.0,
                  close: Callable[[Any], None] | None = None,
                  ping: Callable[[Any], bool] | None = None,
                  ping_interval: float | None = 2.0, recycle: float | None = None,
-                 describe: str = ""):
+                 describe: str = "",
+                 in_transaction: Callable[[Any], bool] | None = None,
+                 rollback: Callable[[Any], None] | None = None):
         if size < 1:
             raise ValueError("pool size must be at least 1")
         self.size = size
@@ -90,6 +109,9 @@ class ConnectionPool(Pool):
         self._ping_interval = ping_interval
         self._recycle = recycle
         self._describe = describe
+        self._dirty = in_transaction
+        self._rollback = rollback
+        self._waiting = 0
         self._cond = threading.Condition(threading.Lock())
         self._idle: deque = deque()          # (conn, created_at, returned_at)
         # id(conn) -> (conn, created_at, since, thread, (holder frame, its line))
@@ -97,7 +119,11 @@ class ConnectionPool(Pool):
         self._open = 0
         self._closed = False
 
-    def checkout(self) -> Any:
+    def checkout(self, _report: bool = True) -> Any:
+        """Return a connection (see :meth:`Pool.checkout`); reports the
+        ``"pool.checkout"`` event when anyone listens."""
+        if _report and _CHECKOUT.subscribers:
+            return self._checkout_reported()
         deadline = None
         with self._cond:
             while True:
@@ -118,7 +144,12 @@ class ConnectionPool(Pool):
                 if deadline is None:
                     deadline = time.monotonic() + self.timeout
                 remaining = deadline - time.monotonic()
-                if remaining <= 0 or not self._cond.wait(remaining):
+                self._waiting += 1
+                try:
+                    woken = remaining > 0 and self._cond.wait(remaining)
+                finally:
+                    self._waiting -= 1
+                if not woken:
                     if not self._idle and self._open >= self.size:
                         raise ConnectionTimeoutError(self._timeout_message())
         if conn is None:
@@ -129,6 +160,14 @@ class ConnectionPool(Pool):
         with self._cond:
             self._in_use[id(conn)] = (conn, created, time.monotonic(),
                                       threading.current_thread(), holder)
+        return conn
+
+    def _checkout_reported(self) -> Any:
+        start = time.perf_counter()
+        conn = self.checkout(False)
+        wait_ms = (time.perf_counter() - start) * 1000.0
+        events.instrument("pool.checkout", events.PoolCheckoutEvent(
+            "pool.checkout", self._describe, wait_ms, len(self._in_use), self.size))
         return conn
 
     def _due_for_check(self, created: float, returned: float) -> bool:
@@ -162,6 +201,10 @@ class ConnectionPool(Pool):
         return self._open_new()
 
     def checkin(self, conn: Any, broken: bool = False) -> None:
+        """Give ``conn`` back (see :meth:`Pool.checkin`); one the driver reports
+        inside a transaction is rolled back first, or discarded when that fails."""
+        if not broken and self._dirty is not None and self._dirty(conn):
+            broken = not self._reset(conn)
         with self._cond:
             entry = self._in_use.pop(id(conn), None)
             if entry is None:
@@ -175,6 +218,29 @@ class ConnectionPool(Pool):
             self._cond.notify()
         if discard:
             self._close_fn(conn)
+
+    def _reset(self, conn: Any) -> bool:
+        # A connection coming back inside a transaction (the caller's bug): rolled
+        # back while it is still checked out, so no other thread can have it.
+        with self._cond:
+            entry = self._in_use.get(id(conn))
+        if entry is None:
+            return True  # not ours (given back twice): left alone, checkin ignores it
+        where = _where(entry[4][0], entry[4][1])
+        try:
+            if self._rollback is not None:
+                self._rollback(conn)
+            clean = not self._dirty(conn) if self._dirty is not None else True
+        except Exception:  # noqa: BLE001 - a connection that cannot roll back is discarded
+            clean = False
+        if clean:
+            log.warning("a connection to %s came back to the pool inside a transaction "
+                        "(checked out at %s); it was rolled back", self._describe, where)
+        else:
+            log.info("a connection to %s came back broken or inside a transaction it "
+                     "cannot roll back (checked out at %s); it was discarded",
+                     self._describe, where)
+        return clean
 
     def close(self) -> None:
         with self._cond:
@@ -210,10 +276,13 @@ class ConnectionPool(Pool):
                 self.checkin(conn, True)
         return done
 
-    def stats(self) -> dict:
+    def stats(self) -> dict[str, int]:
+        """Return ``{"size", "in_use", "idle", "waiting", "open"}`` (see
+        :meth:`Pool.stats`), read under the pool's lock."""
         with self._cond:
             return {"size": self.size, "in_use": len(self._in_use),
-                    "idle": len(self._idle), "open": self._open}
+                    "idle": len(self._idle), "waiting": self._waiting,
+                    "open": self._open}
 
     def _timeout_message(self) -> str:
         msg = (f"could not get a connection to {self._describe} within {self.timeout:g}s: "
@@ -259,7 +328,7 @@ def _holder() -> tuple:
     #   call returns, so at a timeout its stack is live and walked then;
     # - an ORM generator (a transaction): it keeps the connection across ``yield``,
     #   after which its callers are unreachable, so the user's frame is found now.
-    frame = sys._getframe(2)
+    frame = sys._getframe(2)  # _holder <- checkout <- its caller
     code = frame.f_code
     internal = _internal_files.get(code.co_filename)
     if internal is None:
@@ -279,6 +348,27 @@ def user_frame(frame: FrameType | None) -> FrameType | None:
     while frame is not None and _internal(frame):
         frame = frame.f_back
     return frame
+
+
+def caller(frame: FrameType | None = None) -> str:
+    """``"path/file.py:123"`` of the first frame outside activerecord (see
+    :func:`user_frame`), from ``frame`` (default: the caller's) outwards; a path under
+    the working directory is given relative to it; ``""`` when there is no such frame."""
+    user = user_frame(frame if frame is not None else sys._getframe(1))
+    if user is None:
+        return ""
+    file = user.f_code.co_filename
+    cwd = _cwd()
+    if file.startswith(cwd):
+        file = file[len(cwd):]
+    return f"{file}:{user.f_lineno}"
+
+
+def _cwd() -> str:
+    try:
+        return os.getcwd() + os.sep
+    except OSError:  # the working directory was removed
+        return os.sep + os.sep
 
 
 def _where(frame: FrameType | None, line: int) -> str:

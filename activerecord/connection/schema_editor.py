@@ -125,7 +125,8 @@ class SchemaEditor:
         """Clear ``tables`` (every table when none) from the schema cache and send
         :data:`SCHEMA_CHANGED`, so loaded models reading them forget their columns."""
         self.forget(*tables)
-        events.instrument(SCHEMA_CHANGED, {"database": self.database, "tables": tables})
+        events.instrument(SCHEMA_CHANGED, events.SchemaChangedEvent(
+            SCHEMA_CHANGED, self.database, tuple(tables)))
 
     def schema_changed(self) -> None:
         """Called after a migration run changed the schema: pooled connections forget

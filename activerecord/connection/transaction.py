@@ -46,10 +46,12 @@ from __future__ import annotations
 import contextvars
 import itertools
 import logging
+import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+from .. import events
 from ..errors import (
     AfterCommitError,
     DatabaseError,
@@ -60,13 +62,16 @@ from ..errors import (
 from .adapter import Adapter
 from .dialect import ISOLATION_LEVELS, Dialect
 from .features import Features
-from .pool import Pool
+from .pool import Pool, caller
 
 __all__ = ["TransactionManager", "Transaction", "TransactionLevel", "TransactionHost",
            "RecordCallbacks", "run_callbacks", "doomed_error"]
 
 log = logging.getLogger("activerecord.transaction")
 _ids = itertools.count(1)
+_TRANSACTION = events.TRANSACTION
+#: The savepoint a transaction opened inside a raw one (``execute("BEGIN")``) uses.
+_RAW_OUTER = "active_record_0"
 
 
 class TransactionHost(Protocol):
@@ -84,6 +89,14 @@ class TransactionHost(Protocol):
 
     def _run_on(self, conn: Any, sql: str, params: Any, read: bool = False,
                 kind: str = "query") -> Any: ...
+
+    def _held_connection(self) -> Any: ...
+
+    def _release_held(self, held: Any, *, broken: bool = False,
+                      rollback: bool = False) -> None: ...
+
+    name: str
+    _scope: contextvars.ContextVar[Any]
 
 
 class TransactionLevel:
@@ -208,10 +221,26 @@ class Transaction:
     """The open transaction of one thread or task: its pinned connection and its
     levels (the outer transaction first, then one per open savepoint)."""
 
-    __slots__ = ("conn", "levels", "pending", "rolled_back", "closed", "doomed")
+    __slots__ = ("conn", "levels", "pending", "rolled_back", "closed", "doomed", "held",
+                 "commit_sql", "rollback_sql", "released", "started", "caller", "scope")
 
     def __init__(self, conn: Any, pending: tuple[str, ...] | None = None):
         self.conn = conn
+        #: the context's held connection it runs on (scope.py), else None: its own.
+        self.held: Any = None
+        #: how it ends: COMMIT/ROLLBACK, or RELEASE/ROLLBACK TO of its savepoint when
+        #: it runs inside a transaction begun by hand.
+        self.commit_sql = ""
+        self.rollback_sql = ""
+        #: a request scope ended it (rolled back): its block, resumed or closed
+        #: later, must not touch the connection any more.
+        self.released = False
+        #: perf_counter() at its BEGIN when the "transaction" event is listened to.
+        self.started: float | None = None
+        #: the user's line that opened it (kept inside a request scope).
+        self.caller = ""
+        #: the request scope it was registered with, or None.
+        self.scope: Any = None
         self.levels: list[TransactionLevel] = [TransactionLevel()]
         #: the BEGIN statements of a lazy transaction not yet sent (None once sent).
         self.pending = pending
@@ -326,14 +355,13 @@ class TransactionManager:
         # the after_rollback callbacks run here, after the check-in, in any case.
         db = self._db
         pool = db._ready()
-        begin = (db.dialect.begin_sql,) if level is None else \
-            db.dialect.begin_isolated(level)
-        if session is not None:  # its first statements include the BEGIN
-            begin, lazy = session[0], False
-        tx = Transaction(pool.checkout(), begin if lazy and level is None else None)
-        broken = False
+        held = db._held_connection()
+        # (checked out here, in the generator, so a pool timeout names the user's line)
+        tx, begin = self._open(held.conn if held is not None else pool.checkout(), held,
+                               level, lazy, session)
+        broken = committed = False
         token = self.var.set(tx)
-        committed: list[Callable[[], Any]] = []
+        done: list[Callable[[], Any]] = []
         try:
             if tx.pending is None:
                 try:
@@ -346,41 +374,120 @@ class TransactionManager:
             try:
                 yield
             except BaseException as exc:
+                if tx.released:
+                    raise  # a request scope rolled it back already
                 if tx.pending is not None:  # nothing began: a dead one is discarded
                     broken = db.adapter.is_disconnect(exc.__cause__ or exc)
                 elif tx.doomed is None:  # (a doomed one the database ended itself)
-                    broken = not self._quiet(tx.conn, db.dialect.rollback_sql)
+                    broken = not self._quiet(tx.conn, tx.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
+            if tx.released:
+                raise TransactionError(
+                    "this transaction was rolled back when the scope of its request "
+                    "ended (it was left open): nothing of it was committed")
             try:
                 if tx.pending is None:
                     self._commit(tx)
             except BaseException as exc:
                 broken = db.adapter.is_disconnect(exc.__cause__ or exc) or \
-                    tx.doomed is None and not self._quiet(tx.conn, db.dialect.rollback_sql)
+                    tx.doomed is None and not self._quiet(tx.conn, tx.rollback_sql)
                 tx.roll_back(outer=True)
                 raise
-            committed = tx.levels[0].callbacks
-            for entry in committed:  # what the transaction did, before any callback runs
+            committed = True
+            done = tx.levels[0].callbacks
+            for entry in done:  # what the transaction did, before any callback runs
                 if isinstance(entry, RecordCallbacks):
                     entry.settle()
         finally:
-            self._close(tx, token, pool, broken, session)
-        return committed
+            self._close(tx, token, pool, broken, session, committed)
+        return done
+
+    def _open(self, conn: Any, held: Any, level: str | None, lazy: bool,
+              session: Session | None) -> tuple[Transaction, tuple[str, ...]]:
+        # The outermost Transaction and its BEGIN statements: on the connection the
+        # context holds (pinned, or inside a raw BEGIN: then a savepoint), else on a
+        # connection of its own; registered with the request scope, if any.
+        db = self._db
+        dialect = db.dialect
+        begin = (dialect.begin_sql,) if level is None else dialect.begin_isolated(level)
+        if session is not None:  # its first statements include the BEGIN
+            begin, lazy = session[0], False
+        if held is not None and db.adapter.in_transaction(conn):
+            if level is not None or session is not None:
+                raise TransactionIsolationError(
+                    "a transaction begun by a statement sent by hand (execute('BEGIN')) "
+                    "is open: its isolation and session are set; COMMIT or ROLLBACK it "
+                    "first")
+            begin = (dialect.savepoint(_RAW_OUTER),)
+            tx = Transaction(conn, begin if lazy else None)
+            tx.commit_sql = dialect.release_savepoint(_RAW_OUTER)
+            tx.rollback_sql = dialect.rollback_to_savepoint(_RAW_OUTER)
+        else:
+            tx = Transaction(conn, begin if lazy and level is None else None)
+            tx.commit_sql, tx.rollback_sql = dialect.commit_sql, dialect.rollback_sql
+        tx.held = held
+        scope = db._scope.get()
+        if scope is not None and not scope.closed:
+            tx.scope = scope
+            tx.caller = caller()
+            scope.transactions.append(tx)
+        return tx, begin
 
     def _close(self, tx: Transaction, token: contextvars.Token, pool: Pool, broken: bool,
-               session: Session | None) -> None:
+               session: Session | None, committed: bool = False) -> None:
         # The end of an outermost transaction, whatever happened: the context forgets
         # it, a session's setup is undone (a connection that refuses it is discarded),
-        # the connection goes back, and the after_rollback callbacks run.
+        # the connection goes back (a held one stays held), and the after_rollback
+        # callbacks run.
         tx.closed = True
         try:
             self.var.reset(token)
         except ValueError:
             pass  # the block's generator was closed from another context
+        if tx.released:
+            return  # a request scope ended it: the connection is not ours any more
+        if tx.scope is not None:
+            try:
+                tx.scope.transactions.remove(tx)
+            except ValueError:
+                pass
         if session is not None and not broken:
             broken = not all([self._quiet(tx.conn, sql) for sql in session[1]])
-        pool.checkin(tx.conn, broken)
+        if tx.held is None:
+            pool.checkin(tx.conn, broken)
+        elif broken:
+            self._db._release_held(tx.held, broken=True)
+        if tx.started is not None and _TRANSACTION.subscribers:
+            self._report(tx, "commit" if committed else "rollback")
+        for entry in tx.rolled_back.values():
+            entry.rolled_back()
+
+    def _report(self, tx: Transaction, outcome: str) -> None:
+        started = tx.started or time.perf_counter()
+        events.instrument("transaction", events.TransactionEvent(
+            "transaction", self._db.name, outcome,
+            0.0 if outcome == "begin" else (time.perf_counter() - started) * 1000.0,
+            caller()))
+
+    def abandon(self, tx: Transaction) -> None:
+        """End ``tx`` for a request scope that closes while it is open (its
+        ``transaction()`` block was entered and never exited): roll it back, give its
+        records their state back and its connection to the pool (a held connection
+        stays with the scope, which releases it), and mark it released so its block,
+        if ever resumed or closed, touches nothing."""
+        if tx.closed:
+            return
+        tx.closed = tx.released = True
+        ok = tx.pending is not None or tx.doomed is not None or \
+            self._quiet(tx.conn, tx.rollback_sql)
+        tx.roll_back(outer=True)
+        if tx.held is None:
+            self._db._ready().checkin(tx.conn, not ok)
+        elif not ok:
+            self._db._release_held(tx.held, broken=True)
+        if tx.started is not None and _TRANSACTION.subscribers:
+            self._report(tx, "rollback")
         for entry in tx.rolled_back.values():
             entry.rolled_back()
 
@@ -395,9 +502,13 @@ class TransactionManager:
                 for sql in begin:
                     db._run_on(tx.conn, sql, (), kind="transaction")
                     sent += 1
+                if _TRANSACTION.subscribers:
+                    tx.started = time.perf_counter()
+                    self._report(tx, "begin")
                 return
             except DatabaseError as exc:
-                if attempt == 2 or sent or not db.adapter.is_disconnect(exc.__cause__ or exc):
+                if attempt == 2 or sent or tx.held is not None or \
+                        not db.adapter.is_disconnect(exc.__cause__ or exc):
                     raise
                 pool = db._ready()
                 pool.checkin(tx.conn, True)
@@ -416,7 +527,7 @@ class TransactionManager:
                 "not re-raised (PostgreSQL refuses every later statement, and answers "
                 "COMMIT with a ROLLBACK): it was rolled back, nothing was committed; "
                 "use a nested transaction() (a savepoint) around a statement that may fail")
-        db._run_on(conn, db.dialect.commit_sql, (), kind="transaction")
+        db._run_on(conn, tx.commit_sql, (), kind="transaction")
 
     def begin_pending(self, tx: Transaction) -> None:
         """Send a lazy transaction's BEGIN (before its first statement). It counts as

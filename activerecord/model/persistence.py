@@ -29,9 +29,11 @@ statement. The layers in between (validations, callbacks, locking) wrap
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from .. import events
 from ..errors import (
     MissingAttributeError,
     ReadOnlyAttributeError,
@@ -50,6 +52,15 @@ if TYPE_CHECKING:  # pragma: no cover
     from .schema import ModelSchema
 
 __all__ = ["PersistenceMixin", "dualmethod"]
+
+_INSTANTIATION = events.INSTANTIATION
+_clock = time.perf_counter
+
+
+def _report_instantiation(model: type, count: int, start: float) -> None:
+    # The "instantiation" event (Rails' instantiation.active_record), when listened to.
+    events.instrument("instantiation", events.InstantiationEvent(
+        "instantiation", model.__name__, count, (_clock() - start) * 1000.0))
 
 
 class dualmethod:  # noqa: N801 - used like classmethod
@@ -93,9 +104,12 @@ class PersistenceMixin(Core):
         builder = schema.row_builder
         if builder is None:
             builder = schema.row_builder = row_builder(schema.names, schema.loaders)
+        start = _clock() if _INSTANTIATION.subscribers else None
         record = builder[1](row, cls)
         if cls._load_callbacks:  # after_find, after_initialize (callbacks.py)
             cls._after_load((record,))
+        if start is not None:
+            _report_instantiation(cls, 1, start)
         return record
 
     @classmethod
@@ -116,9 +130,12 @@ class PersistenceMixin(Core):
                 if len(schema.partial_builders) >= PARTIAL_BUILDERS:
                     schema.partial_builders.clear()
                 builder = schema.partial_builders[key] = row_builder(names, loaders)
+        start = _clock() if _INSTANTIATION.subscribers else None
         records = builder[0](rows, cls)
         if cls._load_callbacks:
             cls._after_load(records)
+        if start is not None:
+            _report_instantiation(cls, len(records), start)
         return records
 
     @classmethod
@@ -134,9 +151,12 @@ class PersistenceMixin(Core):
                 schema.partial_builders.clear()
             builder = schema.partial_builders[key] = row_builder(
                 schema.names, schema.loaders, group_at=schema.names.index(column))
+        start = _clock() if _INSTANTIATION.subscribers else None
         found = builder[2](rows, cls, caches)
         if cls._load_callbacks:
             cls._after_load(found[0])
+        if start is not None:
+            _report_instantiation(cls, len(found[0]), start)
         return found
 
     # -- save ----------------------------------------------------------------------

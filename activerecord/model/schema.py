@@ -561,12 +561,12 @@ class SchemaMixin(Core):
         return read(cls._load_schema(), *args, **kwargs)
 
 
-def _forget_changed_tables(_event: str, payload: Any) -> None:
+def _forget_changed_tables(event: events.SchemaChangedEvent) -> None:
     """The ``schema_changed`` subscriber: each model class whose loaded schema reads
-    one of ``payload["tables"]`` (any table when empty) of ``payload["database"]`` (the
-    same object, or another Database of the same URL) forgets it, and its database's
-    cache entry, so its next use introspects the table again."""
-    db, tables = payload["database"], set(payload["tables"])
+    one of ``event.tables`` (any table when empty) of ``event.database`` (the same
+    object, or another Database of the same URL) forgets it, and its database's cache
+    entry, so its next use introspects the table again."""
+    db, tables = event.database, set(event.tables)
     where = db.adapter.describe()
     with _schema_lock:
         stack: list[type] = list(SchemaMixin.__subclasses__())

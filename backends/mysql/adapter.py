@@ -142,6 +142,7 @@ def _text(exc: BaseException, interface_error: type) -> str:
     return str(exc) or type(exc).__name__
 
 
+_SERVER_STATUS_IN_TRANS = 1  # pymysql.constants.SERVER_STATUS.SERVER_STATUS_IN_TRANS
 _ER_LOCK_DEADLOCK = 1213  # "Deadlock found when trying to get lock": the transaction is gone
 
 
@@ -293,6 +294,12 @@ class MySQLAdapter(Adapter):
         return type_for(column)
 
     # -- errors --------------------------------------------------------------------
+    def in_transaction(self, conn: Any) -> bool:
+        """The ``SERVER_STATUS_IN_TRANS`` flag of the server's last OK/EOF packet
+        (``conn.server_status``, PyMySQL; the MySQL client/server protocol's status
+        flags): set from a BEGIN until its COMMIT or ROLLBACK, no round trip."""
+        return bool(conn.server_status & _SERVER_STATUS_IN_TRANS)
+
     def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
         """A deadlock (error 1213): InnoDB rolled the whole transaction back (the MySQL
         manual, "Deadlocks in InnoDB"); the error packet carries no status flags, so

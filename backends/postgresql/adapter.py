@@ -82,8 +82,9 @@ from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from activerecord import errors
@@ -193,6 +194,7 @@ _STALE_PLAN = "cached plan must not change result type"
 _FEATURE_NOT_SUPPORTED = "0A000"
 _INVALID_PARAMETER_VALUE = "22023"
 _IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open
 _INERROR = 3  # psycopg.pq.TransactionStatus.INERROR: the open transaction failed
 
 
@@ -307,6 +309,18 @@ class PostgreSQLAdapter(Adapter):
                         f"invalid timezone option {self._timezone!r}: {exc}") from exc
                 raise self._connect_failure(exc) from exc
         return conn
+
+    def in_transaction(self, conn: Any) -> bool:
+        """``conn.info.transaction_status`` is INTRANS or INERROR (libpq's
+        ``PQtransactionStatus``: a transaction block is open, failed or not); ACTIVE
+        (a command running) and UNKNOWN (a bad connection) count as open too, so such
+        a connection is rolled back or discarded, never handed out."""
+        return conn.info.transaction_status != _IDLE
+
+    def transaction_probe(self) -> Callable[[Any], Any]:
+        """``conn.info.transaction_status`` read in C (``operator.attrgetter``): any
+        status but IDLE (0) is truthy."""
+        return operator.attrgetter("info.transaction_status")
 
     def transaction_aborted(self, conn: Any) -> bool:
         """``conn.info.transaction_status`` is INERROR: a statement failed inside the

@@ -11,8 +11,9 @@ exactly one shared connection: every caller sees the same database, one at a tim
 
 from __future__ import annotations
 
+import operator
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from activerecord import errors
@@ -110,6 +111,16 @@ class SQLiteAdapter(Adapter):
 
     def type_for(self, column: ColumnInfo) -> Type:
         return type_for(column)
+
+    def in_transaction(self, conn: Any) -> bool:
+        """``sqlite3.Connection.in_transaction``: True between a BEGIN and its end
+        (the connection is in autocommit mode, ``isolation_level=None``, so only an
+        explicit BEGIN opens one; Python's sqlite3 documentation)."""
+        return bool(conn.in_transaction)
+
+    def transaction_probe(self) -> Callable[[Any], Any]:
+        """``conn.in_transaction`` read in C (``operator.attrgetter``)."""
+        return operator.attrgetter("in_transaction")
 
     def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
         """``sqlite3.Connection.in_transaction`` is False: SQLite ended the transaction

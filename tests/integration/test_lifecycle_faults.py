@@ -84,8 +84,8 @@ def _idle_connections_in_transaction(db) -> list[bool]:
 
 # -- connections ----------------------------------------------------------------------
 def test_a_failure_right_after_a_lazy_begin_never_returns_the_connection_in_it(db, posts):
-    def boom(name, payload):
-        if payload["sql"].startswith("BEGIN"):
+    def boom(event):
+        if event.sql.startswith("BEGIN"):
             raise RuntimeError("a subscriber failed after the BEGIN ran")
 
     with events.subscribed("sql", boom):
@@ -930,7 +930,7 @@ def test_a_tasks_block_outliving_its_transaction_sends_nothing(db, posts):
         with transaction():
             task = asyncio.create_task(child(entered, go_on, out))
             await entered.wait()
-        with events.subscribed("sql", lambda _, p: sent.append(p["sql"])):
+        with events.subscribed("sql", lambda event: sent.append(event.sql)):
             go_on.set()
             await task
         return out["c"]

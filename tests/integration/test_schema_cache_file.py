@@ -45,9 +45,9 @@ def migrated(db, tmp_path):
 
 def _catalog_reads(fn):
     seen = []
-    def listen(name, payload):
-        if payload.get("kind") == "schema":
-            seen.append(payload["sql"])
+    def listen(event):
+        if event.kind == "schema":
+            seen.append(event.sql)
     with events.subscribed("sql", listen):
         fn()
     return seen

@@ -26,25 +26,42 @@ def sql_logger():
     logging.disable(logging.NOTSET)
 
 
-def test_subscribers_are_called_in_order_with_name_and_payload():
+def test_subscribers_are_called_in_order_with_the_event():
     seen: list[tuple] = []
-    first = events.subscribe(NAME, lambda name, p: seen.append(("first", name, p["x"])))
-    second = events.subscribe(NAME, lambda name, p: seen.append(("second", name, p["x"])))
-    assert events.listening(NAME)
+    first = events.subscribe(NAME, lambda e: seen.append(("first", e["x"])))
+    second = events.subscribe(NAME, lambda e: seen.append(("second", e["x"])))
+    assert isinstance(first, events.Subscription) and events.listening(NAME)
     events.instrument(NAME, {"x": 1})
-    assert seen == [("first", NAME, 1), ("second", NAME, 1)]
-    assert first() is True and first() is False  # the handle unsubscribes once
+    assert seen == [("first", 1), ("second", 1)]
+    assert first.unsubscribe() is True and first.unsubscribe() is False  # once
     events.instrument(NAME, {"x": 2})
-    assert seen[-1] == ("second", NAME, 2) and len(seen) == 3
-    second()
+    assert seen[-1] == ("second", 2) and len(seen) == 3
+    second()  # calling the handle unsubscribes too
     assert not events.listening(NAME) and events.channel(NAME).subscribers == ()
+
+
+def test_the_handle_is_a_context_manager():
+    seen: list[int] = []
+    with events.subscribe(NAME, lambda e: seen.append(e)) as handle:
+        events.instrument(NAME, 1)
+        assert events.listening(NAME)
+    events.instrument(NAME, 2)
+    assert seen == [1] and not events.listening(NAME)
+    assert handle.unsubscribe() is False
+
+
+def test_event_records_are_frozen():
+    event = events.SQLEvent("sql", "SELECT 1", (), 0.5, 1, "db", "x.py:1")
+    with pytest.raises(AttributeError):
+        event.sql = "DROP TABLE t"  # type: ignore[misc]
+    assert event.kind == "query" and event.read is False and event.exception is None
 
 
 def test_subscribed_unsubscribes_at_the_end_of_the_block_even_on_error():
     seen: list[int] = []
 
-    def fn(name, payload):
-        seen.append(payload["n"])
+    def fn(event):
+        seen.append(event["n"])
 
     with pytest.raises(ZeroDivisionError):
         with events.subscribed(NAME, fn):
@@ -58,14 +75,14 @@ def test_subscribed_unsubscribes_at_the_end_of_the_block_even_on_error():
 def test_a_failing_subscriber_does_not_stop_the_others(caplog):
     seen: list[str] = []
 
-    def bad(name, payload):
+    def bad(event):
         raise ValueError("first failure")
 
-    def worse(name, payload):
+    def worse(event):
         raise KeyError("second failure")
 
     with events.subscribed(NAME, bad), events.subscribed(NAME, worse), \
-            events.subscribed(NAME, lambda n, p: seen.append("ran")):
+            events.subscribed(NAME, lambda e: seen.append("ran")):
         with pytest.raises(ValueError, match="first failure"):
             events.instrument(NAME, {})
     assert seen == ["ran"]
@@ -113,15 +130,16 @@ def test_the_sql_log_line_is_written_when_the_level_is_set_after_connecting(capl
     finally:
         db.close()
     lines = [r.getMessage() for r in caplog.records if r.name == "activerecord.sql"]
-    assert lines == ["SELECT ? [42]"]
+    assert len(lines) == 1 and lines[0].endswith(" ms) SELECT ? [42]")
+    assert lines[0].startswith("(")
     assert events.log_sql not in events.SQL.subscribers
 
 
 def test_the_sql_event_and_the_query_assertions_on_sqlite_in_memory():
     db = Database("sqlite:///:memory:")
-    payloads: list[dict] = []
+    payloads: list[events.SQLEvent] = []
     try:
-        with events.subscribed("sql", lambda name, p: payloads.append(dict(p))):
+        with events.subscribed("sql", payloads.append):
             with assert_queries(2), capture_sql() as statements:
                 with db.transaction():
                     db.execute("CREATE TABLE t (x INTEGER)")
@@ -130,8 +148,9 @@ def test_the_sql_event_and_the_query_assertions_on_sqlite_in_memory():
         db.close()
     assert statements == ["BEGIN IMMEDIATE", "CREATE TABLE t (x INTEGER)",
                           "INSERT INTO t VALUES (?)", "COMMIT"]
-    assert [p["kind"] for p in payloads] == ["transaction", "query", "query", "transaction"]
+    assert [p.kind for p in payloads] == ["transaction", "query", "query", "transaction"]
     insert = payloads[2]
-    assert insert["params"] == [1] and insert["database"] == db.name
-    assert insert["read"] is False and insert["exception"] is None
-    assert isinstance(insert["duration"], float) and insert["duration"] >= 0
+    assert insert.params == (1,) and insert.database == db.name
+    assert insert.read is False and insert.exception is None and insert.rowcount == 1
+    assert isinstance(insert.duration_ms, float) and insert.duration_ms >= 0
+    assert insert.caller.startswith("tests/unit/test_events.py:")

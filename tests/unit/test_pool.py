@@ -23,7 +23,7 @@ def test_checkout_reuses_returned_connections(tmp_path):
     a = pool.checkout()
     pool.checkin(a)
     assert pool.checkout() is a
-    assert pool.stats() == {"size": 2, "in_use": 1, "idle": 0, "open": 1}
+    assert pool.stats() == {"size": 2, "in_use": 1, "idle": 0, "waiting": 0, "open": 1}
 
 
 def test_timeout_says_how_many_are_in_use_and_where(tmp_path):

@@ -361,7 +361,8 @@ def test_killed_connection_inside_a_transaction(mdb, open_db):
                 mdb.run("KILL %s", [db.execute("SELECT CONNECTION_ID()").rows[0][0]])
                 db.execute("SELECT 1")
         assert db.execute("SELECT 3").rows == [(3,)]
-        assert db.pool.stats() == {"size": 1, "in_use": 0, "idle": 1, "open": 1}
+        assert db.pool.stats() == {"size": 1, "in_use": 0, "idle": 1, "waiting": 0,
+                                   "open": 1}
     finally:
         db.close()
 

@@ -223,8 +223,8 @@ def test_idle_in_transaction_timeout_is_a_disconnect(pg, open_db):
 def test_closed_connection_is_a_disconnect(pg, open_db):
     db = open_db(pool_size=1, ping_interval=None)
     conn = db.pool.checkout()
-    conn.close()
     db.pool.checkin(conn)
+    conn.close()  # closed while idle in the pool (one given back closed is discarded)
     with pytest.raises(errors.ConnectionError) as info:
         db.execute("SELECT 1")
     assert "closed" in str(info.value)
