@@ -323,10 +323,13 @@ def _call_each(subs: tuple[Subscriber, ...], name: str, event: Any) -> None:
         raise first
 
 
-#: The channels the ORM emits on (its hot paths read their ``subscribers`` directly).
+#: The channel of the ``"sql"`` event (the Database's hot path reads its subscribers).
 SQL = channel("sql")
+#: The channel of the ``"transaction"`` event.
 TRANSACTION = channel("transaction")
+#: The channel of the ``"instantiation"`` event.
 INSTANTIATION = channel("instantiation")
+#: The channel of the ``"pool.checkout"`` event.
 POOL_CHECKOUT = channel("pool.checkout")
 
 

@@ -17,6 +17,8 @@ from .adapter import Adapter
 
 __all__ = ["register_adapter", "adapter_class_for", "known_schemes", "ENTRY_POINT_GROUP"]
 
+#: The entry-point group a third-party package registers its adapters in (one entry
+#: per URL scheme, naming the adapter class; docs/adapters.md).
 ENTRY_POINT_GROUP = "activerecord.adapters"
 
 _ADAPTERS: dict[str, str | type] = {
