@@ -20,7 +20,7 @@ from ..connection import handling as _registry
 from ..errors import AssociationTypeMismatch, InvalidAssociation
 from ..sql import nodes as n
 
-__all__ = ["Reflection", "register_model", "camelize", "underscore"]
+__all__ = ["Reflection", "register_model", "model_classes", "camelize", "underscore"]
 
 #: name -> {(module, qualname): model class}: the models a class name may mean.
 _MODELS: dict[str, dict[tuple[str, str], type]] = {}
@@ -29,6 +29,18 @@ _MODELS: dict[str, dict[tuple[str, str], type]] = {}
 def register_model(cls: type) -> None:
     """Record ``cls`` as a candidate for its class name (called for every model)."""
     _MODELS.setdefault(cls.__name__, {})[(cls.__module__, cls.__qualname__)] = cls
+
+
+def model_classes() -> dict[str, type]:
+    """Every model class defined so far that is not abstract, by class name (a name
+    defined in several modules maps to the one defined last). What ``flask shell`` and
+    the console offer by name."""
+    found: dict[str, type] = {}
+    for name, classes in list(_MODELS.items()):
+        concrete = [c for c in classes.values() if not c.__dict__.get("abstract")]
+        if concrete:
+            found[name] = concrete[-1]
+    return found
 
 
 def camelize(name: str) -> str:
