@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 import urllib.parse
 
 import pytest
@@ -17,6 +18,7 @@ from activerecord import Model
 from activerecord.connection import handling as _registry
 from activerecord.connection.database import Database
 from activerecord.connection.handling import set_default_database
+from activerecord.testing import rolled_back
 from tests.support.schema import create_table, drop_table
 
 KNOWN = ("sqlite", "postgresql", "mysql")
@@ -122,6 +124,22 @@ def make_table(db):
 
 
 @pytest.fixture
+def ar_database(db):
+    """The plugin's test database (``activerecord.testing.plugin``) is the parametrized
+    ``db``: its ``db_commit`` and ``fixtures`` fixtures run on every backend here."""
+    return db
+
+
+@pytest.fixture
+def db_rollback(db):
+    """The plugin's ``db`` under another name (this suite's ``db`` is the parametrized
+    Database): the test runs in a transaction rolled back at its end, with
+    ``run_commit_callbacks()`` (``activerecord.testing.rolled_back``)."""
+    with rolled_back(db) as handle:
+        yield handle
+
+
+@pytest.fixture
 def mig(db, tmp_path):
     """A ``db/migrate`` folder for the test (tests/support/migrations.py) on the private
     migration database of ``db``'s backend: no table before, none left after."""
@@ -167,6 +185,11 @@ def pytest_terminal_summary(terminalreporter):
             key = m.group(1) if m else "no database"
             counts.setdefault(key, {}).setdefault(outcome, 0)
             counts[key][outcome] += 1
+    http_app = sys.modules.get("tests.support.http_app")  # the load tests' figures
+    if http_app is not None and http_app.LOAD_RESULTS:
+        terminalreporter.section("load test (example Flask app over real HTTP)")
+        for line in http_app.LOAD_RESULTS:
+            terminalreporter.write_line(line)
     if not counts:
         return
     terminalreporter.section("tests per database")
