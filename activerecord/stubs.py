@@ -633,8 +633,10 @@ def write_stubs(source: Source, out_dir: str | Path = "typings", *,
         yet (docs/stubs.md), then ``<out_dir>/myapp/models.pyi``.
 
     Raises:
-        ImportError, ValueError, TypeError (a source that cannot be read as above),
-        and what :func:`render_stubs` raises.
+        ImportError: a module named by ``source`` cannot be imported.
+        ValueError: a source that cannot be read as above (and what
+            :func:`render_stubs` raises).
+        TypeError: ``source`` is none of the kinds above.
     """
     models, name = _resolve(source, module)
     path = stub_path(name, out_dir)
@@ -727,7 +729,9 @@ def check_stubs(source: Source, out_dir: str | Path = "typings", *,
     :func:`write_stubs` would write now (empty when they are in sync).
 
     Args:
-        source, out_dir, module: as for :func:`write_stubs`.
+        source: as for :func:`write_stubs`.
+        out_dir: as for :func:`write_stubs`.
+        module: as for :func:`write_stubs`.
 
     Returns:
         Lines starting with the stub's path: ``typings/myapp/models.pyi:

@@ -35,6 +35,7 @@ __all__ = ["SharedCache", "cached", "store", "forget", "values_of", "collection"
            "first_of", "MISSING", "lazy_load", "strict_mode", "mark_strict", "set_strict",
            "caller_location", "STRICT_MODES", "on_rollback", "keep_attributes"]
 
+#: What :func:`cached` returns for an association not cached (``None`` is a value).
 MISSING: Any = object()
 
 #: The strict-loading modes: refuse lazy loads, allow them, log them.

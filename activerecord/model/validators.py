@@ -112,7 +112,10 @@ class Validator:
     Args:
         attributes: the attribute names.
         options: the validator's own options.
-        allow_none, allow_blank, message: the common options.
+        allow_none: skip the check when the value is ``None``.
+        allow_blank: skip the check when the value is blank (:func:`is_blank`).
+        message: the error message instead of the kind's default (text with
+            ``{count}``-style fields, or a callable taking ``(record, data)``).
     """
 
     kind = "validator"

@@ -56,6 +56,7 @@ class _NoValue:
         return "NOVALUE"
 
 
+#: The one :class:`_NoValue`: the value of a condition that is no ``column=value``.
 NOVALUE = _NoValue()
 
 

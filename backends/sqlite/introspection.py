@@ -19,7 +19,7 @@ already in a table matters (``'1996-07-04 00:00:00.000'`` is not ``'1996-07-04
 value is read once, at introspection, in one statement (the only one here with
 identifiers, double-quoted, in its SQL), and its layout becomes
 ``ColumnInfo.stored_format``; the column's type then writes values and conditions in it
-(see backends/sqlite/types.py and docs/guide.md, "Dates and times in SQLite").
+(see backends/sqlite/types.py and docs/models.md, "Dates and times in SQLite").
 """
 
 from __future__ import annotations

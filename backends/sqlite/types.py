@@ -20,7 +20,7 @@ introspector samples each column's stored layout (``ColumnInfo.stored_format``, 
 :func:`stored_format`) and the column's type formats values with a :class:`TextLayout`
 of it; without one (an empty column) the layout above is used. Reading accepts any of
 them. Comparing through ``datetime(col)`` instead would stop SQLite from using an index
-on the column; docs/guide.md ("Dates and times in SQLite") has the trade-offs.
+on the column; docs/models.md ("Dates and times in SQLite") has the trade-offs.
 """
 
 from __future__ import annotations

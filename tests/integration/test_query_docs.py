@@ -1,8 +1,9 @@
 """docs/querying.md is runnable: every ```python block (but those starting with
-``# not run``) runs, in order, on Chinook, and each top-level line ``expr  # => value``
-must produce ``value`` (equal and of the same types). Text after two spaces following
-the value is a remark. Runs on SQLite and MariaDB, whose Chinook has the PascalCase
-names the page uses (PostgreSQL's is snake_case); everything is rolled back.
+``# server:``, which tests/integration/test_readme.py runs on their server) runs, in
+order, on Chinook, and each top-level line ``expr  # => value`` must produce ``value``
+(equal and of the same types). Text after two spaces following the value is a remark.
+Runs on SQLite and MariaDB, whose Chinook has the PascalCase names the page uses
+(PostgreSQL's is snake_case); everything is rolled back.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ def blocks(text: str) -> list[tuple[int, str]]:
     out = []
     for m in _BLOCK.finditer(text):
         code = m.group(1)
-        if not code.lstrip().startswith("# not run"):
+        if not code.lstrip().startswith("# server:"):  # run by test_readme.py
             out.append((text.count("\n", 0, m.start(1)) + 1, code))
     return out
 

@@ -45,7 +45,7 @@ def test_every_type_round_trips(samples, db):
     created = Sample.create(**VALUES)
     loaded = Sample.find(created.id)
     expected = dict(VALUES)
-    if db.adapter.name == "mysql":  # TIME is a duration there (docs/guide.md)
+    if db.adapter.name == "mysql":  # TIME is a duration there (docs/models.md)
         expected["at"] = dt.timedelta(hours=23, minutes=59, seconds=58, microseconds=123456)
     for name, value in expected.items():
         got = loaded[name]

@@ -66,7 +66,7 @@ def test_interval_is_a_duration(pg, spans):
 
 def test_calendar_intervals_are_read_as_psycopg_converts_them(pg, spans):
     # psycopg has no months in timedelta: a month reads as 30 days, a year as 365
-    # (documented in backends/postgresql/types.py and docs/guide.md).
+    # (documented in backends/postgresql/types.py and docs/models.md).
     q = pg.dialect.quote_identifier(spans.table_name)
     pg.run(f"INSERT INTO {q} (id, took) VALUES (100, '1 mon 2 days'), (101, '1 year')")
     assert spans.find(100).took == dt.timedelta(days=32)

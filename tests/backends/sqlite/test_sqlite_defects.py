@@ -191,7 +191,7 @@ def test_our_own_layout_is_unchanged(lite):
 
 def test_mixed_layouts_in_one_column_are_all_read(lite):
     # SQLite compares text: only rows in the column's (first row's) layout compare
-    # right; every row still reads as the same Python value (docs/guide.md).
+    # right; every row still reads as the same Python value (docs/models.md).
     lite.execute("CREATE TABLE mixed (id INTEGER PRIMARY KEY, at DATETIME)")
     lite.execute("INSERT INTO mixed VALUES (1, '1996-07-04 00:00:00.000'), "
                  "(2, '1996-07-04T00:00:00'), (3, '1996-07-04')")
