@@ -282,6 +282,12 @@ class Database:
         if held is not None and not held.released:
             return self._run_held(held, sql, params, read)
         assert pool is not None
+        return self._run_checked_out(pool, sql, params, read)
+
+    def _run_checked_out(self, pool: Pool, sql: str, params: Sequence[Any],
+                         read: bool) -> Result:
+        # One statement on a connection checked out for it (an ORM-built read once
+        # more on a fresh one after a lost connection).
         attempts = 2 if read else 1
         for attempt in range(attempts):
             conn = pool.checkout()
