@@ -277,7 +277,12 @@ class MissingAttributeError(ActiveRecordError):
 
 
 class AttributeCastError(ActiveRecordError, ValueError):
-    """A value could not be cast to its column's type; names column, type and value."""
+    """A value could not be cast to its column's type; names column, type and value.
+
+    ``attribute`` is the attribute's name when the value was assigned to a record
+    (``None`` for a condition's value)."""
+
+    attribute: str | None = None
 
 
 class _ModelTableError(ActiveRecordError):

@@ -409,68 +409,89 @@ def _unquote(text: str) -> str:
 
 def _sensitive_positions(sql: str) -> frozenset[int]:
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(sql) if m.lastgroup != "ws"]
-    columns, start = _insert_columns(tokens)
+    columns, first, last_col = _insert_columns(tokens)
     found: set[int] = set()
     index = 0          # the placeholder's position among the parameters
     last = None        # the column named last (None after a resetting word)
     between = False    # inside "BETWEEN ? AND ?": that AND resets nothing
     depth = 0
-    in_values = columns is not None  # an INSERT's VALUES rows: bound by position
+    mode = ""          # "values"/"select": an INSERT's rows, bound by position
     slot = 0
-    for i in range(start, len(tokens)):
-        kind, text = tokens[i]
+    for i, (kind, text) in enumerate(tokens):
+        if first <= i <= last_col:
+            continue  # the INSERT's column list
+        if i == last_col + 1 and columns:
+            mode, slot = "pending", 0
         if kind == "ph":
-            column = columns[slot] if in_values and columns and slot < len(columns) else last
+            column = columns[slot] if mode in ("values", "select") and columns \
+                and slot < len(columns) else last
             if column is not None and is_sensitive(column):
                 found.add(index)
             index += 1
         elif kind == "open":
             depth += 1
-            if in_values and depth == 1:
+            if mode == "values" and depth == 1:
                 slot = 0
         elif kind == "close":
             depth -= 1
-        elif kind == "comma" and in_values and depth == 1:
+        elif kind == "comma" and (mode == "values" and depth == 1 or
+                                  mode == "select" and depth == 0):
             slot += 1
         elif kind == "word":
-            upper = text.upper()
-            if in_values and depth == 0 and upper != "VALUES":
-                in_values = False
-            if upper == "BETWEEN":
-                between = True
-            elif upper == "AND" and between:
-                between = False
-            elif upper in _RESET:
-                last = None
-            elif upper not in _KEYWORDS and not _is_call(tokens, i):
-                last = text
+            mode, last, between = _word(text.upper(), tokens, i, mode, depth, last, between)
         elif kind == "name" and not _is_call(tokens, i):
             last = _unquote(text)
     return frozenset(found)
+
+
+def _word(upper: str, tokens: list, i: int, mode: str, depth: int, last: str | None,
+          between: bool) -> tuple[str, str | None, bool]:
+    # A word's effect on the scan: (mode, the column named last, inside BETWEEN).
+    if mode == "pending":
+        mode = {"VALUES": "values", "SELECT": "select"}.get(upper, "")
+    elif depth == 0 and (mode == "values" and upper != "VALUES"
+                         or mode == "select" and upper in _RESET):
+        mode = ""
+    if upper == "BETWEEN":
+        return mode, last, True
+    if upper == "AND" and between:
+        return mode, last, False
+    if upper in _RESET:
+        return mode, None, between
+    if upper not in _KEYWORDS and not _is_call(tokens, i):
+        return mode, tokens[i][1], between
+    return mode, last, between
 
 
 def _is_call(tokens: list, i: int) -> bool:
     return i + 1 < len(tokens) and tokens[i + 1][0] == "open"
 
 
-def _insert_columns(tokens: list) -> tuple[list[str] | None, int]:
-    # An INSERT/REPLACE's column list and the index of the token after it, or (None, 0).
-    words = [t.upper() for k, t in tokens[:2] if k == "word"]
-    if not words or words[0] not in ("INSERT", "REPLACE"):
-        return None, 0
-    for i, (kind, _) in enumerate(tokens):
+def _insert_columns(tokens: list) -> tuple[list[str] | None, int, int]:
+    # An INSERT/REPLACE's column list (also after a WITH's CTEs) and the indexes of
+    # its "(" and ")", or (None, -1, -2).
+    depth = 0
+    for i, (kind, text) in enumerate(tokens):
         if kind == "open":
-            names: list[str] = []
+            depth += 1
+        elif kind == "close":
+            depth -= 1
+        elif kind == "word" and depth == 0 and text.upper() in ("INSERT", "REPLACE"):
             for j in range(i + 1, len(tokens)):
-                kind_j, text = tokens[j]
-                if kind_j == "close":
-                    return names, j + 1
-                if kind_j in ("name", "word"):
-                    names.append(_unquote(text))
+                if tokens[j][0] == "open":
+                    names: list[str] = []
+                    for k in range(j + 1, len(tokens)):
+                        kind_k, text_k = tokens[k]
+                        if kind_k == "close":
+                            return names, j, k
+                        if kind_k in ("name", "word"):
+                            names.append(_unquote(text_k))
+                    break
+                if tokens[j][0] == "word" and tokens[j][1].upper() in (
+                        "VALUES", "SELECT", "DEFAULT"):
+                    break
             break
-        if kind == "word" and tokens[i][1].upper() in ("VALUES", "SELECT", "DEFAULT"):
-            break
-    return None, 0
+    return None, -1, -2
 
 
 # -- the activerecord.sql logger -----------------------------------------------------

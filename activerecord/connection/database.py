@@ -35,7 +35,7 @@ from .pool import Pool, caller
 from .registry import adapter_class_for, known_schemes
 from .schema_cache import SchemaCache
 from .scope import ConnectionScope, HeldConnection
-from .transaction import TransactionManager, doomed_error
+from .transaction import TransactionManager, doomed_error, released_error
 from .url import parse_url
 
 __all__ = ["Database", "Result", "SchemaCacheWarning", "SCHEMA_VERSIONS"]
@@ -264,6 +264,8 @@ class Database:
         """
         tx = self._tx.get()
         if tx is not None and tx.closed:  # a context copied inside a transaction
+            if tx.released:  # its request scope ended it: nothing more may run in it
+                raise released_error()
             tx = None
         pool = None if tx is not None else (self._pool or self._ready())
         if len(params) > self.dialect.features.max_parameters:
@@ -273,11 +275,18 @@ class Database:
                 self.transaction_manager.begin_pending(tx)
             if tx.doomed is not None:  # the database ended it after an error
                 raise doomed_error(tx.doomed)
+            tx.busy += 1  # (a request scope ending meanwhile leaves the rollback to us)
             try:
+                if tx.released:
+                    raise released_error()
                 return self._run_on(tx.conn, sql, params, read)
             except DatabaseError as exc:
                 self.transaction_manager.statement_failed(tx, exc)
                 raise
+            finally:
+                tx.busy -= 1
+                if tx.released and not tx.busy:
+                    self.transaction_manager.finish_released(tx)
         held = self._held.get()
         if held is not None and not held.released:
             return self._run_held(held, sql, params, read)
@@ -332,6 +341,7 @@ class Database:
         self._held.set(held)
         scope = self._scope.get()
         if scope is not None and not scope.closed:
+            held.scope = scope
             scope.held.append(held)
         return True
 
@@ -379,6 +389,15 @@ class Database:
         at the end of a request (docs/web.md).
         """
         scope = ConnectionScope(self, pin)
+        stale = self._held_connection()
+        if stale is not None and not stale.pinned and (stale.scope is None
+                                                       or stale.scope.closed):
+            # A raw BEGIN sent outside any scope (a streamed response's generator after
+            # its request ended) left this thread holding a transaction: released now.
+            scope.leak(f"a transaction begun by a statement sent by hand outside any "
+                       f"request scope (at {stale.since or '?'}) was still open at the "
+                       "start of the next one: it was rolled back")
+            self._release_held(stale, rollback=True)
         token = self._scope.set(scope)
         held_token = None
         try:
@@ -423,6 +442,8 @@ class Database:
             cur.close()
         except adapter.driver_errors as exc:
             error = adapter.translate_error(exc, sql, params)
+            if params:
+                _scrub(error, exc, sql, params)
             elapsed = _clock() - start
             if _SQL.subscribers or elapsed >= self._slow_s:
                 self._report(sql, params, read, kind, elapsed, None, error)
@@ -455,6 +476,8 @@ class Database:
     def in_transaction(self) -> bool:
         """Whether the current thread/task has an open transaction on this database."""
         tx = self._tx.get()
+        if tx is not None and tx.released:
+            raise released_error()
         return tx is not None and not tx.closed
 
     def transaction(self, requires_new: bool = True, *,
@@ -587,6 +610,33 @@ class Database:
         """Return the names of the user tables in this database, sorted."""
         names: list[str] = self._on_own_connection(self.adapter.introspector.table_names)
         return names
+
+
+def _scrub(error: BaseException, exc: BaseException, sql: str,
+           params: Sequence[Any]) -> None:
+    """Take the values bound to sensitive columns (``events.redacted_params``) out of
+    a failed statement's error and of the driver's exception it is raised from: a
+    driver quotes the offending value ("Key (api_token)=(...) already exists",
+    "Duplicate entry '...'"), and an error's text reaches logs and tracebacks."""
+    redacted = events.redacted_params(sql, params)
+    secrets = [str(v) for v, r in zip(params, redacted)
+               if r is events.REDACTED and v is not None and len(str(v)) >= 3]
+    if not secrets:
+        return
+
+    def clean(text: Any) -> Any:
+        if isinstance(text, str):
+            for secret in secrets:
+                text = text.replace(secret, events.REDACTED)
+        return text
+
+    for target in (error, exc):
+        try:
+            target.args = tuple(clean(a) for a in target.args)
+        except (AttributeError, TypeError):  # an exception whose args are read-only
+            pass
+    if hasattr(error, "params"):
+        error.params = redacted
 
 
 def _reset_var(var: contextvars.ContextVar[Any], token: contextvars.Token) -> None:

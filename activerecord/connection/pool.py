@@ -226,7 +226,11 @@ class ConnectionPool(Pool):
             entry = self._in_use.get(id(conn))
         if entry is None:
             return True  # not ours (given back twice): left alone, checkin ignores it
-        where = _where(entry[4][0], entry[4][1])
+        frame, line = entry[4]
+        if line == 0:  # an ORM function still running (it is giving the connection back)
+            frame = user_frame(frame)
+            line = frame.f_lineno if frame is not None else 0
+        where = _where(frame, line)
         try:
             if self._rollback is not None:
                 self._rollback(conn)
@@ -235,7 +239,8 @@ class ConnectionPool(Pool):
             clean = False
         if clean:
             log.warning("a connection to %s came back to the pool inside a transaction "
-                        "(checked out at %s); it was rolled back", self._describe, where)
+                        "or with its session changed (checked out at %s); it was rolled "
+                        "back and reset", self._describe, where)
         else:
             log.info("a connection to %s came back broken or inside a transaction it "
                      "cannot roll back (checked out at %s); it was discarded",

@@ -51,13 +51,15 @@ class HeldConnection:
             object (a copied one) then uses the pool again.
     """
 
-    __slots__ = ("conn", "pinned", "since", "released")
+    __slots__ = ("conn", "pinned", "since", "released", "scope")
 
     def __init__(self, conn: Any, pinned: bool, since: str):
         self.conn = conn
         self.pinned = pinned
         self.since = since
         self.released = False
+        #: the scope it was registered with (None: held outside any scope).
+        self.scope: ConnectionScope | None = None
 
     def __repr__(self) -> str:
         state = "released" if self.released else "held"
@@ -97,25 +99,27 @@ class ConnectionScope:
         for tx in list(self.transactions):
             if not tx.closed:
                 where = f" (begun at {tx.caller})" if tx.caller else ""
-                self._leak(f"a transaction left open{where} was rolled back")
+                self.leak(f"a transaction left open{where} was rolled back")
                 db.transaction_manager.abandon(tx)
         self.transactions.clear()
         for held in list(self.held):
             if held.released:
                 continue
             if not held.pinned:
-                self._leak(f"a transaction begun by a statement sent by hand (at "
+                self.leak(f"a transaction begun by a statement sent by hand (at "
                            f"{held.since or '?'}) was left open: it was rolled back")
                 db._release_held(held, rollback=True)
             else:
                 if db.adapter.in_transaction(held.conn):
-                    self._leak("the pinned connection was left inside a transaction: "
+                    self.leak("the pinned connection was left inside a transaction: "
                                "it was rolled back")
                 db._release_held(held, rollback=True)
         self.held.clear()
         return self.leaks
 
-    def _leak(self, what: str) -> None:
+    def leak(self, what: str) -> None:
+        """Record (in :attr:`leaks`) and log at WARNING one thing released for its
+        holder; ``what`` says what it was and what was done."""
         message = f"{self.database.name}: {what} at the end of its scope"
         self.leaks.append(message)
         log.warning("connection leak: %s", message)

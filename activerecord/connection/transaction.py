@@ -46,6 +46,7 @@ from __future__ import annotations
 import contextvars
 import itertools
 import logging
+import threading
 import time
 from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
@@ -65,11 +66,12 @@ from .features import Features
 from .pool import Pool, caller
 
 __all__ = ["TransactionManager", "Transaction", "TransactionLevel", "TransactionHost",
-           "RecordCallbacks", "run_callbacks", "doomed_error"]
+           "RecordCallbacks", "run_callbacks", "doomed_error", "released_error"]
 
 log = logging.getLogger("activerecord.transaction")
 _ids = itertools.count(1)
 _TRANSACTION = events.TRANSACTION
+_finish_lock = threading.Lock()
 #: The savepoint a transaction opened inside a raw one (``execute("BEGIN")``) uses.
 _RAW_OUTER = "active_record_0"
 
@@ -222,7 +224,8 @@ class Transaction:
     levels (the outer transaction first, then one per open savepoint)."""
 
     __slots__ = ("conn", "levels", "pending", "rolled_back", "closed", "doomed", "held",
-                 "commit_sql", "rollback_sql", "released", "started", "caller", "scope")
+                 "commit_sql", "rollback_sql", "released", "started", "caller", "scope",
+                 "busy", "finished")
 
     def __init__(self, conn: Any, pending: tuple[str, ...] | None = None):
         self.conn = conn
@@ -241,6 +244,10 @@ class Transaction:
         self.caller = ""
         #: the request scope it was registered with, or None.
         self.scope: Any = None
+        #: statements running on it now (a scope ending meanwhile defers to them),
+        #: and whether its released end (rollback, check-in) was done.
+        self.busy = 0
+        self.finished = False
         self.levels: list[TransactionLevel] = [TransactionLevel()]
         #: the BEGIN statements of a lazy transaction not yet sent (None once sent).
         self.pending = pending
@@ -312,6 +319,8 @@ class TransactionManager:
         """The open :class:`Transaction` of this thread or task, or ``None`` (also
         when the context holds one that has ended: a task created inside it)."""
         tx = self.var.get()
+        if tx is not None and tx.released:
+            raise released_error()
         return None if tx is None or tx.closed else tx
 
     @contextmanager
@@ -383,9 +392,7 @@ class TransactionManager:
                 tx.roll_back(outer=True)
                 raise
             if tx.released:
-                raise TransactionError(
-                    "this transaction was rolled back when the scope of its request "
-                    "ended (it was left open): nothing of it was committed")
+                raise released_error()
             try:
                 if tx.pending is None:
                     self._commit(tx)
@@ -472,13 +479,27 @@ class TransactionManager:
 
     def abandon(self, tx: Transaction) -> None:
         """End ``tx`` for a request scope that closes while it is open (its
-        ``transaction()`` block was entered and never exited): roll it back, give its
-        records their state back and its connection to the pool (a held connection
-        stays with the scope, which releases it), and mark it released so its block,
-        if ever resumed or closed, touches nothing."""
+        ``transaction()`` block was entered and never exited, or its request was
+        cancelled while a worker thread still runs it): mark it released, so every
+        later statement in it raises TransactionError instead of running outside it,
+        then roll it back, give its records their state back and its connection to
+        the pool (a held connection stays with the scope, which releases it). When a
+        statement is running on it at that moment (another thread), that statement's
+        end does the rollback."""
         if tx.closed:
             return
         tx.closed = tx.released = True
+        if self.var.get() is tx:
+            self.var.set(None)  # this context goes on outside it (the next request)
+        if not tx.busy:
+            self.finish_released(tx)
+
+    def finish_released(self, tx: Transaction) -> None:
+        """The end of a released transaction (see :meth:`abandon`), once."""
+        with _finish_lock:
+            if tx.finished:
+                return
+            tx.finished = True
         ok = tx.pending is not None or tx.doomed is not None or \
             self._quiet(tx.conn, tx.rollback_sql)
         tx.roll_back(outer=True)
@@ -609,6 +630,15 @@ class TransactionManager:
             RecordCallbacks(record, action)()
         else:
             tx.levels[-1].mark(record, action)
+
+
+def released_error() -> TransactionError:
+    """The error of a statement in a transaction its request scope ended (rolled back
+    at the end of the request, or when the request was cancelled)."""
+    return TransactionError(
+        "this transaction was rolled back when the scope of its request ended (the "
+        "request finished or was cancelled with it open): nothing of it was committed, "
+        "and nothing more runs in it")
 
 
 def doomed_error(cause: BaseException) -> TransactionError:

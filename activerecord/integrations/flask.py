@@ -17,7 +17,8 @@ it completes:
 * ``X-Query-Count`` on each response when ``app.debug`` or
   ``ACTIVERECORD_QUERY_COUNT_HEADER``;
 * ``error_handlers=True``: 404 for ``RecordNotFound``, 422 with the record's errors as
-  JSON for ``RecordInvalid``;
+  JSON for ``RecordInvalid``, and for ``AttributeCastError`` (a value its column cannot
+  take, such as ``year="abc"``);
 * ``flask db migrate|rollback|redo|status|new`` (the ``activerecord`` command line's
   migration commands, on the app's database and ``db/migrate`` folder) and the models
   in ``flask shell``.
@@ -54,6 +55,7 @@ from ..connection.database import Database
 from ..connection.handling import connect
 from ..connection.scope import ConnectionScope
 from ..errors import (
+    AttributeCastError,
     ConfigurationError,
     ConnectionError,
     DatabaseError,
@@ -281,6 +283,7 @@ class ActiveRecord:
         if self.error_handlers:
             app.register_error_handler(RecordNotFound, record_not_found)
             app.register_error_handler(RecordInvalid, record_invalid)
+            app.register_error_handler(AttributeCastError, attribute_cast_error)
 
     # -- what the app uses ---------------------------------------------------------------
     @property
@@ -365,6 +368,14 @@ def record_invalid(error: RecordInvalid) -> ResponseReturnValue:
     ``render json: {errors: record.errors}, status: :unprocessable_entity``)."""
     errors = error.errors.as_dict() if error.errors is not None else {}
     return jsonify(errors=errors), 422
+
+
+def attribute_cast_error(error: AttributeCastError) -> ResponseReturnValue:
+    """``AttributeCastError`` (a value its column's type cannot take, such as
+    ``year="abc"`` for an integer column, assigned from a request) -> 422 with
+    ``{"errors": {attribute: [message]}}`` (``"base"`` when no attribute is known), as
+    an invalid record is answered; Rails answers a numericality error the same way."""
+    return jsonify(errors={error.attribute or "base": [str(error)]}), 422
 
 
 # -- flask db ------------------------------------------------------------------------------

@@ -429,6 +429,8 @@ def _cast(record: Core, schema: ModelSchema, typ: Type, name: str, value: Any) -
     try:
         return typ.cast(value)
     except CAST_ERRORS as exc:
-        raise AttributeCastError(
+        error = AttributeCastError(
             f"cannot assign {value!r} to {type(record).__name__}.{name} "
-            f"({schema.columns[name].sql_type}, {typ.name}): {exc}") from exc
+            f"({schema.columns[name].sql_type}, {typ.name}): {exc}")
+        error.attribute = name
+        raise error from exc

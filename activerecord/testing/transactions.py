@@ -37,6 +37,10 @@ __all__ = ["RolledBackDatabase", "CleanedDatabase", "rolled_back", "cleaned",
 PROTECTED_TABLES = frozenset({"schema_migrations", "ar_internal_metadata"})
 
 _NAME = r'(?:"(?:[^"]|"")+"|`(?:[^`]|``)+`|\[[^\]]+\]|[\w$]+)'
+#: Comments before a statement's first word (``/* app */ INSERT ...``).
+_LEADING_COMMENTS = re.compile(r"^(?:\s+|/\*.*?\*/|--[^\n]*(?:\n|$))*", re.S)
+#: The write of a ``WITH ... AS (...) INSERT/UPDATE/DELETE`` statement, after its CTEs.
+_CTE_WRITE = re.compile(r"\)\s*(?=(?:INSERT|REPLACE|UPDATE|DELETE)\b)", re.I)
 _WRITE = re.compile(
     r"^\s*(?:INSERT\s+(?:OR\s+\w+\s+)?(?:IGNORE\s+)?INTO|REPLACE\s+INTO|UPDATE(?:\s+IGNORE)?"
     r"|DELETE\s+FROM)\s+(" + _NAME + r"(?:\s*\.\s*" + _NAME + r")?)",
@@ -45,8 +49,15 @@ _WRITE = re.compile(
 
 def written_table(sql: str) -> str | None:
     """Return the (unquoted) table a statement beginning with INSERT, REPLACE, UPDATE
-    or DELETE writes to, or None for any other statement. A schema-qualified name keeps its schema
-    (``"public.books"``)."""
+    or DELETE writes to (after any leading comments, and after the CTEs of a ``WITH``
+    statement), or None for any other statement. A schema-qualified name keeps its
+    schema (``"public.books"``)."""
+    sql = _LEADING_COMMENTS.sub("", sql, count=1)
+    if sql[:4].upper() == "WITH":
+        cte = _CTE_WRITE.search(sql)
+        if cte is None:
+            return None
+        sql = sql[cte.end():]
     m = _WRITE.match(sql)
     if m is None:
         return None

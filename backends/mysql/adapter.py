@@ -143,6 +143,7 @@ def _text(exc: BaseException, interface_error: type) -> str:
 
 
 _SERVER_STATUS_IN_TRANS = 1  # pymysql.constants.SERVER_STATUS.SERVER_STATUS_IN_TRANS
+_SERVER_STATUS_AUTOCOMMIT = 2  # pymysql.constants.SERVER_STATUS.SERVER_STATUS_AUTOCOMMIT
 _ER_LOCK_DEADLOCK = 1213  # "Deadlock found when trying to get lock": the transaction is gone
 
 
@@ -299,6 +300,25 @@ class MySQLAdapter(Adapter):
         (``conn.server_status``, PyMySQL; the MySQL client/server protocol's status
         flags): set from a BEGIN until its COMMIT or ROLLBACK, no round trip."""
         return bool(conn.server_status & _SERVER_STATUS_IN_TRANS)
+
+    def transaction_probe(self) -> Callable[[Any], Any]:
+        """What the pool asks of a connection given back: inside a transaction, or
+        with autocommit turned off (``SET autocommit=0`` sent by hand: its next
+        user's writes would stay uncommitted); both are in the status flags."""
+        def dirty(conn: Any) -> bool:
+            status = conn.server_status
+            return bool(status & _SERVER_STATUS_IN_TRANS or
+                        not status & _SERVER_STATUS_AUTOCOMMIT)
+        return dirty
+
+    def reset(self, conn: Any) -> None:
+        """Roll back an open transaction and turn autocommit back on (PyMySQL's
+        ``rollback()`` and ``autocommit(True)``) before the pool takes ``conn``
+        back. Raises the driver's error when either fails."""
+        if self.in_transaction(conn):
+            conn.rollback()
+        if not conn.server_status & _SERVER_STATUS_AUTOCOMMIT:
+            conn.autocommit(True)
 
     def transaction_lost(self, conn: Any, exc: BaseException) -> bool:
         """A deadlock (error 1213): InnoDB rolled the whole transaction back (the MySQL

@@ -248,3 +248,55 @@ def test_stats_count_the_threads_waiting_for_a_connection(db):
         assert small.pool.stats()["in_use"] == 0 and small.pool.stats()["idle"] == 1
     finally:
         small.close()
+
+
+def test_a_worker_still_running_when_its_scope_ends_commits_nothing(things):
+    # An ASGI request cancelled while its sync endpoint runs on in a worker thread:
+    # the endpoint's later statements must not run outside the rolled-back transaction.
+    db = things
+    started, go_on, outcome = threading.Event(), threading.Event(), {}
+
+    def endpoint():
+        try:
+            with db.transaction():
+                ScopeThing.create(label="first-half")
+                started.set()
+                go_on.wait(5)
+                ScopeThing.create(label="second-half")
+        except TransactionError as exc:
+            outcome["error"] = str(exc)
+
+    with db.connection_scope() as scope:
+        ctx = contextvars.copy_context()
+        worker = threading.Thread(target=ctx.run, args=(endpoint,))
+        worker.start()
+        assert started.wait(5)
+    go_on.set()  # the scope ended first (the request was cancelled)
+    worker.join(5)
+    assert len(scope.leaks) == 1
+    assert "scope of its request" in outcome["error"]
+    assert _labels(db) == [] and db.pool.stats()["in_use"] == 0
+
+
+def test_a_raw_begin_sent_outside_any_scope_is_released_by_the_next_one(things, caplog):
+    # A streamed response's generator running after its request ended.
+    db = things
+    db.execute("BEGIN")
+    db.execute("INSERT INTO scope_things (label) VALUES (?)", ("stray",))
+    with caplog.at_level(logging.WARNING, logger="activerecord.pool"):
+        with db.connection_scope() as scope:
+            ScopeThing.create(label="next-request")
+    assert len(scope.leaks) == 1 and "outside any request scope" in scope.leaks[0]
+    assert _labels(db) == ["next-request"] and db.pool.stats()["in_use"] == 0
+
+
+@pytest.mark.databases("mysql")
+def test_mysql_autocommit_turned_off_by_hand_is_turned_back_on(things):
+    # SET autocommit=0 on a pooled connection would leave its next user's writes
+    # uncommitted: the pool turns it back on when the connection comes back.
+    db = things
+    db.execute("SET autocommit=0")
+    assert db.pool.stats()["in_use"] == 0
+    db.execute("INSERT INTO scope_things (label) VALUES (?)", ("kept",))
+    assert db.pool.stats()["in_use"] == 0 and _labels(db) == ["kept"]
+    assert db.execute("SELECT @@autocommit").rows[0][0] == 1

@@ -304,6 +304,20 @@ def test_record_not_found_is_a_404_and_record_invalid_a_422(gadgets):
     assert names(gadgets) == []
 
 
+def test_a_value_its_column_cannot_take_is_a_422(gadgets):
+    app = handled_app(gadgets)
+
+    @app.post("/gadgets/typed")
+    def typed():
+        FlaskGadget(id="abc", name="x").save()  # an integer key given a word
+        return {}, 201
+
+    response = app.test_client().post("/gadgets/typed")
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["id"]
+    assert "abc" in response.json["errors"]["id"][0] and names(gadgets) == []
+
+
 def test_the_apps_own_404_handler_answers_a_missing_record(gadgets):
     app = handled_app(gadgets)
     app.register_error_handler(404, lambda error: (jsonify(error="no such thing"), 404))

@@ -7,10 +7,11 @@ events."""
 from __future__ import annotations
 
 import logging
+import traceback
 
 import pytest
 
-from activerecord import ConfigurationError, Model, Rollback, events
+from activerecord import ConfigurationError, Model, RecordNotUnique, Rollback, events
 from activerecord.connection.database import Database
 
 SECRET = "hunter2-s3cret-value"
@@ -175,3 +176,13 @@ def test_pool_checkout_events(accounts, db):
     assert seen and seen[0].in_use >= 1 and seen[0].size == db.pool.size
     assert seen[0].wait_ms >= 0 and seen[0].database == db.adapter.describe()
     assert handle.unsubscribe() is False  # ended with the block
+
+
+def test_a_failed_statement_keeps_secrets_out_of_its_error(make_table, db, caplog):
+    make_table("instr_tokens", "UNIQUE (auth_token)", id="pk", auth_token="string(40)")
+    db.execute("INSERT INTO instr_tokens (auth_token) VALUES (?)", (SECRET,))
+    with pytest.raises(RecordNotUnique) as info:
+        db.execute("INSERT INTO instr_tokens (auth_token) VALUES (?)", (SECRET,))
+    text = "".join(traceback.format_exception(info.value))
+    assert SECRET not in text and SECRET not in repr(info.value.params)
+    assert "instr_tokens" in text or "auth_token" in text  # still says what failed

@@ -516,3 +516,13 @@ def test_options_and_the_missing_url_message(tmp_path):
     assert outcomes["test_plain_test_needs_no_database"] == "passed"
     for name in ("test_option_url_and_lazy_loading", "test_both_fixtures"):
         assert outcomes[name].startswith("error: ") and MISSING_URL in outcomes[name]
+
+
+def test_db_commit_sees_writes_after_comments_and_ctes():
+    from activerecord.testing.transactions import written_table
+
+    assert written_table("/* app */ INSERT INTO customers (email) VALUES (?)") == "customers"
+    assert written_table("-- note\nUPDATE \"orders\" SET total = 1") == "orders"
+    assert written_table("WITH x AS (SELECT 1 AS one) INSERT INTO customers (email) "
+                         "VALUES (?)") == "customers"
+    assert written_table("WITH x AS (SELECT 1) SELECT * FROM x") is None

@@ -154,3 +154,22 @@ def test_the_sql_event_and_the_query_assertions_on_sqlite_in_memory():
     assert insert.read is False and insert.exception is None and insert.rowcount == 1
     assert isinstance(insert.duration_ms, float) and insert.duration_ms >= 0
     assert insert.caller.startswith("tests/unit/test_events.py:")
+
+
+@pytest.mark.parametrize("sql, params, expected", [
+    ('INSERT INTO "users" ("name", "password") VALUES (?, ?), (?, ?)', (1, 2, 3, 4),
+     (1, events.REDACTED, 3, events.REDACTED)),
+    ("INSERT INTO users (name, auth_token) SELECT ?, ? FROM t WHERE token = ?", (1, 2, 3),
+     (1, events.REDACTED, events.REDACTED)),
+    ("WITH x AS (SELECT ? AS a) INSERT INTO users (name, auth_token) VALUES (?, ?)",
+     (0, 1, 2), (0, 1, events.REDACTED)),
+    ('UPDATE "u" SET "API_KEY" = %s, "n" = %s WHERE "id" = %s', (1, 2, 3),
+     (events.REDACTED, 2, 3)),
+    ('SELECT * FROM u WHERE "u"."token" IN (?, ?) AND LOWER("secret_x") = LOWER(?) LIMIT ?',
+     (1, 2, 3, 4), (events.REDACTED, events.REDACTED, events.REDACTED, 4)),
+    ("SELECT * FROM u WHERE age BETWEEN ? AND ? AND UserPasswd LIKE ?", (1, 2, 3),
+     (1, 2, events.REDACTED)),
+    ("SELECT 100 %% 3, ? FROM t WHERE `name` = %s", (1, 2), (1, 2)),
+])
+def test_redaction_reads_the_statement(sql, params, expected):
+    assert events.redacted_params(sql, params) == expected
