@@ -17,7 +17,6 @@ import subprocess
 import sys
 import threading
 import urllib.parse
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from activerecord import (
     validates,
 )
 from activerecord.integrations.flask import ActiveRecord, Settings, db_command
+from tests.support.pinning import session_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRET = "hunter2-flask-secret"
@@ -232,30 +232,8 @@ def pinning_app(db, pin: bool) -> tuple[Flask, ActiveRecord]:
     @app.get("/session")
     def session_state():
         database = ext.database
-        table = f"flask_tmp_{uuid.uuid4().hex[:8]}"
-        database.execute(f"CREATE TEMPORARY TABLE {table} (x integer)")
-        database.execute(f"INSERT INTO {table} (x) VALUES (7)")
         in_use = database.pool.stats()["in_use"]
-        # Another thread takes the connection the pool would hand out next and keeps
-        # it while this request sends its next statement.
-        taken, release = threading.Event(), threading.Event()
-
-        def other() -> None:
-            with database.transaction():
-                database.execute("SELECT 1")
-                taken.set()
-                release.wait(10)
-
-        thread = threading.Thread(target=other)
-        thread.start()
-        assert taken.wait(10)
-        try:
-            rows = database.execute(f"SELECT x FROM {table}").rows
-        finally:
-            release.set()
-            thread.join()
-        database.execute(f"DROP {'TEMPORARY ' if db.adapter.name == 'mysql' else ''}"
-                         f"TABLE {table}")
+        rows = session_rows(database)
         return {"rows": [list(r) for r in rows], "in_use": in_use}
 
     return app, ext
