@@ -18,7 +18,7 @@ $(VENV)/bin/python:
 
 # Reinstall when the project metadata changes; the stamp records the last install.
 $(VENV)/.installed: pyproject.toml $(wildcard setup.cfg) | $(VENV)/bin/python
-	$(VENV)/bin/python -m pip install -q -e '.[postgresql,mysql,flask,testing,docs,dev]'
+	$(VENV)/bin/python -m pip install -q -e '.[postgresql,mysql,flask,wsgi,testing,docs,dev]'
 	touch $@
 
 test: venv

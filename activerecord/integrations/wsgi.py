@@ -17,12 +17,12 @@ response body (Rack's ``BodyProxy``); see docs/web.md.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterable
 from typing import Any
 
+from werkzeug.wsgi import ClosingIterator
+
 from ..connection.database import Database
-from ..connection.scope import ConnectionScope
 from ._scope import resolve_database
 
 __all__ = ["ActiveRecordMiddleware", "WSGIApp"]
@@ -71,34 +71,8 @@ class ActiveRecordMiddleware:
         except BaseException:
             manager.__exit__(*sys.exc_info())
             raise
-        return ScopedBody(body, manager)
+        def end() -> None:
+            manager.__exit__(None, None, None)
 
-
-class ScopedBody:
-    """A response body that ends its connection scope when it is closed (PEP 3333:
-    the server calls ``close()`` once the response is sent or the client is gone).
-
-    Args:
-        body: the application's iterable of bytes.
-        manager: the entered ``connection_scope()`` context manager.
-    """
-
-    def __init__(self, body: Iterable[bytes],
-                 manager: AbstractContextManager[ConnectionScope]):
-        self.body = body
-        self._manager: AbstractContextManager[ConnectionScope] | None = manager
-
-    def __iter__(self) -> Iterator[bytes]:
-        """The application's chunks."""
-        return iter(self.body)
-
-    def close(self) -> None:
-        """Close the application's body, then end the scope (once)."""
-        try:
-            close = getattr(self.body, "close", None)
-            if close is not None:
-                close()
-        finally:
-            manager, self._manager = self._manager, None
-            if manager is not None:
-                manager.__exit__(None, None, None)
+        # werkzeug's ClosingIterator: the body's close(), then the scope's end.
+        return ClosingIterator(body, end)
